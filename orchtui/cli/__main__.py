@@ -1,0 +1,5 @@
+import sys
+
+from orchtui.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""Values of the plan language: calls and the expressions in their arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Dialect = Literal["llmorch", "llmcompiler"]
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal value (number, string, bool, None, or a list/dict of literals)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A bare reference to another call's result: `s1`, `$1`."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string with references inside: `"max({s5}, {s10})"`, `"$1 + ${2}"`."""
+
+    parts: tuple[str | Ref, ...]
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list or tuple literal holding at least one reference."""
+
+    items: tuple[Expr, ...]
+    kind: Literal["list", "tuple"] = "list"
+
+
+@dataclass(frozen=True)
+class Map:
+    """A dict literal holding at least one reference."""
+
+    items: tuple[tuple[Expr, Expr], ...]
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / // % **
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str  # - or +
+    operand: Expr
+
+
+Expr = Lit | Ref | Template | Seq | Map | BinOp | UnaryOp
+
+
+@dataclass(frozen=True)
+class Call:
+    """One function call of a plan. Line and column locate it in the plan text."""
+
+    id: str
+    function: str
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[tuple[str, Expr], ...] = ()
+    refs: tuple[str, ...] = ()  # the ids it uses, in order of first use
+    thought: str | None = None
+    line: int = field(default=0, compare=False)
+    col: int = field(default=0, compare=False)
+    text: str = field(default="", compare=False)  # the call as written
+
+
+@dataclass(frozen=True)
+class Plan:
+    calls: tuple[Call, ...]
+    dialect: Dialect = "llmorch"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {c.id: c for c in self.calls})
+
+    def __getitem__(self, call_id: str) -> Call:
+        return self._by_id[call_id]  # type: ignore[attr-defined]
+
+    def __contains__(self, call_id: object) -> bool:
+        return call_id in self._by_id  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.calls)
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The functions the plan calls, in order of first use."""
+        return tuple(dict.fromkeys(c.function for c in self.calls))

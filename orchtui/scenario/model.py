@@ -1,0 +1,74 @@
+"""The scenario as frozen values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from orchtui.plan.model import Plan
+
+POLICIES = ("react", "parallelfc", "llmcompiler", "llmorch", "critical-path")
+Kind = Literal["inout", "compute"]
+
+# The sim's α (DESIGN §5): how much n compute calls time-sharing c < n processors lose beyond
+# their fair share. Calibrated against the real executor; see bench/calibrate_alpha.py and the
+# README's "Sim vs real" section for the measurement.
+DEFAULT_OVERSUBSCRIPTION_PENALTY = 0.02
+DEFAULT_COST = 1.0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    kind: Kind
+    description: str = ""
+    impl: str | None = None  # "module:function" or "file.py:function" (relative to the YAML)
+    cost: float = DEFAULT_COST  # seconds, for the sim and for critical-path priorities
+    timeout: float | None = None  # seconds; None: no limit
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    functions: tuple[FunctionSpec, ...]
+    plan: Plan | None  # None: the scenario has only a query, for --llm
+    plan_text: str = ""
+    description: str = ""
+    query: str = ""
+    processors: int = 2
+    policy: str = "llmorch"
+    costs: Mapping[str, float] = field(default_factory=dict)
+    llm_turn: float = 0.0
+    oversubscription_penalty: float = DEFAULT_OVERSUBSCRIPTION_PENALTY
+    recorded: Mapping[str, Any] = field(default_factory=dict)  # recorded LLM replies
+    faults: Mapping[str, str] = field(default_factory=dict)  # sim: call id -> injected error
+    path: Path | None = None
+    plan_line: int = 0  # line of the plan's first line in the YAML, for error locations
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def function(self, name: str) -> FunctionSpec:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        return {f.name: f.kind for f in self.functions}
+
+    def cost(self, call_id: str) -> float:
+        """A call's declared duration: its `costs:` entry, else its function's cost."""
+        if call_id in self.costs:
+            return self.costs[call_id]
+        assert self.plan is not None
+        return self.function(self.plan[call_id].function).cost
+
+    def with_plan(self, plan: Plan, text: str) -> Scenario:
+        from dataclasses import replace
+
+        return replace(self, plan=plan, plan_text=text)
