@@ -1,0 +1,254 @@
+"""What every policy shares: call states, readiness, processor load and LLM turns.
+
+A policy is a deterministic state machine. It never runs anything: the runner tells it what
+completed, and it answers with decisions (submit a set, start a call on a processor, make a call
+wait, take an LLM turn). So the same policy drives the sim, the real executor and Dask.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from orchtui.graph.frg import FRG
+
+
+# -- decisions ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submit:
+    """A set of calls handed over together (the scheduler's sendcoord, or a round)."""
+
+    calls: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Start:
+    call: str
+    processor: int | None  # None: inout, occupies no processor
+    reason: str
+    shared: bool = False
+    pool: bool = False  # unpinned, time-sharing all allocated processors
+
+
+@dataclass(frozen=True)
+class Wait:
+    call: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    call: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    turn: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    pass
+
+
+Decision = Submit | Start | Wait | Skip | Turn | Finish
+_STATES = ("waiting", "submitted", "running", "done", "failed", "skipped")
+_UNSETTLED = ("waiting", "submitted", "running")
+Then = Callable[[], list[Decision]]
+
+
+class Readiness:
+    """The one place that knows when a call is ready: when every data predecessor is done."""
+
+    def __init__(self, frg: FRG) -> None:
+        self.frg = frg
+        self.missing = {c: len(frg.preds(c)) for c in frg.ids}
+
+    def initial(self) -> list[str]:
+        return [c for c in self.frg.ids if self.missing[c] == 0]
+
+    def complete(self, call: str) -> list[str]:
+        """Record that `call` is done; return the calls this made ready, in plan order."""
+        ready = []
+        for s in self.frg.succs(call):
+            self.missing[s] -= 1
+            if self.missing[s] == 0:
+                ready.append(s)
+        return ready
+
+    def undo(self, call: str) -> None:
+        """`call` is done no more (recovery resets it)."""
+        for s in self.frg.succs(call):
+            self.missing[s] += 1
+
+    def is_ready(self, call: str) -> bool:
+        return self.missing[call] == 0
+
+
+class Policy:
+    name: ClassVar[str]
+    # shown in the TUI and the README: what this policy is, in one line
+    summary: ClassVar[str]
+
+    def __init__(
+        self,
+        frg: FRG,
+        processors: int,
+        costs: Mapping[str, float],
+        llm_turns: bool = False,
+        compute: str = "serial",
+        seed: int | None = None,
+    ) -> None:
+        self.frg = frg
+        self.P = processors
+        self.costs = costs
+        self.llm_turns = llm_turns
+        self.compute_mode = compute
+        self.rng = random.Random(seed) if seed is not None else None
+        self.readiness = Readiness(frg)
+        self.state: dict[str, str] = dict.fromkeys(frg.ids, "waiting")
+        self.counts: dict[str, int] = dict.fromkeys(_STATES, 0)
+        self.counts["waiting"] = len(frg.ids)
+        self.where: dict[str, int | None] = {}
+        self.load: list[list[str]] = [[] for _ in range(processors)]
+        self.pool: list[str] = []  # unpinned compute calls running
+        self._turns: dict[str, Then] = {}
+        self._answered = False
+        self.halted = False
+
+    # -- the interface the runner calls -------------------------------------------------------
+    def begin(self) -> list[Decision]:
+        raise NotImplementedError
+
+    def on_events(self, done: Iterable[str], failed: Iterable[str]) -> list[Decision]:
+        """Calls completed (or failed) at one instant. Returns what to do next."""
+        out: list[Decision] = []
+        made_ready: list[tuple[str, list[str]]] = []
+        for c in sorted(done, key=self.frg.index.__getitem__):
+            self._release(c)
+            self.set_state(c, "done")
+            made_ready.append((c, self.readiness.complete(c)))
+        failed = sorted(failed, key=self.frg.index.__getitem__)
+        for c in failed:
+            self._release(c)
+            self.set_state(c, "failed")
+        if not self.halted:
+            for c in failed:
+                out += self.skip_descendants(c)
+            out += self.on_completions(made_ready, failed)
+            out += self.maybe_finish()
+        return out
+
+    def on_turn_done(self, turn: str) -> list[Decision]:
+        return self._turns.pop(turn)()
+
+    def set_state(self, call: str, state: str) -> None:
+        self.counts[self.state[call]] -= 1
+        self.counts[state] += 1
+        self.state[call] = state
+
+    def n_running(self) -> int:
+        return self.counts["running"]
+
+    # -- recovery hooks -----------------------------------------------------------------------
+    def halt(self) -> list[str]:
+        """Stop starting calls; clear the ones scheduled but not started. Returns them."""
+        self.halted = True
+        cleared = [c for c, s in self.state.items() if s == "submitted"]
+        for c in cleared:
+            self.set_state(c, "waiting")
+        self.clear_queues()
+        return cleared
+
+    def resume(self, reset: Iterable[str], points: list[str], cleared: list[str]
+               ) -> list[Decision]:
+        """Reset calls to waiting, then go on from the recovery points."""
+        for c in sorted(reset, key=self.frg.index.__getitem__):
+            if self.state[c] == "done":
+                self.readiness.undo(c)
+            self.set_state(c, "waiting")
+        for c in self.frg.ids:  # calls skipped because of a failure that recovery now retries
+            if self.state[c] in ("skipped", "failed"):
+                self.set_state(c, "waiting")
+        self.halted = False
+        self._answered = False
+        return self.on_resume(points, cleared) + self.maybe_finish()
+
+    # -- for subclasses -----------------------------------------------------------------------
+    def on_completions(self, made_ready: list[tuple[str, list[str]]], failed: list[str]
+                       ) -> list[Decision]:
+        raise NotImplementedError
+
+    def on_resume(self, points: list[str], cleared: list[str]) -> list[Decision]:
+        """Default: every waiting call whose predecessors are done is ready again."""
+        return self.on_completions([("", self.ready_waiting())], [])
+
+    def clear_queues(self) -> None:
+        """Forget calls queued inside the policy (halt)."""
+
+    def ready_waiting(self) -> list[str]:
+        return [c for c in self.frg.ids
+                if self.state[c] == "waiting" and self.readiness.is_ready(c)]
+
+    def start(self, call: str, processor: int | None, reason: str, shared: bool = False,
+              pool: bool = False) -> Start:
+        self.set_state(call, "running")
+        if not self.frg.is_compute(call) or pool:
+            processor = None
+        if pool:
+            self.pool.append(call)
+        elif processor is not None:
+            shared = shared or bool(self.load[processor])
+            self.load[processor].append(call)
+        self.where[call] = processor
+        return Start(call, processor, reason, shared=shared, pool=pool)
+
+    def _release(self, call: str) -> None:
+        p = self.where.pop(call, None)
+        if p is not None and call in self.load[p]:
+            self.load[p].remove(call)
+        if call in self.pool:
+            self.pool.remove(call)
+
+    def spare(self) -> list[int]:
+        """Processors that run no compute call."""
+        return [p for p in range(self.P) if not self.load[p]]
+
+    def pick_spare(self, spare: list[int]) -> int:
+        """The paper picks a random spare processor; we take the lowest index unless seeded."""
+        return self.rng.choice(spare) if self.rng else spare[0]
+
+    def skip_descendants(self, failed: str) -> list[Decision]:
+        out: list[Decision] = []
+        for d in sorted(self.frg.descendants(failed), key=self.frg.index.__getitem__):
+            if self.state[d] in ("waiting", "submitted"):
+                self.set_state(d, "skipped")
+                out.append(Skip(d, f"depends on {failed}, which failed"))
+        return out
+
+    def turn(self, turn: str, purpose: str, then: Then) -> list[Decision]:
+        """Pay an LLM turn, then continue. With no turn cost configured, continue at once."""
+        if not self.llm_turns:
+            return then()
+        self._turns[turn] = then
+        return [Turn(turn, purpose)]
+
+    def maybe_finish(self) -> list[Decision]:
+        """When every call is settled and nothing runs, pay the answer turn and finish."""
+        if self._answered or self._turns:
+            return []
+        if any(self.counts[s] for s in _UNSETTLED):
+            return []
+        self._answered = True
+        return self.turn("answer", "compose the answer from the results", lambda: [Finish()])
+
+    def fmt(self, calls: Iterable[str]) -> str:
+        return "{" + ", ".join(calls) + "}"
+
+    def kind_word(self, call: str) -> str:
+        return "compute" if self.frg.is_compute(call) else "inout"

@@ -1,0 +1,310 @@
+"""The runner: applies a policy's decisions on an executor and turns everything into events.
+
+`Run.events()` is a generator, so a consumer sets the pace: the headless CLI drains it, the TUI
+pulls one event per step when stepping, a test collects it into a list.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orchtui.engine import events as ev
+from orchtui.engine.policies import (
+    POLICY_CLASSES,
+    Decision,
+    Finish,
+    Skip,
+    Start,
+    Submit,
+    Turn,
+    Wait,
+)
+from orchtui.engine.recovery import recovery_plan
+from orchtui.errors import OrchError
+from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
+from orchtui.graph.frg import FRG, build_frg
+from orchtui.plan.binding import BindError, bind_call
+from orchtui.plan.model import Call
+from orchtui.scenario.model import Scenario
+
+PREVIEW = 120
+
+
+class EngineError(OrchError):
+    """The engine itself got stuck: a bug, reported instead of hanging."""
+
+
+class Repairer(Protocol):
+    """Runtime recovery's LLM side: repair one recovery call (paper §III-D)."""
+
+    source: str  # "llm" | "recorded"
+
+    def repair(self, call: Call, failed: list[tuple[Call, str]], scenario: Scenario,
+               dialect: str) -> Call:
+        """Return the repaired call (same id, same function kind). Raise OrchError if it
+        cannot."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    policy: str = "llmorch"
+    processors: int = 2
+    compute: str = "serial"  # the baselines' compute mode: "serial" | "eager"
+    seed: int | None = None
+    recovery_attempts: int = 2
+    plan_source: str = "recorded"  # "recorded" | "llm"
+    llm_label: str = "recorded"
+
+
+@dataclass
+class _State:
+    results: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    started: dict[str, float] = field(default_factory=dict)
+    said_waiting: dict[str, str] = field(default_factory=dict)
+
+
+class Run:
+    def __init__(self, scenario: Scenario, executor: Executor, options: RunOptions,
+                 repairer: Repairer | None = None,
+                 prelude: list[ev.Event] | None = None) -> None:
+        if scenario.plan is None:
+            raise OrchError("the scenario has no plan: translate its query first (--llm)")
+        if options.policy not in POLICY_CLASSES:
+            raise OrchError(f"unknown policy {options.policy!r} "
+                            f"(one of {', '.join(POLICY_CLASSES)})")
+        self.scenario = scenario
+        self.executor = executor
+        self.options = options
+        self.repairer = repairer
+        self.prelude = prelude or []  # e.g. translation attempts made before the run
+        self.frg: FRG = build_frg(scenario.plan, scenario.kinds)
+        self.calls: dict[str, Call] = {c.id: c for c in scenario.plan.calls}
+        self.costs = {c: scenario.cost(c) for c in self.frg.ids}
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Ask the run to stop at the next event (Ctrl-C, quitting the TUI)."""
+        self.cancelled = True
+
+    # -- the loop -----------------------------------------------------------------------------
+    def events(self) -> Iterator[ev.Event]:
+        sc, opt, ex = self.scenario, self.options, self.executor
+        yield ev.RunStarted(ex.now(), sc.name, opt.policy, ex.processors, tuple(ex.cpus),
+                            ex.mode, opt.compute, opt.seed, opt.llm_label)
+        for e in self.prelude:
+            yield e
+        yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
+        yield self.graph_event()
+        policy = POLICY_CLASSES[opt.policy](
+            self.frg, ex.processors, self.costs, llm_turns=sc.llm_turn > 0,
+            compute=opt.compute, seed=opt.seed,
+        )
+        self.policy = policy
+        st = self.st = _State()
+        attempts = 0
+        pending: deque[Decision] = deque(policy.begin())
+        finished = False
+        while not finished:
+            while pending:
+                decision = pending.popleft()
+                if isinstance(decision, Finish):
+                    finished = True
+                    continue
+                yield from self._apply(decision, pending)
+            if finished:
+                break
+            if self.cancelled:
+                yield ev.RunFinished(ex.now(), ex.now(), "cancelled", "")
+                return
+            if ex.in_flight() == 0:
+                stuck = [c for c in self.frg.ids if c not in st.status]
+                raise EngineError(f"{opt.policy} stopped with calls neither run nor skipped: "
+                                  f"{', '.join(stuck[:10])}")
+            done, failed = [], []
+            for e in ex.poll(timeout=0.1):
+                if isinstance(e, TaskStarted):
+                    yield from self._started(e)
+                elif e.key.startswith("turn:"):
+                    name = e.key[5:]
+                    yield ev.TurnFinished(e.t, name, e.t - st.started.pop(e.key, e.t))
+                    pending.extend(policy.on_turn_done(name))
+                else:
+                    yield self._finished(e)
+                    (done if e.ok else failed).append(e.key)
+            if failed and self.repairer and attempts < opt.recovery_attempts:
+                attempts += 1
+                recovered = yield from self._recover(failed, done, attempts, pending)
+                if recovered:
+                    continue
+            if done or failed:
+                pending.extend(policy.on_events(done, failed))
+        yield self._run_finished()
+
+    def graph_event(self) -> ev.GraphReady:
+        frg = self.frg
+        calls = tuple(
+            {"id": c, "function": frg.call(c).function, "kind": frg.kinds[c],
+             "rank": frg.ranks[c], "deps": frg.preds(c), "thought": frg.call(c).thought,
+             "text": frg.call(c).text, "cost": self.costs[c]}
+            for c in frg.ids
+        )
+        groups = tuple(g for _, g in sorted(frg.compute_by_rank.items()) if len(g) > 1)
+        return ev.GraphReady(self.executor.now(), calls, groups)
+
+    # -- decisions ----------------------------------------------------------------------------
+    def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
+        ex, st = self.executor, self.st
+        t = ex.now()
+        if isinstance(d, Submit):
+            yield ev.Scheduled(t, d.calls, d.reason)
+        elif isinstance(d, Wait):
+            if st.said_waiting.get(d.call) != d.reason:
+                st.said_waiting[d.call] = d.reason
+                yield ev.Queued(t, d.call, d.reason)
+        elif isinstance(d, Skip):
+            st.status[d.call] = "skipped"
+            yield ev.Skipped(t, d.call, d.reason)
+        elif isinstance(d, Turn):
+            key = f"turn:{d.turn}"
+            st.started[key] = t
+            yield ev.TurnStarted(t, d.turn, d.purpose)
+            ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
+        elif isinstance(d, Start):
+            st.said_waiting.pop(d.call, None)
+            yield ev.Dispatched(t, d.call, d.processor, d.reason, d.shared, d.pool)
+            try:
+                task = self._task(d)
+            except BindError as err:
+                st.status[d.call] = "failed"
+                st.errors[d.call] = str(err)
+                yield ev.Failed(t, d.call, str(err))
+                pending.extend(self.policy.on_events([], [d.call]))
+                return
+            ex.launch(task)
+
+    def _task(self, d: Start) -> Task:
+        call = self.calls[d.call]
+        fn = self.scenario.function(call.function)
+        args: tuple[Any, ...] = ()
+        kwargs: dict[str, Any] = {}
+        if self.executor.mode != "sim":
+            bound_args, kwargs = bind_call(call, self.st.results)
+            args = tuple(bound_args)
+        return Task(
+            key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
+            cost=self.costs[d.call], function=fn, args=args, kwargs=kwargs,
+            fault=self.scenario.faults.get(d.call),
+        )
+
+    # -- observations -------------------------------------------------------------------------
+    def _started(self, e: TaskStarted) -> Iterator[ev.Event]:
+        if e.key.startswith("turn:"):
+            return
+        self.st.started[e.key] = e.t
+        processor = self.policy.where.get(e.key)
+        yield ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
+
+    def _finished(self, e: TaskFinished) -> ev.Event:
+        st = self.st
+        duration = e.t - st.started.get(e.key, e.t)
+        if e.ok:
+            st.status[e.key] = "done"
+            st.results[e.key] = e.value
+            return ev.Finished(e.t, e.key, duration, preview(e.value))
+        st.status[e.key] = "failed"
+        st.errors[e.key] = e.error or "failed"
+        return ev.Failed(e.t, e.key, e.error or "failed")
+
+    def _run_finished(self) -> ev.RunFinished:
+        st = self.st
+        ok = all(st.status.get(c) == "done" for c in self.frg.ids)
+        sinks = [c for c in self.frg.ids if not self.frg.succs(c) and c in st.results]
+        answer = "\n".join(preview(st.results[c], 2000) for c in sinks[-3:]) if ok else ""
+        return ev.RunFinished(self.executor.now(), self.executor.now(),
+                              "ok" if ok else "failed", answer)
+
+    # -- runtime recovery (paper §III-D) ------------------------------------------------------
+    def _recover(self, failed: list[str], done: list[str], attempt: int,
+                 pending: deque[Decision]) -> Iterator[ev.Event]:
+        """Clear unstarted calls, let running ones finish, trace back to the recovery points,
+        have the LLM repair them, reset them and their descendants, and resume from them.
+        Returns (as the generator's value) whether scheduling resumed."""
+        ex, st, policy = self.executor, self.st, self.policy
+        assert self.repairer is not None
+        pending.clear()
+        cleared = policy.halt()
+        policy.on_events(done, failed)  # halted: bookkeeping only, nothing starts
+        failed = list(failed)
+        while policy.n_running():
+            for e in ex.poll(timeout=0.1):
+                if isinstance(e, TaskStarted):
+                    yield from self._started(e)
+                elif e.key.startswith("turn:"):
+                    continue
+                else:
+                    yield self._finished(e)
+                    policy.on_events([e.key] if e.ok else [], [] if e.ok else [e.key])
+                    if not e.ok:
+                        failed.append(e.key)
+        plan = recovery_plan(self.frg, failed)
+        yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
+                                 tuple(plan.reset), tuple(cleared))
+        failures = [(self.calls[c], st.errors.get(c, "failed")) for c in failed]
+        try:
+            for p in plan.points:
+                before = self.calls[p]
+                after = self.repairer.repair(before, failures, self.scenario,
+                                             self.scenario.plan.dialect)  # type: ignore[union-attr]
+                self._check_repair(before, after)
+                self.calls[p] = after
+                yield ev.CallRepaired(ex.now(), p, before.text or _text(before),
+                                      after.text or _text(after), self.repairer.source)
+        except OrchError as err:
+            yield ev.RecoveryFailed(ex.now(), str(err))
+            for c in failed:
+                pending.extend(policy.skip_descendants(c))
+            policy.halted = False
+            pending.extend(policy.maybe_finish())
+            return False
+        for c in plan.reset:
+            st.results.pop(c, None)
+            st.status.pop(c, None)
+            st.errors.pop(c, None)
+            st.said_waiting.pop(c, None)
+        for c in self.frg.ids:
+            if st.status.get(c) == "skipped":
+                del st.status[c]
+        pending.extend(policy.resume(plan.reset, plan.points, cleared))
+        return True
+
+    def _check_repair(self, before: Call, after: Call) -> None:
+        if after.id != before.id:
+            raise OrchError(f"the repair of {before.id} changed its id to {after.id}")
+        kinds = self.scenario.kinds
+        if after.function not in kinds:
+            raise OrchError(f"the repair of {before.id} calls unknown function {after.function}")
+        if kinds[after.function] != kinds[before.function]:
+            raise OrchError(f"the repair of {before.id} changed the function's kind "
+                            f"({before.function} is {kinds[before.function]}, {after.function} "
+                            f"is {kinds[after.function]})")
+        if set(after.refs) != set(before.refs):
+            raise OrchError(f"the repair of {before.id} changed its references: the FRG must "
+                            "stay unchanged during runtime recovery")
+
+
+def _text(call: Call) -> str:
+    from orchtui.plan.printer import format_call
+
+    return format_call(call)
+
+
+def preview(value: Any, limit: int = PREVIEW) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

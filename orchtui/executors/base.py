@@ -1,0 +1,81 @@
+"""The interface every executor offers the runner. The policy never sees it; the TUI never
+sees it either."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchtui.scenario.model import FunctionSpec
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something to run: a call of the plan, or an LLM turn."""
+
+    key: str  # the call id, or "turn:<name>"
+    kind: str  # "inout" | "compute" | "llm"
+    processor: int | None = None  # index into the allocated CPUs; None for inout and llm
+    pool: bool = False  # unpinned compute: time-shares every allocated CPU
+    cost: float = 0.0  # declared seconds (the sim's duration)
+    function: FunctionSpec | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    fault: str | None = None  # sim: fail with this error (a labelled, injected fault)
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    key: str
+    t: float  # seconds since the executor opened
+    cpu: int | None = None
+    pid: int | None = None
+    affinity: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskFinished:
+    key: str
+    t: float
+    ok: bool
+    value: Any = None
+    error: str | None = None
+
+
+ExecEvent = TaskStarted | TaskFinished
+
+
+class Executor(ABC):
+    mode: str  # "sim" | "real" | "dask"
+
+    def __init__(self, cpus: tuple[int, ...]) -> None:
+        self.cpus = cpus  # the OS CPU ids of processors 0..P-1 (indices in the sim)
+
+    @property
+    def processors(self) -> int:
+        return len(self.cpus)
+
+    @abstractmethod
+    def now(self) -> float:
+        """Seconds since the executor opened (virtual in the sim)."""
+
+    @abstractmethod
+    def launch(self, task: Task) -> None: ...
+
+    @abstractmethod
+    def poll(self, timeout: float | None = None) -> list[ExecEvent]:
+        """Wait for something to happen, and return it. [] when nothing is in flight, or when
+        `timeout` passes first (real executors only; the sim never waits)."""
+
+    @abstractmethod
+    def in_flight(self) -> int: ...
+
+    def close(self) -> None:  # noqa: B027 (optional)
+        """Release workers and threads. Idempotent."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
