@@ -1,0 +1,90 @@
+"""Build runs the same way for every surface (headless CLI, TUI, sweeps, tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from orchtui.engine.runner import Repairer, Run, RunOptions
+from orchtui.errors import OrchError
+from orchtui.executors.base import Executor
+from orchtui.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The processors a run gets: P of them, and their OS CPU ids in the real executor."""
+
+    processors: int
+    cpus: tuple[int, ...]
+
+
+def allowed_cpus() -> tuple[int, ...]:
+    return tuple(sorted(os.sched_getaffinity(0)))
+
+
+def allocate(processors: int | None, cpus: str | tuple[int, ...] | None, mode: str,
+             default: int) -> Allocation:
+    """`--processors N` takes the first N allowed CPUs; `--cpus 0,2` names them. In the sim any
+    N goes and the CPU ids are the indices."""
+    if cpus:
+        ids = parse_cpus(cpus) if isinstance(cpus, str) else tuple(cpus)
+        if mode != "sim":
+            bad = [c for c in ids if c not in allowed_cpus()]
+            if bad:
+                raise OrchError(f"--cpus: CPU {bad[0]} is not allowed for this process "
+                                f"(allowed: {','.join(map(str, allowed_cpus()))})")
+        if processors is not None and processors != len(ids):
+            raise OrchError(f"--processors {processors} disagrees with --cpus ({len(ids)} CPUs)")
+        return Allocation(len(ids), ids if mode != "sim" else tuple(range(len(ids))))
+    n = processors if processors is not None else default
+    if n < 1:
+        raise OrchError("--processors must be at least 1")
+    if mode == "sim":
+        return Allocation(n, tuple(range(n)))
+    allowed = allowed_cpus()
+    if n > len(allowed):
+        raise OrchError(f"--processors {n}: only {len(allowed)} CPUs are allowed here "
+                        f"({','.join(map(str, allowed))}); use --sim for more")
+    return Allocation(n, allowed[:n])
+
+
+def parse_cpus(text: str) -> tuple[int, ...]:
+    ids: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                ids.extend(range(lo, hi + 1))
+            elif part:
+                ids.append(int(part))
+        except ValueError:
+            raise OrchError(f"--cpus: {part!r} is not a CPU id or range") from None
+    if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
+        raise OrchError(f"--cpus: {text!r} must name distinct CPU ids, like 0,1 or 0-3")
+    return tuple(ids)
+
+
+def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
+                  compute: str = "serial") -> Executor:
+    if mode == "sim":
+        from orchtui.executors.sim import SimExecutor
+
+        return SimExecutor(alloc.processors, scenario.oversubscription_penalty)
+    if mode == "real":
+        from orchtui.executors.real import RealExecutor
+
+        return RealExecutor(scenario, alloc.cpus)
+    raise OrchError(f"unknown executor {mode!r}")
+
+
+def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
+             processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
+             compute: str = "serial", seed: int | None = None,
+             repairer: Repairer | None = None, **options) -> Run:
+    """A ready-to-iterate run. The caller owns `run.executor` and must close it."""
+    alloc = allocate(processors, cpus, mode, scenario.processors)
+    opts = RunOptions(policy=policy or scenario.policy, processors=alloc.processors,
+                      compute=compute, seed=seed, **options)
+    return Run(scenario, make_executor(scenario, mode, alloc, compute), opts, repairer)
