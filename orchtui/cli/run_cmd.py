@@ -1,0 +1,171 @@
+"""`orchtui scenario FILE`: run a scenario in the TUI, or headless with a summary or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from orchtui.cli.inputs import load_input
+from orchtui.engine.record import RunRecord
+from orchtui.engine.session import make_run
+from orchtui.engine.trace import TraceWriter, write_chrome_trace
+from orchtui.errors import OrchError
+from orchtui.scenario.model import POLICIES, Scenario
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs a scenario."""
+    p.add_argument("file", help="a scenario YAML, or the name of a bundled one (seo_audit)")
+    p.add_argument("--policy", choices=POLICIES, help="default: the scenario's policy")
+    p.add_argument("--processors", type=int, metavar="N",
+                   help="allocate N processors (the first N CPUs this process may use)")
+    p.add_argument("--cpus", metavar="LIST", help="allocate these CPUs, e.g. 0,2 or 0-3")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--sim", action="store_true",
+                      help="simulate in virtual time from the declared costs")
+    mode.add_argument("--real", action="store_true",
+                      help="run the functions on pinned workers (the default when the "
+                           "scenario's functions have an impl)")
+    p.add_argument("--compute", choices=("serial", "eager"), default="serial",
+                   help="how the parallelfc and llmcompiler baselines run compute calls")
+    p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scenario", help="run a scenario: in the TUI, or --headless")
+    add_run_options(p)
+    p.add_argument("--headless", action="store_true", help="no TUI: print a summary")
+    p.add_argument("--json", action="store_true", help="with --headless: print JSON")
+    p.add_argument("--step", action="store_true",
+                   help="TUI: start paused; n advances one decision")
+    p.add_argument("--speed", type=float, help="TUI, sim: virtual seconds per wall second")
+    p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
+    p.add_argument("--chrome-trace", metavar="FILE",
+                   help="write a Chrome trace (open it in Perfetto)")
+    p.set_defaults(func=run)
+
+
+def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
+    """Real when every function has an impl, unless --sim. --real insists."""
+    missing = [f.name for f in scenario.functions if not f.impl]
+    if getattr(args, "sim", False):
+        return "sim"
+    if missing:
+        if getattr(args, "real", False):
+            raise OrchError(f"--real: function {missing[0]} has no impl in the scenario, "
+                            "so it can only be simulated (--sim)")
+        return "sim"
+    return "real"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.json and not args.headless:
+        raise OrchError("--json goes with --headless")
+    scenario = load_input(args.file)
+    mode = choose_mode(scenario, args)
+    if not args.headless:
+        from orchtui.tui import run_app
+
+        return run_app(scenario, mode=mode, policy=args.policy, processors=args.processors,
+                       cpus=args.cpus, compute=args.compute, seed=args.seed, step=args.step,
+                       trace_path=args.trace, speed=args.speed)
+    return run_headless(scenario, args, mode)
+
+
+def run_headless(scenario: Scenario, args: argparse.Namespace, mode: str) -> int:
+    run = make_run(scenario, mode=mode, policy=args.policy, processors=args.processors,
+                   cpus=args.cpus, compute=args.compute, seed=args.seed)
+    writer = TraceWriter(args.trace) if args.trace else None
+    events = []
+    try:
+        for e in run.events():
+            events.append(e)
+            if writer:
+                writer.write(e)
+    except KeyboardInterrupt:
+        run.cancel()
+        raise
+    finally:
+        run.executor.close()
+        if writer:
+            writer.close()
+    if args.chrome_trace:
+        write_chrome_trace(events, args.chrome_trace)
+    rec = RunRecord.from_events(events)
+    if args.json:
+        print(json.dumps(rec.to_json()))
+    else:
+        print_summary(rec, scenario, args)
+    return 0 if rec.status == "ok" else 1
+
+
+def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
+                    ) -> tuple[float, str]:
+    """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
+    modelled from this run's measured durations (react runs them one by one), and labelled so."""
+    if rec.mode == "sim":
+        from orchtui.engine.sweep import measure
+
+        row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
+        return row.makespan, "sim"
+    durations = rec.durations(measured=True)
+    unshared = {c.id: durations[c.id] for c in rec.calls.values() if not (c.shared or c.pool)}
+    costs = {cid: unshared.get(cid, durations[cid]) for cid in durations}
+    modelled = replace(scenario, costs=costs)
+    from orchtui.engine.sweep import measure
+
+    row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
+    return row.makespan, "modelled from this run's measured durations"
+
+
+def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
+    console = Console()
+    cpus = ",".join(map(str, rec.cpus))
+    title = (f"{rec.scenario} · {rec.policy} · P={rec.processors} "
+             f"({'cpus' if rec.mode != 'sim' else 'processors'} {cpus}) · {rec.mode}")
+    if rec.policy in ("parallelfc", "llmcompiler"):
+        title += f" · compute {rec.compute}"
+    table = Table(title=title, title_justify="left")
+    for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
+        table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
+    for c in rec.calls.values():
+        if c.kind == "compute" and c.pool:
+            where = "shared (OS)"
+        elif c.kind == "compute" and c.processor is not None:
+            where = f"{c.processor} (cpu {c.cpu})" if rec.mode != "sim" else str(c.processor)
+            where += " shared" if c.shared else ""
+        else:
+            where = "I/O"
+        table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
+                      _status(c.status, c.error))
+    console.print(table)
+    makespan = rec.makespan or 0.0
+    bound = rec.lower_bound()
+    console.print(f"makespan [bold]{makespan:.3f} s[/]   lower bound {bound:.3f} s "
+                  f"= max(critical path, compute work / P)   makespan/bound "
+                  f"{makespan / bound if bound else float('nan'):.2f}")
+    if rec.status == "ok" and makespan > 0:
+        react, how = react_reference(rec, scenario, args)
+        console.print(f"speedup vs react: [bold]{react / makespan:.2f}×[/] "
+                      f"(react {react:.3f} s, {how})")
+    console.print(f"status: [{'green' if rec.status == 'ok' else 'red'}]{rec.status}[/]")
+    if rec.answer:
+        console.print(f"answer: {rec.answer[:400]}", markup=False, highlight=False)
+
+
+def _s(x: float | None) -> str:
+    return "" if x is None else f"{x:.3f}"
+
+
+def _status(status: str, error: str) -> Text:
+    if status == "failed":
+        return Text.assemble(("failed", "red"), f": {error[:80]}")
+    if status == "done":
+        return Text("done", style="green")
+    return Text("skipped", style="yellow")
+

@@ -1,0 +1,96 @@
+"""`orchtui sweep FILE`: speedup vs processor count for each policy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from orchtui.cli.inputs import load_input
+from orchtui.engine.sweep import real_cap, speedup, sweep
+from orchtui.errors import OrchError
+from orchtui.scenario.model import POLICIES
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="speedup vs processor count for each policy")
+    p.add_argument("file", help="a scenario YAML, or the name of a bundled one")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--sim", action="store_true", help="simulate (the default)")
+    mode.add_argument("--real", action="store_true",
+                      help="measure real runs (P is capped at the CPUs this process may use)")
+    p.add_argument("--processors", default="1-8", metavar="RANGE", help="e.g. 1-8 or 1,2,4")
+    p.add_argument("--policies", metavar="A,B", help=f"default: all ({','.join(POLICIES)})")
+    p.add_argument("--compute", choices=("serial", "eager"), default="serial")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--tui", action="store_true", help="show the sweep screen of the TUI")
+    p.set_defaults(func=run)
+
+
+def parse_range(text: str) -> list[int]:
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                out.extend(range(lo, hi + 1))
+            elif part.strip():
+                out.append(int(part))
+    except ValueError:
+        raise OrchError(f"--processors: {text!r} is not a range like 1-8 or 1,2,4") from None
+    if not out or min(out) < 1:
+        raise OrchError(f"--processors: {text!r} must name processor counts ≥ 1")
+    return sorted(set(out))
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_input(args.file)
+    processors = parse_range(args.processors)
+    policies = [p.strip() for p in args.policies.split(",")] if args.policies else list(POLICIES)
+    for p in policies:
+        if p not in POLICIES:
+            raise OrchError(f"--policies: unknown policy {p!r} (one of {', '.join(POLICIES)})")
+    mode = "real" if args.real else "sim"
+    if mode == "real" and any(not f.impl for f in scenario.functions):
+        raise OrchError("--real: the scenario's functions need an impl to run for real")
+    if args.tui:
+        from orchtui.tui import run_sweep_app
+
+        return run_sweep_app(scenario, processors=processors, policies=policies,
+                             real=mode == "real")
+    console = Console(stderr=True)
+    if mode == "real":
+        kept, cap = real_cap(processors)
+        if len(kept) < len(processors):
+            console.print(f"real sweep: P capped at {cap}, the CPUs this process may use")
+        processors = kept
+    rows = sweep(scenario, mode, processors, policies, args.compute, args.seed)
+    baseline = next(rows)
+    results = [baseline, *rows]
+    if args.json:
+        print(json.dumps({
+            "baseline": {"policy": "react", "processors": 1, "makespan": _r(baseline.makespan)},
+            "rows": [{"policy": r.policy, "processors": r.processors, "makespan": _r(r.makespan),
+                      "speedup": _r(speedup(baseline, r))} for r in results],
+        }))
+        return 0
+    table = Table(title=f"{scenario.name}: speedup vs react at P=1 ({baseline.makespan:.3f} s), "
+                        f"{mode}", title_justify="left")
+    table.add_column("policy")
+    for p in processors:
+        table.add_column(f"P={p}", justify="right")
+    for policy in policies:
+        cells = []
+        for p in processors:
+            row = next((r for r in results if r.policy == policy and r.processors == p), None)
+            cells.append(f"{row.makespan:.2f}s {speedup(baseline, row):.2f}×" if row else "")
+        table.add_row(policy, *cells)
+    Console().print(table)
+    return 0
+
+
+def _r(x: float) -> float:
+    return round(x, 6)

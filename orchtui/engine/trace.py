@@ -1,0 +1,117 @@
+"""Traces: events as JSON lines (`--trace`), read back for replay, and Chrome trace format
+(`--chrome-trace`, for Perfetto): one track per processor, I/O tracks, an LLM track."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from orchtui.engine import events as ev
+from orchtui.engine.record import RunRecord
+from orchtui.errors import OrchError
+
+
+class TraceWriter:
+    """Writes events as they happen, flushing each line, so a crash keeps what came before."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.file: IO[str] = self.path.open("w", encoding="utf-8")
+        except OSError as err:
+            raise OrchError(f"{path}: cannot write the trace: {err.strerror or err}") from None
+
+    def write(self, event: ev.Event) -> None:
+        self.file.write(ev.event_to_line(event) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def read_trace(path: str | Path) -> list[ev.Event]:
+    """Read a JSONL trace. Errors name the line."""
+    out: list[ev.Event] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise OrchError(f"{path}: cannot read the trace: {err}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            out.append(ev.event_from_json(data))
+        except (ValueError, TypeError) as err:
+            raise OrchError(f"{path}:{n}:1: not a trace event: {err}") from None
+    if not out:
+        raise OrchError(f"{path}: the trace is empty")
+    return out
+
+
+def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
+    """Chrome trace format: complete ("X") events in µs, one thread per track."""
+    events = list(events)
+    rec = RunRecord.from_events(events)
+    out: list[dict[str, Any]] = []
+    tracks: dict[str, int] = {}
+
+    def tid(name: str) -> int:
+        if name not in tracks:
+            tracks[name] = len(tracks) + 1
+            out.append({"ph": "M", "name": "thread_name", "pid": 1, "tid": tracks[name],
+                        "args": {"name": name}})
+            out.append({"ph": "M", "name": "thread_sort_index", "pid": 1, "tid": tracks[name],
+                        "args": {"sort_index": tracks[name]}})
+        return tracks[name]
+
+    for p, cpu in enumerate(rec.cpus):
+        tid(f"cpu {cpu}" if rec.mode != "sim" else f"cpu {p}")
+    io_free: list[float] = []  # end time of the last call on each I/O track
+    calls = sorted((c for c in rec.calls.values() if c.start is not None and c.end is not None),
+                   key=lambda c: (c.start, c.id))
+    for c in calls:
+        if c.kind == "compute" and c.processor is not None:
+            track = f"cpu {c.cpu if c.cpu is not None and rec.mode != 'sim' else c.processor}"
+        elif c.kind == "compute":
+            track = "shared (OS time-sharing)"
+        else:
+            slot = next((n for n, end in enumerate(io_free) if end <= c.start), None)
+            if slot is None:
+                slot = len(io_free)
+                io_free.append(0.0)
+            io_free[slot] = c.end
+            track = "I/O" if slot == 0 else f"I/O {slot + 1}"
+        out.append({"ph": "X", "name": f"{c.id} {c.function}", "cat": c.kind, "pid": 1,
+                    "tid": tid(track), "ts": c.start * 1e6, "dur": (c.end - c.start) * 1e6,
+                    "args": {"status": c.status, "rank": c.rank, "preview": c.preview,
+                             "error": c.error, "reason": c.reason}})
+    for name, start, end in rec.turns:
+        if end is not None:
+            out.append({"ph": "X", "name": name, "cat": "llm", "pid": 1, "tid": tid("LLM"),
+                        "ts": start * 1e6, "dur": (end - start) * 1e6})
+    out.append({"ph": "M", "name": "process_name", "pid": 1,
+                "args": {"name": f"orchtui {rec.scenario} {rec.policy} P={rec.processors} "
+                                 f"({rec.mode})"}})
+    return {"traceEvents": out, "displayTimeUnit": "ms"}
+
+
+def write_chrome_trace(events: Iterable[ev.Event], path: str | Path) -> None:
+    try:
+        Path(path).write_text(json.dumps(chrome_trace(events)), encoding="utf-8")
+    except OSError as err:
+        raise OrchError(f"{path}: cannot write the Chrome trace: {err.strerror or err}") from None
+
+
+def drain(run_events: Iterator[ev.Event], *sinks) -> list[ev.Event]:
+    """Consume a run's events, passing each to every sink (callables)."""
+    out = []
+    for e in run_events:
+        out.append(e)
+        for sink in sinks:
+            sink(e)
+    return out
