@@ -14,14 +14,10 @@ import argparse
 import multiprocessing
 import os
 import statistics
-import sys
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from orchtui.executors.workers import JobFinished, JobStarted, WorkerPool  # noqa: E402
+from orchtui.executors.workers import JobFinished, JobStarted, WorkerPool
 
 NOOP = "operator:truth"  # a stdlib no-op-ish callable: nothing to load from disk
 

@@ -30,6 +30,11 @@ class RealExecutor(Executor):
     def __init__(self, scenario: Scenario, cpus: tuple[int, ...],
                  memory_limit_bytes: int | None = None) -> None:
         super().__init__(cpus)
+        # Workers set these themselves, but the forkserver they fork from may already have
+        # loaded a BLAS that read them: set them before the first worker exists.
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "NUMEXPR_NUM_THREADS"):
+            os.environ[var] = "1"
         self.scenario = scenario
         self.base_dir = str(scenario.base_dir)
         self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes)

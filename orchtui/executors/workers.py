@@ -13,6 +13,9 @@ knowing:
   multiprocessing's resource tracker) stays alive until the main process exits; `close()`
   removes every worker, but not those two helpers.
 * The forkserver preloads this module once, so a new worker does not pay its import.
+* Each worker also watches its pipe from a sleeping thread: if the engine dies without
+  closing the pool (SIGKILL, OOM killer), the worker kills what it started and exits, even in
+  the middle of a call.
 * The BLAS/OpenMP thread-count variables are set when the worker starts. A library that the
   forkserver had already imported (e.g. numpy pulled in by ``__main__``) has read them already.
 
@@ -28,18 +31,19 @@ import contextlib
 import ctypes
 import importlib
 import importlib.util
-import itertools
 import multiprocessing
 import os
 import resource
+import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import Any
 
 import psutil
@@ -107,10 +111,42 @@ def _innermost_location(tb: TracebackType | None) -> str | None:
     return f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {code.co_name}"
 
 
+def _user_location(tb: TracebackType | None) -> str | None:
+    """Innermost frame outside the import machinery and this module, if any: where in a
+    function's own file its loading failed."""
+    where = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        name = code.co_filename
+        machinery = name.startswith("<frozen") or f"{os.sep}importlib{os.sep}" in name
+        if not (machinery or name == __file__):
+            where = f"{os.path.basename(name)}:{tb.tb_lineno} in {code.co_name}"
+        tb = tb.tb_next
+    return where
+
+
+def describe_load_error(exc: BaseException) -> str:
+    where = _user_location(exc.__traceback__)
+    return f"{one_line(exc)} (at {where})" if where else one_line(exc)
+
+
 def describe_exception(exc: BaseException) -> str:
     """`ValueError: bad input (at file.py:12 in func)`: what went wrong and where."""
     where = _innermost_location(exc.__traceback__)
     return f"{one_line(exc)} (at {where})" if where else one_line(exc)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal_all(procs: Iterable[psutil.Process], sig: int) -> None:
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(sig)
 
 
 def _is_path_impl(module_part: str) -> bool:
@@ -136,6 +172,24 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def _watch_engine(fd: int) -> None:
+    """End this worker (and what it started) as soon as the engine's end of the pipe closes.
+
+    The engine normally ends workers itself; this covers an engine killed outright, while the
+    worker is busy in a function and so not reading its pipe. POLLRDHUP fires on the peer's
+    close only, never on ordinary data, so this thread stays asleep during normal work.
+    """
+    poller = select.poll()
+    poller.register(fd, select.POLLRDHUP)
+    while True:
+        try:
+            poller.poll()
+        except InterruptedError:
+            continue
+        _signal_all(_descendants(os.getpid()), signal.SIGKILL)
+        os._exit(1)
+
+
 def _set_up_worker(cpus: tuple[int, ...], memory_limit_bytes: int | None) -> None:
     for var in _THREAD_VARS:
         os.environ[var] = "1"
@@ -151,15 +205,20 @@ def _set_up_worker(cpus: tuple[int, ...], memory_limit_bytes: int | None) -> Non
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-_file_module_ids = itertools.count()
+# One module per file, however many of its functions are used: they share its state.
+_file_modules: dict[str, ModuleType] = {}
 
 
-def _load_file_function(path: str, func: str) -> Callable[..., Any]:
+def _load_file_module(path: str) -> ModuleType:
+    module = _file_modules.get(path)
+    if module is not None:
+        return module
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)  # so the file's sibling imports resolve
     stem = os.path.splitext(os.path.basename(path))[0]
-    name = f"_orchtui_impl_{next(_file_module_ids)}_{stem}"
+    # Unique: two scenarios may both have a funcs.py.
+    name = f"_orchtui_impl_{len(_file_modules)}_{stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -170,7 +229,8 @@ def _load_file_function(path: str, func: str) -> Callable[..., Any]:
     except BaseException:
         del sys.modules[name]
         raise
-    return _attribute(module, func, path)
+    _file_modules[path] = module
+    return module
 
 
 def _attribute(module: Any, func: str, where: str) -> Any:
@@ -189,7 +249,8 @@ def load_impl(impl: str, base_dir: str | None) -> Callable[..., Any]:
         path = module_part
         if not os.path.isabs(path):
             path = os.path.join(base_dir or os.getcwd(), path)
-        fn = _load_file_function(os.path.normpath(path), func)
+        path = os.path.normpath(path)
+        fn = _attribute(_load_file_module(path), func, path)
     else:
         if base_dir is not None and base_dir not in sys.path:
             sys.path.append(base_dir)  # last: a scenario's module must not shadow installed ones
@@ -213,12 +274,17 @@ def _worker_main(conn: Connection, cpus: tuple[int, ...], memory_limit_bytes: in
     """Entry point of a worker process: set up, then run jobs until the pipe closes."""
     try:
         _set_up_worker(cpus, memory_limit_bytes)
+        # Started after pinning, so it inherits the worker's affinity.
+        threading.Thread(target=_watch_engine, args=(conn.fileno(),), daemon=True,
+                         name="orchtui-engine-watch").start()
     except Exception as exc:
         conn.send((_MSG_READY, describe_exception(exc)))
         return
     conn.send((_MSG_READY, None))
     with contextlib.suppress(EOFError, OSError):  # the engine went away: nobody to report to
         _serve(conn)
+    # Scripts a function left running in the background must not outlive the worker.
+    _signal_all(_descendants(os.getpid()), signal.SIGKILL)
 
 
 def _serve(conn: Connection) -> None:
@@ -243,7 +309,8 @@ def _serve(conn: Connection) -> None:
             try:
                 fn = cache[key] = load_impl(impl, base_dir)
             except BaseException as exc:
-                send((_MSG_FINISHED, False, None, f"cannot load {impl!r}: {one_line(exc)}", None))
+                error = f"cannot load {impl!r}: {describe_load_error(exc)}"
+                send((_MSG_FINISHED, False, None, error, None))
                 continue
         affinity = tuple(sorted(getaffinity(0)))
         t = clock()
@@ -291,19 +358,6 @@ def _exit_description(exitcode: int | None) -> str:
         except ValueError:
             return f"killed by signal {-exitcode}"
     return f"exit code {exitcode}"
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def _signal_all(procs: Iterable[psutil.Process], sig: int) -> None:
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            proc.send_signal(sig)
 
 
 class WorkerPool:
@@ -451,7 +505,10 @@ class WorkerPool:
                 self._forget(worker)
                 self._reap(worker)
         worker = self._start_worker(cpus)
-        worker.conn.send_bytes(data)  # buffered by the pipe until the worker is set up
+        # Buffered by the pipe until the worker is set up. If it dies first, poll() reports
+        # that as the job's failure, with the reason.
+        with contextlib.suppress(OSError):
+            worker.conn.send_bytes(data)
         return worker
 
     def _start_worker(self, cpus: frozenset[int]) -> _Worker:
@@ -476,7 +533,7 @@ class WorkerPool:
         end = time.monotonic() + _WARM_TIMEOUT_S
         while waiting and (left := end - time.monotonic()) > 0:
             for conn in wait(list(waiting), left):
-                worker = waiting.pop(conn)  # type: ignore[call-overload]
+                worker = waiting.pop(conn)
                 if not self._read_ready(worker):
                     self._forget(worker)
                     self._reap(worker)
