@@ -34,6 +34,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--memory-limit", type=int, metavar="MB",
+                   help="real: cap each compute worker's address space (RLIMIT_AS)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -79,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_headless(scenario: Scenario, args: argparse.Namespace, mode: str) -> int:
     run = make_run(scenario, mode=mode, policy=args.policy, processors=args.processors,
-                   cpus=args.cpus, compute=args.compute, seed=args.seed)
+                   cpus=args.cpus, compute=args.compute, seed=args.seed,
+                   memory_limit_mb=args.memory_limit)
     writer = TraceWriter(args.trace) if args.trace else None
     events = []
     try:

@@ -67,7 +67,7 @@ def parse_cpus(text: str) -> tuple[int, ...]:
 
 
 def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
-                  compute: str = "serial") -> Executor:
+                  compute: str = "serial", memory_limit_mb: int | None = None) -> Executor:
     if mode == "sim":
         from orchtui.executors.sim import SimExecutor
 
@@ -75,16 +75,19 @@ def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
     if mode == "real":
         from orchtui.executors.real import RealExecutor
 
-        return RealExecutor(scenario, alloc.cpus)
+        limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
+        return RealExecutor(scenario, alloc.cpus, memory_limit_bytes=limit)
     raise OrchError(f"unknown executor {mode!r}")
 
 
 def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
              processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
              compute: str = "serial", seed: int | None = None,
-             repairer: Repairer | None = None, **options) -> Run:
+             repairer: Repairer | None = None, memory_limit_mb: int | None = None,
+             **options) -> Run:
     """A ready-to-iterate run. The caller owns `run.executor` and must close it."""
     alloc = allocate(processors, cpus, mode, scenario.processors)
     opts = RunOptions(policy=policy or scenario.policy, processors=alloc.processors,
                       compute=compute, seed=seed, **options)
-    return Run(scenario, make_executor(scenario, mode, alloc, compute), opts, repairer)
+    executor = make_executor(scenario, mode, alloc, compute, memory_limit_mb)
+    return Run(scenario, executor, opts, repairer)
