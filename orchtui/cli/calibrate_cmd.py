@@ -1,0 +1,55 @@
+"""`orchtui calibrate FILE`: measure each function's real duration, write the costs back."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from orchtui.cli.inputs import load_input
+from orchtui.engine.calibrate import measure_costs, write_costs
+from orchtui.errors import OrchError
+from orchtui.scenario.loader import parse_scenario
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate",
+                       help="measure each function's real duration and write the costs back")
+    p.add_argument("file", help="a scenario YAML, or the name of a bundled one")
+    p.add_argument("--repeats", type=int, default=1, help="runs to take the median of")
+    p.add_argument("--dry-run", action="store_true", help="measure and show; do not write")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_input(args.file)
+    if scenario.path is None or scenario.path.suffix not in (".yaml", ".yml"):
+        raise OrchError(f"{args.file}: calibrate needs a scenario YAML")
+    missing = [f.name for f in scenario.functions if not f.impl]
+    if missing:
+        raise OrchError(f"{scenario.path}: function {missing[0]} has no impl to measure")
+    console = Console()
+    console.print(f"measuring {scenario.name}: each call alone (react, P=1), "
+                  f"{args.repeats} run(s)…")
+    cal = measure_costs(scenario, max(1, args.repeats))
+    table = Table(title="measured costs (seconds)", title_justify="left")
+    for col in ("function", "declared", "measured (median)", "call overrides"):
+        table.add_column(col)
+    assert scenario.plan is not None
+    for f in scenario.functions:
+        if f.name not in cal.function_costs:
+            continue
+        overrides = ", ".join(f"{c.id}={cal.call_costs[c.id]:.3g}" for c in scenario.plan.calls
+                              if c.function == f.name and c.id in cal.call_costs)
+        table.add_row(f.name, f"{f.cost:g}", f"{cal.function_costs[f.name]:.3g}", overrides)
+    console.print(table)
+    if args.dry_run:
+        return 0
+    path = Path(scenario.path)
+    text = write_costs(path, cal)
+    parse_scenario(text, path)  # never write a file that no longer loads
+    path.write_text(text, encoding="utf-8")
+    console.print(f"wrote the costs to {path}")
+    return 0
