@@ -41,6 +41,7 @@ class TaskFinished:
     ok: bool
     value: Any = None
     error: str | None = None
+    t_return: float | None = None  # when the function returned, in the worker (overhead bench)
 
 
 ExecEvent = TaskStarted | TaskFinished

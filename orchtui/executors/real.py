@@ -146,7 +146,8 @@ class RealExecutor(Executor):
                 out.append(TaskStarted(e.job, e.t - self.t0, e.cpu, e.pid, tuple(e.affinity)))
             elif isinstance(e, JobFinished):
                 self.compute_jobs.discard(e.job)
-                out.append(TaskFinished(e.job, e.t - self.t0, e.ok, e.value, e.error))
+                t_return = None if e.t_return is None else e.t_return - self.t0
+                out.append(TaskFinished(e.job, e.t - self.t0, e.ok, e.value, e.error, t_return))
         return out
 
     def close(self) -> None:

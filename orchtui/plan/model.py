@@ -82,6 +82,8 @@ class Plan:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {c.id: c for c in self.calls})
+        # cached: the engine reads ids in loops, and rebuilding the tuple made them quadratic
+        object.__setattr__(self, "_ids", tuple(c.id for c in self.calls))
 
     def __getitem__(self, call_id: str) -> Call:
         return self._by_id[call_id]  # type: ignore[attr-defined]
@@ -94,7 +96,7 @@ class Plan:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(c.id for c in self.calls)
+        return self._ids  # type: ignore[attr-defined]
 
     @property
     def functions(self) -> tuple[str, ...]:
