@@ -15,6 +15,7 @@ The files are committed; rerunning this script reproduces them byte for byte.
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 from pathlib import Path
@@ -413,9 +414,8 @@ def make_history(customers: int = 320, focal: str = "C0042") -> None:
         n_orders = 16 if cid == focal else rng.randint(2, 18)
         for _ in range(n_orders):
             order_no += 1
-            day = rng.randint(0, 729)
-            month = 1 + (day // 61) % 12
-            date = f"{2022 + day // 365}-{month:02d}-{1 + day % 28:02d}"
+            date = (datetime.date(2022, 1, 1)
+                    + datetime.timedelta(days=rng.randint(0, 729))).isoformat()
             channel = rng.choice(["web", "web", "app", "store"])
             if rng.random() < apple_bias:
                 pool = [p for p in CATALOGUE if p[1] == "Apple"]

@@ -54,16 +54,24 @@ def inside(base: Path, relative: str | os.PathLike[str], *, what: str = "path") 
 # --------------------------------------------------------------------------------------------
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    s t can't don't it's we're you're i'm let's one two per via may might must shall us get
-    make made like new use used using every many much well within without into onto upon across
-    along among around whether either neither yet still even ever""".split()
+    [
+        "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+        "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+        "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few",
+        "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers",
+        "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+        "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of",
+        "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over",
+        "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
+        "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those",
+        "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
+        "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
+        "yours", "yourself", "yourselves", "s", "t", "can't", "don't", "it's", "we're", "you're",
+        "i'm", "let's", "one", "two", "per", "via", "may", "might", "must", "shall", "us", "get",
+        "make", "made", "like", "new", "use", "used", "using", "every", "many", "much", "well",
+        "within", "without", "into", "onto", "upon", "across", "along", "among", "around",
+        "whether", "either", "neither", "yet", "still", "even", "ever"
+    ]
 )
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
@@ -81,8 +89,14 @@ def content_words(text: str, *, min_len: int = 3) -> list[str]:
     return [w for w in words(text) if len(w) >= min_len and w not in STOPWORDS]
 
 
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences (rule based, abbreviation aware)."""
+def sentences(text: str, *, lines: bool = False) -> list[str]:
+    """Split prose into sentences (rule based, abbreviation aware).
+
+    With ``lines=True`` every line break also ends a sentence (text extracted from HTML, where
+    headings, buttons and list items are lines without final punctuation).
+    """
+    if lines:
+        return [s for line in text.split("\n") for s in sentences(line)]
     protected = text
     for i, abbr in enumerate(_ABBREV):
         protected = protected.replace(abbr, f"\x00{i}\x00")
@@ -160,11 +174,17 @@ def read_text_arg(arg: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 _VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()
+    [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr"
+    ]
 )
 _BLOCK = frozenset(
-    """p div section article header footer nav main aside h1 h2 h3 h4 h5 h6 li ul ol table tr td
-    th form figure figcaption blockquote br hr title button label option""".split()
+    [
+        "p", "div", "section", "article", "header", "footer", "nav", "main", "aside", "h1", "h2",
+        "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr", "td", "th", "form", "figure",
+        "figcaption", "blockquote", "br", "hr", "title", "button", "label", "option"
+    ]
 )
 
 
@@ -199,11 +219,11 @@ class Node:
                 if isinstance(c, str):
                     parts.append(c)
                 else:
-                    if c.tag in _BLOCK:
-                        parts.append("\n")
+                    # Element boundaries separate words (<a>Learn more</a><a>Buy</a>).
+                    sep = "\n" if c.tag in _BLOCK else " "
+                    parts.append(sep)
                     walk(c)
-                    if c.tag in _BLOCK:
-                        parts.append("\n")
+                    parts.append(sep)
 
         walk(self)
         lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
