@@ -34,6 +34,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--llm-turn", type=float, metavar="SECONDS",
+                   help="override the scenario's llm_turn: how long each LLM turn takes")
     p.add_argument("--memory-limit", type=int, metavar="MB",
                    help="real: cap each compute worker's address space (RLIMIT_AS)")
 
@@ -52,6 +54,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def with_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """The scenario with command-line overrides applied."""
+    llm_turn = getattr(args, "llm_turn", None)
+    if llm_turn is not None:
+        if llm_turn < 0:
+            raise OrchError("--llm-turn must be ≥ 0")
+        scenario = replace(scenario, llm_turn=llm_turn)
+    return scenario
+
+
 def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
     """Real when every function has an impl, unless --sim. --real insists."""
     missing = [f.name for f in scenario.functions if not f.impl]
@@ -68,7 +80,7 @@ def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise OrchError("--json goes with --headless")
-    scenario = load_input(args.file)
+    scenario = with_overrides(load_input(args.file), args)
     mode = choose_mode(scenario, args)
     if not args.headless:
         from orchtui.tui import run_app

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchtui.cli.inputs import load_input
+from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.sweep import real_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
@@ -25,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policies", metavar="A,B", help=f"default: all ({','.join(POLICIES)})")
     p.add_argument("--compute", choices=("serial", "eager"), default="serial")
     p.add_argument("--seed", type=int)
+    p.add_argument("--llm-turn", type=float, metavar="SECONDS",
+                   help="override the scenario's llm_turn")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--tui", action="store_true", help="show the sweep screen of the TUI")
     p.set_defaults(func=run)
@@ -47,7 +50,7 @@ def parse_range(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_input(args.file)
+    scenario = with_overrides(load_input(args.file), args)
     processors = parse_range(args.processors)
     policies = [p.strip() for p in args.policies.split(",")] if args.policies else list(POLICIES)
     for p in policies:
