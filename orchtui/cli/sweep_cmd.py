@@ -80,17 +80,17 @@ def run(args: argparse.Namespace) -> int:
                       "speedup": _r(speedup(baseline, r))} for r in results],
         }))
         return 0
-    table = Table(title=f"{scenario.name}: speedup vs react at P=1 ({baseline.makespan:.3f} s), "
-                        f"{mode}", title_justify="left")
-    table.add_column("policy")
-    for p in processors:
-        table.add_column(f"P={p}", justify="right")
+    table = Table(title=f"{scenario.name}: makespan and speedup vs react at P=1 "
+                        f"({baseline.makespan:.2f} s), {mode}", title_justify="left")
+    table.add_column("P", justify="right")
     for policy in policies:
+        table.add_column(policy, justify="right")
+    for p in processors:
         cells = []
-        for p in processors:
+        for policy in policies:
             row = next((r for r in results if r.policy == policy and r.processors == p), None)
             cells.append(f"{row.makespan:.2f}s {speedup(baseline, row):.2f}×" if row else "")
-        table.add_row(policy, *cells)
+        table.add_row(str(p), *cells)
     Console().print(table)
     return 0
 
