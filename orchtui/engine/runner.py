@@ -58,6 +58,10 @@ class RunOptions:
     recovery_attempts: int = 2
     plan_source: str = "recorded"  # "recorded" | "llm"
     llm_label: str = "recorded"
+    # Injected sim faults stand for failures caused by a call's inputs: when True, a fault no
+    # longer fires once runtime recovery has reset the call (so a recovery demo can succeed in
+    # the sim). When False, it fires every time (to test that attempts are bounded).
+    transient_faults: bool = False
 
 
 @dataclass
@@ -87,6 +91,7 @@ class Run:
         self.calls: dict[str, Call] = {c.id: c for c in scenario.plan.calls}
         self.costs = {c: scenario.cost(c) for c in self.frg.ids}
         self.cancelled = False
+        self.recovered: set[str] = set()  # calls that runtime recovery has reset
 
     def cancel(self) -> None:
         """Ask the run to stop at the next event (Ctrl-C, quitting the TUI)."""
@@ -95,7 +100,9 @@ class Run:
     # -- the loop -----------------------------------------------------------------------------
     def events(self) -> Iterator[ev.Event]:
         sc, opt, ex = self.scenario, self.options, self.executor
-        yield ev.RunStarted(ex.now(), sc.name, opt.policy, ex.processors, tuple(ex.cpus),
+        # A prelude made before the run (translation) may carry earlier times.
+        t_start = min([ex.now(), *(e.t for e in self.prelude)])
+        yield ev.RunStarted(t_start, sc.name, opt.policy, ex.processors, tuple(ex.cpus),
                             ex.mode, opt.compute, opt.seed, opt.llm_label)
         for e in self.prelude:
             yield e
@@ -139,9 +146,9 @@ class Run:
                     (done if e.ok else failed).append(e.key)
             if failed and self.repairer and attempts < opt.recovery_attempts:
                 attempts += 1
-                recovered = yield from self._recover(failed, done, attempts, pending)
-                if recovered:
-                    continue
+                # _recover has handed done and failed to the policy, whatever its outcome
+                yield from self._recover(failed, done, attempts, pending)
+                continue
             if done or failed:
                 pending.extend(policy.on_events(done, failed))
         yield self._run_finished()
@@ -199,7 +206,8 @@ class Run:
         return Task(
             key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
             cost=self.costs[d.call], function=fn, args=args, kwargs=kwargs,
-            fault=self.scenario.faults.get(d.call),
+            fault=None if (self.options.transient_faults and d.call in self.recovered)
+            else self.scenario.faults.get(d.call),
         )
 
     # -- observations -------------------------------------------------------------------------
@@ -242,6 +250,9 @@ class Run:
         policy.on_events(done, failed)  # halted: bookkeeping only, nothing starts
         failed = list(failed)
         while policy.n_running():
+            if ex.in_flight() == 0:  # the policy counts calls the executor never got: no wait
+                raise EngineError(f"{self.options.policy} counts {policy.n_running()} calls "
+                                  "running, but none is in flight")
             for e in ex.poll(timeout=0.1):
                 if isinstance(e, TaskStarted):
                     yield from self._started(e)
@@ -267,11 +278,15 @@ class Run:
                                       after.text or _text(after), self.repairer.source)
         except OrchError as err:
             yield ev.RecoveryFailed(ex.now(), str(err))
+            # The failures stand: their descendants are skipped, and every other call goes on,
+            # among them those cleared by halt() and those made ready while recovery waited.
+            policy.halted = False
             for c in failed:
                 pending.extend(policy.skip_descendants(c))
-            policy.halted = False
+            pending.extend(policy.on_resume([], cleared))
             pending.extend(policy.maybe_finish())
             return False
+        self.recovered.update(plan.reset)
         for c in plan.reset:
             st.results.pop(c, None)
             st.status.pop(c, None)

@@ -8,7 +8,8 @@ turns progress at rate 1 whatever else runs. Deterministic: no clock, no randomn
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+from dataclasses import dataclass, field
 
 from orchtui.executors.base import ExecEvent, Executor, Task, TaskFinished, TaskStarted
 
@@ -16,10 +17,24 @@ EPS = 1e-9
 
 
 @dataclass
-class _Running:
-    task: Task
-    remaining: float
-    seq: int
+class _Group:
+    """Tasks that progress at one common rate: the compute calls pinned to one processor
+    (c = 1), the unpinned pool (c = P), or everything else (inout calls and LLM turns: rate 1).
+
+    Every member does the same work per second, so the group keeps one counter, `work`, of the
+    work each member has done since the group opened, and a heap of the counter's value at
+    which each member ends. A step of the simulation then costs O(groups + log tasks), not
+    O(tasks): thousands of calls running at once stay cheap."""
+
+    c: int  # processors the members share; 0: not compute, rate 1 whatever runs
+    work: float = 0.0
+    ends: list[tuple[float, int, str]] = field(default_factory=list)  # (work at end, seq, key)
+
+    def rate(self, alpha: float) -> float:
+        if not self.c:
+            return 1.0
+        n = len(self.ends)
+        return min(1.0, self.c / n) / (1.0 + alpha * max(0.0, n / self.c - 1.0))
 
 
 class SimExecutor(Executor):
@@ -29,7 +44,8 @@ class SimExecutor(Executor):
         super().__init__(tuple(range(processors)))
         self.alpha = alpha
         self.t = 0.0
-        self.running: dict[str, _Running] = {}
+        self.running: dict[str, Task] = {}
+        self.groups: dict[object, _Group] = {}
         self.started: list[ExecEvent] = []
         self.seq = 0
 
@@ -41,21 +57,25 @@ class SimExecutor(Executor):
 
     def launch(self, task: Task) -> None:
         self.seq += 1
-        self.running[task.key] = _Running(task, max(task.cost, 0.0), self.seq)
+        self.running[task.key] = task
+        key = self._group(task)
+        group = self.groups.get(key)
+        if group is None:
+            c = 0 if task.kind != "compute" else self.processors if task.pool else 1
+            group = self.groups[key] = _Group(c)
+        heapq.heappush(group.ends, (group.work + max(task.cost, 0.0), self.seq, task.key))
         cpu = None if task.processor is None or task.pool else self.cpus[task.processor]
         self.started.append(TaskStarted(task.key, self.t, cpu=cpu))
 
-    def rate(self, run: _Running, groups: dict[object, int]) -> float:
-        task = run.task
-        if task.kind != "compute":
-            return 1.0
-        n = groups[self._group(task)]
-        c = self.processors if task.pool else 1
-        return min(1.0, c / n) / (1.0 + self.alpha * max(0.0, n / c - 1.0))
+    def rate(self, task: Task) -> float:
+        """The rate at which `task` progresses now (it must be running)."""
+        return self.groups[self._group(task)].rate(self.alpha)
 
     @staticmethod
     def _group(task: Task) -> object:
-        return "pool" if task.pool else task.processor
+        if task.kind != "compute":
+            return "free"
+        return "pool" if task.pool else ("pinned", task.processor)
 
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
         if self.started:
@@ -63,27 +83,27 @@ class SimExecutor(Executor):
             return out
         if not self.running:
             return []
-        groups: dict[object, int] = {}
-        for r in self.running.values():
-            if r.task.kind == "compute":
-                g = self._group(r.task)
-                groups[g] = groups.get(g, 0) + 1
-        rates = {k: self.rate(r, groups) for k, r in self.running.items()}
-        dt = min(r.remaining / rates[k] for k, r in self.running.items())
+        rates = {k: g.rate(self.alpha) for k, g in self.groups.items()}
+        dt = min(max(0.0, g.ends[0][0] - g.work) / rates[k] for k, g in self.groups.items())
         self.t += dt
-        done: list[_Running] = []
-        for k, r in self.running.items():
-            r.remaining -= dt * rates[k]
-            if r.remaining <= EPS * max(1.0, r.task.cost):
-                done.append(r)
-        done.sort(key=lambda r: r.seq)
+        done: list[tuple[int, str]] = []
+        for k, g in list(self.groups.items()):
+            g.work += dt * rates[k]
+            while g.ends:
+                end, seq, key = g.ends[0]
+                if end - g.work > EPS * max(1.0, self.running[key].cost):
+                    break
+                heapq.heappop(g.ends)
+                done.append((seq, key))
+            if not g.ends:
+                del self.groups[k]
+        done.sort()
         out: list[ExecEvent] = []
-        for r in done:
-            del self.running[r.task.key]
-            if r.task.fault:
-                out.append(TaskFinished(r.task.key, self.t, ok=False,
-                                        error=f"{r.task.fault} (injected fault)"))
+        for _, key in done:
+            task = self.running.pop(key)
+            if task.fault:
+                out.append(TaskFinished(key, self.t, ok=False,
+                                        error=f"{task.fault} (injected fault)"))
             else:
-                out.append(TaskFinished(r.task.key, self.t, ok=True,
-                                        value=f"<result of {r.task.key}>"))
+                out.append(TaskFinished(key, self.t, ok=True, value=f"<result of {key}>"))
         return out

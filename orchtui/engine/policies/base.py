@@ -116,7 +116,9 @@ class Policy:
         self.counts["waiting"] = len(frg.ids)
         self.where: dict[str, int | None] = {}
         self.load: list[list[str]] = [[] for _ in range(processors)]
-        self.pool: list[str] = []  # unpinned compute calls running
+        # unpinned compute calls running (a dict as an ordered set: thousands at once with
+        # --compute eager, and a list's remove() made each completion cost O(running))
+        self.pool: dict[str, None] = {}
         self._turns: dict[str, Then] = {}
         self._answered = False
         self.halted = False
@@ -201,7 +203,7 @@ class Policy:
         if not self.frg.is_compute(call) or pool:
             processor = None
         if pool:
-            self.pool.append(call)
+            self.pool[call] = None
         elif processor is not None:
             shared = shared or bool(self.load[processor])
             self.load[processor].append(call)
@@ -212,8 +214,7 @@ class Policy:
         p = self.where.pop(call, None)
         if p is not None and call in self.load[p]:
             self.load[p].remove(call)
-        if call in self.pool:
-            self.pool.remove(call)
+        self.pool.pop(call, None)
 
     def spare(self) -> list[int]:
         """Processors that run no compute call."""

@@ -36,14 +36,17 @@ class CriticalPath(Policy):
             if self.frg.is_compute(c):
                 self.set_state(c, "submitted")
                 admitted.append(c)
-                heapq.heappush(self.queue, (-self.bottom[c], self.frg.index[c], c))
+                # rounded, so that equal path lengths summed in another order (0.1 + 0.2 vs
+                # 0.3) tie, and the tie goes to plan order
+                heapq.heappush(self.queue, (-round(self.bottom[c], 9), self.frg.index[c], c))
             else:
                 out.append(self.start(c, None, "inout: started at once, occupies no processor"))
         while self.queue and self.spare():
             _, _, c = heapq.heappop(self.queue)
             p = self.spare()[0]
+            # the heap's two smallest are among its first three entries: O(1), not O(queue)
             rivals = ", ".join(f"{d} {self.bottom[d]:.2f}s"
-                               for _, _, d in heapq.nsmallest(2, self.queue))
+                               for _, _, d in sorted(self.queue[:3])[:2])
             why = f"highest bottom level among ready compute calls ({self.bottom[c]:.2f}s"
             why += f"; next: {rivals})" if rivals else ")"
             out.append(self.start(c, p, f"{why}: free processor {p}"))

@@ -95,6 +95,7 @@ class QueuedSet:
             if len(group) == 1:
                 self.single |= group
         self.remainder = False  # True once it is the pushed-back remainder of M
+        self.explained_as: str | None = None  # why its calls wait, as last said (by position)
 
     def __len__(self) -> int:
         return len(self.members)
@@ -142,12 +143,14 @@ class Coordinator:
         self.channel = channel
         self.policy = policy  # for processor state and starting calls; never the scheduler's
         self.fifo: deque[QueuedSet] = deque()
-        self.explained: dict[str, str] = {}  # call -> why it waits, as last said
+        self.unexplained: list[QueuedSet] = []  # sets queued since the last explanation
 
     def recvsched(self) -> None:
         while self.channel.to_coord:
             calls, reason = self.channel.to_coord.popleft()
-            self.fifo.append(QueuedSet(calls, reason, self.frg))
+            qs = QueuedSet(calls, reason, self.frg)
+            self.fifo.append(qs)
+            self.unexplained.append(qs)
 
     def sendsched(self, completed: list[str]) -> None:
         if completed:
@@ -177,7 +180,6 @@ class Coordinator:
         return out + self._explain_waiting()
 
     def _start(self, c: str, p: int, reason: str) -> Decision:
-        self.explained.pop(c, None)
         return self.policy.start(c, p, reason)
 
     def _i_reason(self, c: str, p: int, computes: list[str]) -> str:
@@ -186,21 +188,36 @@ class Coordinator:
                     f"which it does not occupy)")
         if len(computes) == 1:
             return f"compute with no exclusive partner in its set: runs on spare processor {p}"
-        others = ", ".join(d for d in computes if d != c)
+        # name at most three: with thousands sharing, listing them all in every reason would
+        # cost O(|I|²) in time and text
+        shown = [d for d in computes[:4] if d != c][:3]
+        more = len(computes) - 1 - len(shown)
+        others = ", ".join(shown) + (f" and {more} more" if more else "")
         return (f"compute with no exclusive partner in its set: shares processor {p} with "
                 f"{others} (paper: the first constraint is broken when processors are short)")
 
     def _explain_waiting(self) -> list[Decision]:
-        """A Wait for each queued call whose reason for waiting changed."""
+        """A Wait for each queued call whose reason for waiting changed.
+
+        The reason depends only on the set's place in the FIFO (the remainder at the head, the
+        head, behind it), the same for all its calls. Only the head set and the sets queued
+        since last time can have a new one, so only they are looked at: looking at the whole
+        FIFO on every completion would be quadratic in a long run."""
         out: list[Decision] = []
-        busy = "; ".join(f"{p} runs {'+'.join(calls)}" for p, calls in
+        if not self.fifo:
+            self.unexplained.clear()
+            return out
+        busy = "; ".join(f"{p} runs {_names(calls)}" for p, calls in
                          enumerate(self.policy.load) if calls)
-        for n, qs in enumerate(self.fifo):
-            key = "remainder" if n == 0 and qs.remainder else "head" if n == 0 else "behind"
+        head = self.fifo[0]
+        looked = [head, *(qs for qs in self.unexplained if qs is not head and len(qs))]
+        self.unexplained.clear()
+        for qs in looked:
+            key = ("remainder" if qs.remainder else "head") if qs is head else "behind"
+            if qs.explained_as == key:
+                continue
+            qs.explained_as = key
             for c in qs.calls():
-                if self.explained.get(c) == key:
-                    continue
-                self.explained[c] = key
                 if key == "remainder":
                     reason = (f"{c} waits: exclusive with the other compute calls of rank "
                               f"{self.frg.ranks[c]}, no spare processor ({busy})")
@@ -215,8 +232,13 @@ class Coordinator:
         cleared = [c for qs in self.fifo for c in qs.calls()]
         self.fifo.clear()
         self.channel.to_coord.clear()
-        self.explained.clear()
+        self.unexplained.clear()
         return cleared
+
+
+def _names(calls: list[str]) -> str:
+    """The calls on one processor, as `s1+s2`; at most three named."""
+    return "+".join(calls) if len(calls) <= 3 else f"{'+'.join(calls[:3])}+{len(calls) - 3} more"
 
 
 class LLMOrch(Policy):

@@ -22,6 +22,7 @@ class BaselineCompute(Policy):
 
     def launch(self, calls: list[str], why: str) -> list[Decision]:
         out: list[Decision] = []
+        serial: list[str] = []
         for c in calls:
             if not self.frg.is_compute(c):
                 out.append(self.start(c, None, f"inout: started at once ({why})"))
@@ -32,10 +33,12 @@ class BaselineCompute(Policy):
                 if self.state[c] != "submitted":
                     self.set_state(c, "submitted")
                 self.serial_queue.append(c)
+                serial.append(c)
         started = self.next_serial()
+        # the ones still queued (not `c in self.serial_queue`: O(queue) each, quadratic)
         queued = [Wait(c, f"compute tools run one after another in the executor's one thread "
                           f"(asyncio): queued behind {self.serial_running}")
-                  for c in calls if c in self.serial_queue]
+                  for c in serial if self.state[c] == "submitted"]
         return out + started + queued
 
     def next_serial(self) -> list[Decision]:
