@@ -49,6 +49,7 @@ class RunRecord:
     answer: str = ""
     now: float = 0.0
     recoveries: int = 0
+    _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
 
     def apply(self, e: ev.Event) -> None:
         self.now = max(self.now, e.t)
@@ -92,9 +93,14 @@ class RunRecord:
                         break
             case ev.RecoveryStarted():
                 self.recoveries += 1
-                for cid in e.reset:
-                    if cid in self.calls:
-                        self.calls[cid].status = "recovering"
+                self._before_recovery = {cid: self.calls[cid].status for cid in e.reset
+                                         if cid in self.calls}
+                for cid in self._before_recovery:
+                    self.calls[cid].status = "recovering"
+            case ev.RecoveryFailed():
+                for cid, status in self._before_recovery.items():
+                    if self.calls[cid].status == "recovering":
+                        self.calls[cid].status = status
             case ev.RunFinished():
                 self.makespan, self.status, self.answer = e.makespan, e.status, e.answer
 

@@ -201,7 +201,13 @@ class Run:
         args: tuple[Any, ...] = ()
         kwargs: dict[str, Any] = {}
         if self.executor.mode != "sim":
-            bound_args, kwargs = bind_call(call, self.st.results)
+            try:
+                bound_args, kwargs = bind_call(call, self.st.results)
+            except BindError:
+                raise
+            except Exception as err:  # a result str() fails on: a user object, a huge int
+                raise BindError(f"{call.id}: cannot compute its arguments: "
+                                f"{_one_line(err)}") from None
             args = tuple(bound_args)
         return Task(
             key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
@@ -240,30 +246,39 @@ class Run:
     # -- runtime recovery (paper §III-D) ------------------------------------------------------
     def _recover(self, failed: list[str], done: list[str], attempt: int,
                  pending: deque[Decision]) -> Iterator[ev.Event]:
-        """Clear unstarted calls, let running ones finish, trace back to the recovery points,
-        have the LLM repair them, reset them and their descendants, and resume from them.
-        Returns (as the generator's value) whether scheduling resumed."""
+        """Clear unstarted calls, trace back to the recovery points, have the LLM repair them,
+        reset them and their descendants, and resume from them (paper §III-D).
+
+        Calls already running go on. Only those that recovery resets are waited for first: their
+        results would be stale, and a processor they hold is not yet free. Returns (as the
+        generator's value) whether scheduling resumed."""
         ex, st, policy = self.executor, self.st, self.policy
         assert self.repairer is not None
         pending.clear()
         cleared = policy.halt()
         policy.on_events(done, failed)  # halted: bookkeeping only, nothing starts
-        failed = list(failed)
-        while policy.n_running():
+        failed = sorted(failed, key=self.frg.index.__getitem__)
+        turns_done: list[str] = []
+        while True:
+            plan = recovery_plan(self.frg, failed)
+            stale = [c for c in plan.reset if policy.state[c] == "running"]
+            if not stale:
+                break
             if ex.in_flight() == 0:  # the policy counts calls the executor never got: no wait
-                raise EngineError(f"{self.options.policy} counts {policy.n_running()} calls "
-                                  "running, but none is in flight")
+                raise EngineError(f"{self.options.policy} counts {', '.join(stale)} as "
+                                  "running, but nothing is in flight")
             for e in ex.poll(timeout=0.1):
                 if isinstance(e, TaskStarted):
                     yield from self._started(e)
                 elif e.key.startswith("turn:"):
-                    continue
+                    name = e.key[5:]
+                    yield ev.TurnFinished(e.t, name, e.t - st.started.pop(e.key, e.t))
+                    turns_done.append(name)
                 else:
                     yield self._finished(e)
                     policy.on_events([e.key] if e.ok else [], [] if e.ok else [e.key])
                     if not e.ok:
-                        failed.append(e.key)
-        plan = recovery_plan(self.frg, failed)
+                        failed = sorted([*failed, e.key], key=self.frg.index.__getitem__)
         yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
                                  tuple(plan.reset), tuple(cleared))
         failures = [(self.calls[c], st.errors.get(c, "failed")) for c in failed]
@@ -284,6 +299,8 @@ class Run:
             for c in failed:
                 pending.extend(policy.skip_descendants(c))
             pending.extend(policy.on_resume([], cleared))
+            for name in turns_done:  # continued now that the policy runs again
+                pending.extend(policy.on_turn_done(name))
             pending.extend(policy.maybe_finish())
             return False
         self.recovered.update(plan.reset)
@@ -296,6 +313,8 @@ class Run:
             if st.status.get(c) == "skipped":
                 del st.status[c]
         pending.extend(policy.resume(plan.reset, plan.points, cleared))
+        for name in turns_done:  # continued now that the policy runs again
+            pending.extend(policy.on_turn_done(name))
         return True
 
     def _check_repair(self, before: Call, after: Call) -> None:
@@ -320,6 +339,13 @@ def _text(call: Call) -> str:
 
 
 def preview(value: Any, limit: int = PREVIEW) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception as err:  # a function's result: an int past 4300 digits, a broken __repr__
+        text = f"<{type(value).__name__} that cannot be shown: {_one_line(err)}>"
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(f"{type(err).__name__}: {err}".split())[:300]

@@ -67,7 +67,8 @@ def parse_cpus(text: str) -> tuple[int, ...]:
 
 
 def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
-                  compute: str = "serial", memory_limit_mb: int | None = None) -> Executor:
+                  compute: str = "serial", memory_limit_mb: int | None = None,
+                  scheduler: str | None = None) -> Executor:
     if mode == "sim":
         from orchtui.executors.sim import SimExecutor
 
@@ -77,6 +78,11 @@ def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
 
         limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         return RealExecutor(scenario, alloc.cpus, memory_limit_bytes=limit)
+    if mode == "dask":
+        from orchtui.executors.dask_executor import DaskExecutor
+
+        limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
+        return DaskExecutor(scenario, alloc.cpus, scheduler=scheduler, memory_limit_bytes=limit)
     raise OrchError(f"unknown executor {mode!r}")
 
 
@@ -84,10 +90,17 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
              processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
              compute: str = "serial", seed: int | None = None,
              repairer: Repairer | None = None, memory_limit_mb: int | None = None,
-             **options) -> Run:
-    """A ready-to-iterate run. The caller owns `run.executor` and must close it."""
-    alloc = allocate(processors, cpus, mode, scenario.processors)
+             scheduler: str | None = None, **options) -> Run:
+    """A ready-to-iterate run. The caller owns `run.executor` and must close it.
+    `scheduler`: the address of an external Dask scheduler (mode "dask" only); its workers'
+    CPUs are theirs, so any number of processors may be asked for."""
+    if scheduler and mode != "dask":
+        raise OrchError("--scheduler needs --executor dask")
+    if scheduler and cpus:
+        raise OrchError("--cpus names CPUs of this machine; with --scheduler the Dask workers "
+                        "pin themselves (use --processors)")
+    alloc = allocate(processors, cpus, "sim" if scheduler else mode, scenario.processors)
     opts = RunOptions(policy=policy or scenario.policy, processors=alloc.processors,
                       compute=compute, seed=seed, **options)
-    executor = make_executor(scenario, mode, alloc, compute, memory_limit_mb)
+    executor = make_executor(scenario, mode, alloc, compute, memory_limit_mb, scheduler)
     return Run(scenario, executor, opts, repairer)

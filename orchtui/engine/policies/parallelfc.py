@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchtui.engine.policies.base import Decision, Submit
+from orchtui.engine.policies.base import Decision, Submit, Wait
 from orchtui.engine.policies.rounds import BaselineCompute
 
 
@@ -53,8 +53,11 @@ class ParallelFC(BaselineCompute):
             self.ready.update(dict.fromkeys(calls))
         out = self.next_serial()
         if self.round_left <= 0:
-            out += self._round()
-        return out
+            return out + self._round()
+        # the barrier: a call ready mid-round waits for the model's next round
+        return out + [Wait(c, f"{c} is ready, but waits for round {self.round} to end "
+                              "(barrier: the model asks for the next calls only then)")
+                      for _, calls in made_ready for c in calls]
 
     def on_resume(self, points, cleared) -> list[Decision]:
         self.ready.update(dict.fromkeys(self.ready_waiting()))
