@@ -85,7 +85,10 @@ def test_eager_compute_is_unpinned_and_time_shares():
     for c in ("s2", "s3", "s5"):
         d = dispatched(events, c)
         assert d.pool and d.processor is None and "unpinned" in d.reason
-    assert not of(events, ev.Queued)
+    # eager compute never queues behind the one thread; only the round barrier holds calls
+    queued = of(events, ev.Queued)
+    assert [q.call for q in queued] == ["s4", "s5"]
+    assert all("barrier" in q.reason for q in queued)
 
 
 def test_eager_on_enough_processors_runs_at_full_speed():
