@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import replace
 
 from rich.console import Console
@@ -12,9 +13,10 @@ from rich.text import Text
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.record import RunRecord
-from orchtui.engine.session import make_run
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
+from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
+from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
 
 
@@ -31,13 +33,31 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--real", action="store_true",
                       help="run the functions on pinned workers (the default when the "
                            "scenario's functions have an impl)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where real compute calls run: pinned local workers, or Dask "
+                        "(pip install 'orchtui[dask]')")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --executor dask: an existing Dask scheduler (default: start a "
+                        "local cluster, one single-thread worker per allocated CPU)")
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",
                    help="override the scenario's llm_turn: how long each LLM turn takes")
-    p.add_argument("--memory-limit", type=int, metavar="MB",
+    p.add_argument("--memory-limit", type=_megabytes, metavar="MB",
                    help="real: cap each compute worker's address space (RLIMIT_AS)")
+
+
+def _megabytes(text: str) -> int:
+    # 0 or less used to mean "no limit" without a word (a negative limit reached setrlimit as
+    # RLIM_INFINITY): refuse it instead.
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 MB, got {value}")
+    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
     p.add_argument("--chrome-trace", metavar="FILE",
                    help="write a Chrome trace (open it in Perfetto)")
+    add_llm_options(p)
     p.set_defaults(func=run)
 
 
@@ -67,8 +88,17 @@ def with_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
 def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
     """Real when every function has an impl, unless --sim. --real insists."""
     missing = [f.name for f in scenario.functions if not f.impl]
+    dask = getattr(args, "executor", "local") == "dask"
+    if getattr(args, "scheduler", None) and not dask:
+        raise OrchError("--scheduler goes with --executor dask")
     if getattr(args, "sim", False):
+        if dask:
+            raise OrchError("--executor dask runs calls for real: leave out --sim")
         return "sim"
+    if dask:
+        if missing:
+            raise OrchError(f"--executor dask: function {missing[0]} has no impl to run")
+        return "dask"
     if missing:
         if getattr(args, "real", False):
             raise OrchError(f"--real: function {missing[0]} has no impl in the scenario, "
@@ -82,19 +112,43 @@ def run(args: argparse.Namespace) -> int:
         raise OrchError("--json goes with --headless")
     scenario = with_overrides(load_input(args.file), args)
     mode = choose_mode(scenario, args)
+    try:
+        setup = prepare(scenario, args)
+    except TranslationFailed as err:
+        # The run ends: no valid plan came of any attempt. The attempts go to the trace.
+        if args.trace:
+            writer = TraceWriter(args.trace)
+            for e in err.events:
+                writer.write(e)
+            writer.close()
+        print(f"orchtui: {err}", file=sys.stderr)
+        return 1
     if not args.headless:
         from orchtui.tui import run_app
 
-        return run_app(scenario, mode=mode, policy=args.policy, processors=args.processors,
-                       cpus=args.cpus, compute=args.compute, seed=args.seed, step=args.step,
-                       trace_path=args.trace, speed=args.speed)
-    return run_headless(scenario, args, mode)
+        return run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
+                       processors=args.processors, cpus=args.cpus, compute=args.compute,
+                       seed=args.seed, step=args.step, trace_path=args.trace,
+                       speed=args.speed, run_factory=tui_factory(setup, args))
+    return run_headless(setup, args, mode)
 
 
-def run_headless(scenario: Scenario, args: argparse.Namespace, mode: str) -> int:
-    run = make_run(scenario, mode=mode, policy=args.policy, processors=args.processors,
-                   cpus=args.cpus, compute=args.compute, seed=args.seed,
-                   memory_limit_mb=args.memory_limit)
+def tui_factory(setup: LLMSetup, args: argparse.Namespace):
+    """Build each of the TUI's runs through the LLM setup, keeping the policy the user picks
+    with `p` and the processors picked with + and -."""
+    def build(options):
+        chosen = setup if options.policy in (None, setup.policy) else replace(
+            setup, policy=options.policy)
+        return chosen.make_run(options.mode, processors=options.processors, cpus=options.cpus,
+                               compute=options.compute, seed=options.seed,
+                               memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
+    return build
+
+
+def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
+                         compute=args.compute, seed=args.seed,
+                         memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
     writer = TraceWriter(args.trace) if args.trace else None
     events = []
     try:
@@ -115,7 +169,7 @@ def run_headless(scenario: Scenario, args: argparse.Namespace, mode: str) -> int
     if args.json:
         print(json.dumps(rec.to_json()))
     else:
-        print_summary(rec, scenario, args)
+        print_summary(rec, setup.scenario, args)
     return 0 if rec.status == "ok" else 1
 
 
@@ -123,17 +177,16 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
                     ) -> tuple[float, str]:
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
     modelled from this run's measured durations (react runs them one by one), and labelled so."""
-    if rec.mode == "sim":
-        from orchtui.engine.sweep import measure
+    from orchtui.engine.sweep import measure
 
+    scenario = replace(scenario, faults={})  # the reference runs without injected failures
+    if rec.mode == "sim":
         row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
-        return row.makespan, "sim"
+        return row.makespan, "sim, without recovery"
     durations = rec.durations(measured=True)
     unshared = {c.id: durations[c.id] for c in rec.calls.values() if not (c.shared or c.pool)}
     costs = {cid: unshared.get(cid, durations[cid]) for cid in durations}
     modelled = replace(scenario, costs=costs)
-    from orchtui.engine.sweep import measure
-
     row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
     return row.makespan, "modelled from this run's measured durations"
 

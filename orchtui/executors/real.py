@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing import forkserver, resource_tracker
 from typing import Any
 
 from orchtui.executors.base import ExecEvent, Executor, Task, TaskFinished, TaskStarted
@@ -17,11 +21,29 @@ from orchtui.executors.workers import (
     describe_exception,
     load_impl,
 )
+from orchtui.functions.context import FunctionContext, call_context
+from orchtui.functions.context import activate as activate_context
 from orchtui.scenario.model import Scenario
 
+# Called in the worker before each compute call, with that call's FunctionContext.
+_CONTEXT_HOOK = "orchtui.functions.context:activate"
 # While inout calls run on threads, the worker pipes are polled in slices this long, so a thread's
 # completion is seen within it. Compute completions wake the poll at once.
 THREAD_SLICE = 0.002
+
+
+@contextmanager
+def _deferred(*signals: signal.Signals) -> Iterator[None]:
+    """Hold back `signals` (delivered when the block ends) while processes are being started.
+    Ctrl-C raises KeyboardInterrupt wherever this thread is: in the middle of handing a new
+    worker to the forkserver, it leaves a half-started process that prints a traceback to our
+    stderr before it dies. Held back, it lands a moment later, once the worker is known to the
+    pool, which ends it."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class RealExecutor(Executor):
@@ -38,7 +60,16 @@ class RealExecutor(Executor):
         self.scenario = scenario
         self.base_dir = str(scenario.base_dir)
         self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes)
-        self.pool.warm([frozenset({c}) for c in cpus])
+        # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
+        # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
+        # cannot print a traceback from it. SIGTERM is not blocked there: the pool ends its
+        # workers with SIGTERM. The resource tracker shields itself, then unblocks both
+        # signals in the caller, so it must be started first.
+        resource_tracker.ensure_running()
+        with _deferred(signal.SIGINT):
+            forkserver.ensure_running()
+        with _deferred(signal.SIGINT, signal.SIGTERM):
+            self.pool.warm([frozenset({c}) for c in cpus])
         self.t0 = time.perf_counter()
         self.threads: queue.SimpleQueue[ExecEvent] = queue.SimpleQueue()
         # key -> (deadline on perf_counter, the timeout) of calls running on threads
@@ -71,8 +102,9 @@ class RealExecutor(Executor):
         cpus = frozenset(self.cpus) if task.pool or task.processor is None else frozenset(
             {self.cpus[task.processor]})
         self.compute_jobs.add(task.key)
-        self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
-                         fn.timeout)
+        with _deferred(signal.SIGINT, signal.SIGTERM):  # submit() may start a worker
+            self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
+                             fn.timeout, setup=(_CONTEXT_HOOK, self._context(task)))
 
     def _launch_thread(self, task: Task) -> None:
         timeout = task.function.timeout if task.function else None
@@ -94,11 +126,18 @@ class RealExecutor(Executor):
                 fn = task.function
                 if fn is None or not fn.impl:
                     raise RuntimeError(f"function {getattr(fn, 'name', '?')} has no impl to run")
+                activate_context(self._context(task))
                 value = load_impl(fn.impl, self.base_dir)(*task.args, **task.kwargs)
             self.threads.put(TaskFinished(task.key, self.now(), True, value))
         except BaseException as exc:  # a user function: anything it raises fails its call
             self.threads.put(TaskFinished(task.key, self.now(), False,
                                           error=describe_exception(exc)))
+
+    def _context(self, task: Task) -> FunctionContext:
+        """What orchtui.functions need to know about this call: the scenario's folder, the
+        call's declared latency, the model (live or recorded replies). No API key."""
+        impl = task.function.impl if task.function else None
+        return call_context(self.scenario, task.key, task.cost, task.kind, impl)
 
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
         deadline = None if timeout is None else time.perf_counter() + timeout

@@ -302,7 +302,17 @@ def _serve(conn: Connection) -> None:
             continue
         if msg is None:
             return
-        impl, base_dir, args, kwargs = msg
+        impl, base_dir, args, kwargs, setup = msg
+        if setup is not None:
+            # The call's context (orchtui.functions.context), set before the function runs.
+            try:
+                hook = cache.get((setup[0], None)) or load_impl(setup[0], None)
+                cache[(setup[0], None)] = hook
+                hook(setup[1])
+            except BaseException as exc:
+                send((_MSG_FINISHED, False, None,
+                      f"call set-up {setup[0]!r} failed: {describe_exception(exc)}", None))
+                continue
         key = (impl, base_dir)
         fn = cache.get(key)
         if fn is None:
@@ -379,10 +389,14 @@ class WorkerPool:
     # -- public API ------------------------------------------------------------------------
 
     def submit(self, job: str, cpus: frozenset[int], impl: str, base_dir: str | None,
-               args: tuple, kwargs: dict, timeout: float | None) -> None:
+               args: tuple, kwargs: dict, timeout: float | None,
+               setup: tuple[str, Any] | None = None) -> None:
         """Run impl(*args, **kwargs) on an idle worker whose affinity is exactly `cpus`
         (start one if none is idle; reuse idle ones). A worker runs one job at a time, so two
-        jobs submitted for the same single CPU at once get two workers on that CPU."""
+        jobs submitted for the same single CPU at once get two workers on that CPU.
+        `setup`, if given, is (impl, payload): the worker calls impl(payload) first, in the
+        same thread (orchtui.functions uses it to pass the call's context).
+        """
         t_submit = time.perf_counter()
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
@@ -390,7 +404,7 @@ class WorkerPool:
             raise ValueError(f"job {job!r} is already pending")
         if not cpus:
             raise ValueError("cpus must not be empty")
-        msg = (impl, self._absolute_base_dir(impl, base_dir), args, kwargs)
+        msg = (impl, self._absolute_base_dir(impl, base_dir), args, kwargs, setup)
         try:
             data = ForkingPickler.dumps(msg)
         except Exception as exc:

@@ -1,0 +1,97 @@
+"""The live baselines: ReAct's loop and OpenAI parallel tool calling, against a fake
+OpenAI-compatible server through the real `openai` client."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fake_openai import FakeOpenAI, Reply, Request
+
+from orchtui.engine import events as ev
+from orchtui.engine.record import RunRecord
+from orchtui.engine.runner import RunOptions
+from orchtui.engine.session import allocate, make_executor
+from orchtui.executors.base import Executor
+from orchtui.llm.baselines import ParallelFCRun, ReActRun
+from orchtui.llm.config import LLMConfig
+from orchtui.llm.openai_backend import OpenAIBackend
+from orchtui.llm.tools import tools_for
+from orchtui.scenario.loader import find_scenario, load_scenario
+
+SC = load_scenario(find_scenario("parallelqa_83"))
+
+
+@pytest.fixture(scope="module")
+def executor():
+    """One real executor for the module's runs: starting workers is the slow part."""
+    ex = make_executor(SC, "real", allocate(2, None, "real", 2))
+    yield ex
+    ex.close()
+
+
+def run(cls: type, server: FakeOpenAI, policy: str, ex: Executor) -> list[ev.Event]:
+    backend = OpenAIBackend(LLMConfig(base_url=server.base_url, max_retries=0, timeout=5))
+    ex.t0 = time.perf_counter()  # type: ignore[attr-defined]  # each run's clock from 0
+    return list(cls(SC, ex, RunOptions(policy=policy), backend).events())
+
+
+def test_tool_schemas_from_signatures() -> None:
+    tools = {t["function"]["name"]: t["function"] for t in tools_for(SC)}
+    search = tools["search"]["parameters"]
+    assert search["properties"]["term"] == {"type": "string"}
+    assert search["properties"]["k"] == {"type": "integer", "default": 500}
+    assert search["required"] == ["term"]
+    assert "k=500" in tools["search"]["description"]
+
+
+@pytest.mark.slow
+def test_react_loop_thought_action_observation(executor: Executor) -> None:
+    def model(r: Request) -> str:
+        turn = sum(m["role"] == "assistant" for m in r.messages)
+        if turn == 0:
+            return 'Thought: I need New Jersey.\nAction: search("New Jersey", k=40)'
+        assert r.last_user.startswith("Observation: New Jersey")
+        return "Thought: I have it.\nFinish: about 411 people per km2"
+
+    with FakeOpenAI(responder=model) as server:
+        events = run(ReActRun, server, "react", executor)
+    names = [type(e).__name__ for e in events]
+    assert names[0] == "RunStarted" and names.count("TurnStarted") == 2
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.answer == "about 411 people per km2"
+    assert rec.calls["s1"].function == "search" and rec.calls["s1"].status == "done"
+    assert rec.turns[0][0] == "think:1" and rec.turns[0][2] is not None  # measured
+    assert "Action:" in server.requests[0].messages[0]["content"]
+
+
+@pytest.mark.slow
+def test_parallel_tool_calls_run_together_then_answer(executor: Executor) -> None:
+    replies = [Reply(tool_calls=(("search", {"term": "Texas", "k": 50}),
+                                 ("search", {"term": "Florida"}))),
+               Reply("The merged density is about 58.5 people per km2.")]
+    with FakeOpenAI(replies) as server:
+        events = run(ParallelFCRun, server, "parallelfc", executor)
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.answer.startswith("The merged density")
+    assert set(rec.calls) == {"s1", "s2"}
+    s1, s2 = rec.calls["s1"], rec.calls["s2"]
+    assert s1.start is not None and s2.start is not None
+    assert s2.start < s1.end  # concurrently: both searches wait their latency together
+    first = server.requests[0].body
+    assert first["parallel_tool_calls"] is True and len(first["tools"]) == 2
+    tool_msgs = [m for m in server.requests[1].messages if m["role"] == "tool"]
+    assert [m["tool_call_id"] for m in tool_msgs] == ["call_1", "call_2"]
+    assert tool_msgs[0]["content"].startswith("Texas")
+    assert len(tool_msgs[0]["content"].split()) == 50
+    assert json.loads(json.dumps(server.requests[1].messages))  # plain JSON all the way
+
+
+def test_bad_actions_become_observations(executor: Executor) -> None:
+    replies = ['Action: google("x")', "Action: search(s7)", "Finish: gave up"]
+    with FakeOpenAI(replies) as server:
+        events = run(ReActRun, server, "react", executor)
+    obs = [m["content"] for m in server.requests[2].messages if m["role"] == "user"][1:]
+    assert "unknown function 'google'" in obs[0] and "literal arguments" in obs[1]
+    assert RunRecord.from_events(events).answer == "gave up"

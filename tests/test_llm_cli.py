@@ -1,0 +1,96 @@
+"""The CLI glue the lead wires into `orchtui scenario`: options and `prepare`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+import pytest
+
+from orchtui.engine import events as ev
+from orchtui.errors import OrchError
+from orchtui.functions import context as fctx
+from orchtui.llm.cli import add_llm_options, prepare
+from orchtui.scenario.loader import find_scenario, load_scenario
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    p.add_argument("--policy")
+    add_llm_options(p)
+    return p.parse_args(argv)
+
+
+def test_options_and_defaults() -> None:
+    a = parse()
+    assert (a.llm, a.stream, a.repairs, a.retranslations, a.recovery_attempts) == (
+        False, False, 2, 2, 2)
+    a = parse("--llm", "--stream", "--model", "m", "--base-url", "http://h/v1", "--repairs",
+              "1", "--retranslations", "0", "--recovery-attempts", "3")
+    assert (a.model, a.base_url, a.repairs, a.retranslations, a.recovery_attempts) == (
+        "m", "http://h/v1", 1, 0, 3)
+    with pytest.raises(SystemExit):
+        parse("--repairs", "-1")
+
+
+def test_offline_setup_uses_the_recorded_plan_and_repairs() -> None:
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    setup = prepare(sc, parse())
+    assert setup.scenario.plan is sc.plan and setup.prelude == ()
+    assert (setup.plan_source, setup.llm_label, setup.live) == ("recorded", "recorded", False)
+    assert setup.repairer is not None and setup.repairer.source == "recorded"
+    assert fctx.engine_mode() == fctx.RECORDED
+
+
+def test_offline_translation_from_recorded_replies() -> None:
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    bad = sc.plan_text.replace("s13:", "s12:")  # a duplicate id
+    sc = replace(sc, plan=None, recorded={**sc.recorded, "translate": [bad],
+                                          "repair_plan": [sc.plan_text]})
+    setup = prepare(sc, parse())
+    assert setup.scenario.plan is not None and len(setup.scenario.plan) == 13
+    kinds = [(e.kind, e.ok) for e in setup.prelude if isinstance(e, ev.TranslationAttempt)]
+    assert kinds == [("translate", False), ("repair", True)]
+
+
+def test_clear_errors() -> None:
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    with pytest.raises(OrchError, match="--stream goes with --llm"):
+        prepare(sc, parse("--stream"))
+    with pytest.raises(OrchError, match="use --policy llmcompiler"):
+        prepare(sc, parse("--llm", "--stream", "--policy", "llmorch"))
+    with pytest.raises(OrchError, match="no plan: translate its query with --llm"):
+        prepare(replace(sc, plan=None, recorded={}), parse())
+
+
+def test_live_setup_picks_the_run_for_the_policy() -> None:
+    from fake_openai import FakeOpenAI
+
+    from orchtui.llm.baselines import ReActRun
+
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    # math without an impl: no worker needs a model client, so no warm-up to wait for
+    sc = replace(sc, functions=tuple(replace(f, impl=None) if f.name == "math" else f
+                                     for f in sc.functions))
+    try:
+        with FakeOpenAI([sc.plan_text]) as server:
+            for argv, kind in ((("--policy", "react"), "react"),
+                               (("--policy", "parallelfc"), "parallelfc"),
+                               (("--stream",), "stream"), ((), "run")):
+                url = ("--base-url", server.base_url)
+                setup = prepare(replace(sc, plan=None) if kind != "run" else sc,
+                                parse("--llm", *url, *argv))
+                assert setup.run_kind == kind and setup.live and setup.plan_source == "llm"
+                if kind != "run":
+                    assert setup.prelude == ()  # nothing asked before the run
+                    with pytest.raises(OrchError, match="real executor"):
+                        setup.make_run("sim")
+            assert len(server.requests) == 1  # the translation for "run"
+            setup = prepare(sc, parse("--llm", *url, "--policy", "react"))
+            run = setup.make_run("real", processors=1)
+            try:
+                assert isinstance(run, ReActRun)
+            finally:
+                run.executor.close()
+    finally:
+        fctx.configure(fctx.RECORDED)
