@@ -1,0 +1,164 @@
+"""The worker side of the Dask executor: what runs inside each Dask worker process.
+
+* `PinPlugin`, a `distributed.WorkerPlugin`, pins every thread of the worker process to the
+  worker's CPU when the worker starts (threads started later inherit the mask), then announces
+  the worker on the executor's topic: name, address, host, boot id, pid, CPU.
+* `run_call` wraps a compute call: it loads the function (`load_impl`, as the local workers do),
+  logs ``started`` on the topic, calls it, logs ``finished``, and returns the value, or a
+  `CallFailed` with the same one-line error the local workers give.
+
+Events go `worker.log_event(topic, msg)` → scheduler → `client.subscribe_topic(topic, handler)`:
+pushed, a few milliseconds end to end. Messages are small msgpack-able dicts.
+
+Which CPU a worker pins itself to:
+1. ``cpus[worker.name]`` when the executor passed a map (its LocalCluster names workers 0..P-1);
+2. else ``$ORCHTUI_CPU`` in the worker's environment;
+3. else the worker's affinity as it was started, if that is one CPU (``taskset -c 3 dask worker
+   ...``): kept as is;
+4. else nothing: the worker is not pinned, and reports ``cpu`` None.
+
+This module is imported on the workers, so a remote worker needs orchtui installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from distributed import WorkerPlugin, get_worker
+
+from orchtui.executors.workers import describe_exception, describe_load_error, load_impl
+
+CPU_ENV = "ORCHTUI_CPU"
+
+
+def boot_id() -> str:
+    """Identifies this machine's current boot: processes that share it share CLOCK_MONOTONIC
+    (time.perf_counter), so their times compare directly."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return f"{socket.gethostname()}-unknown-boot"
+
+
+def pin_all_threads(cpu: int) -> None:
+    """Pin the whole process: every thread that exists now (a worker already runs a few), and,
+    through the calling thread's mask, every thread started from it later."""
+    os.sched_setaffinity(0, {cpu})
+    for tid in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):  # a thread may exit while we iterate
+            os.sched_setaffinity(int(tid), {cpu})
+
+
+def _choose_cpu(name: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
+    """(cpu, whether to pin to it)."""
+    if name in cpus:
+        return cpus[name], True
+    env = os.environ.get(CPU_ENV, "").strip()
+    if env:
+        return int(env), True
+    affinity = os.sched_getaffinity(0)
+    if len(affinity) == 1:
+        return next(iter(affinity)), False
+    return None, False
+
+
+class PinPlugin(WorkerPlugin):
+    """Pins its worker to one CPU and announces it; see the module doc."""
+
+    idempotent = False  # a new executor's map replaces an old one's
+
+    def __init__(self, topic: str, cpus: Mapping[Any, int], ignore_sigint: bool = False) -> None:
+        self.topic = topic
+        self.cpus = dict(cpus)
+        # The executor's own LocalCluster: Ctrl-C reaches the whole process group, and the
+        # engine, not each worker, decides what it means (it closes the cluster).
+        self.ignore_sigint = ignore_sigint
+
+    def setup(self, worker: Any) -> None:
+        if self.ignore_sigint:
+            with contextlib.suppress(ValueError):  # only the main thread may set handlers
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        error = None
+        try:
+            cpu, pin = _choose_cpu(worker.name, self.cpus)
+            if pin and cpu is not None:
+                pin_all_threads(cpu)
+        except Exception as exc:  # reported, so the executor can say why a lane is unpinned
+            cpu, error = None, describe_exception(exc)
+        worker.log_event(self.topic, {
+            "op": "ready", "name": _plain(worker.name), "address": worker.address,
+            "host": socket.gethostname(), "boot": boot_id(), "pid": os.getpid(), "cpu": cpu,
+            "affinity": sorted(os.sched_getaffinity(0)), "error": error,
+        })
+
+
+def _plain(name: Any) -> Any:
+    return name if isinstance(name, (int, str)) else str(name)
+
+
+@dataclass(frozen=True)
+class CallArgs:
+    """A call's arguments, in one object Dask does not look into (it would treat futures, keys
+or task-like tuples inside user data specially)."""
+
+    args: tuple
+    kwargs: dict
+    # (impl, payload): impl(payload) runs first, in the same thread, like the local workers'
+    # set-up hook (orchtui.functions passes the call's context this way).
+    setup: tuple[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CallFailed:
+    """What `run_call` returns when the function raised (or could not be loaded): the error
+    travels as a value, one line, exactly as the local workers word it."""
+
+    error: str
+
+
+# One loaded function per (impl, base_dir) per worker process, as in the local workers.
+_functions: dict[tuple[str, str | None], Callable[..., Any]] = {}
+
+
+def run_call(topic: str, job: str, impl: str, base_dir: str | None, call: CallArgs) -> Any:
+    """Run one compute call on this Dask worker and report it on `topic`."""
+    worker = get_worker()
+    fn = _functions.get((impl, base_dir))
+    if fn is None:
+        try:
+            fn = _functions[(impl, base_dir)] = load_impl(impl, base_dir)
+        except BaseException as exc:
+            return CallFailed(f"cannot load {impl!r}: {describe_load_error(exc)}")
+    if call.setup is not None:
+        try:
+            hook = _functions.get((call.setup[0], None))
+            if hook is None:
+                hook = _functions[(call.setup[0], None)] = load_impl(call.setup[0], None)
+            hook(call.setup[1])
+        except BaseException as exc:
+            return CallFailed(f"call set-up {call.setup[0]!r} failed: {describe_exception(exc)}")
+    affinity = sorted(os.sched_getaffinity(0))  # this thread's own mask: the one that runs fn
+    worker.log_event(topic, {
+        "op": "started", "job": job, "pc": time.perf_counter(), "wall": time.time(),
+        "pid": os.getpid(), "cpu": affinity[0] if len(affinity) == 1 else None,
+        "affinity": affinity, "address": worker.address,
+    })
+    try:
+        value = fn(*call.args, **call.kwargs)
+    except BaseException as exc:  # SystemExit too: a function must not end its worker
+        error = describe_exception(exc)
+        del exc
+        worker.log_event(topic, {"op": "finished", "job": job, "pc": time.perf_counter(),
+                                 "wall": time.time(), "ok": False})
+        return CallFailed(error)
+    worker.log_event(topic, {"op": "finished", "job": job, "pc": time.perf_counter(),
+                             "wall": time.time(), "ok": True})
+    return value
