@@ -68,6 +68,8 @@ class RunStarted(Event):
     compute: str = "serial"  # the baselines' compute mode: "serial" | "eager"
     seed: int | None = None
     llm: str = "recorded"  # "recorded" | "none" | the model's name
+    # a label per processor where "cpu N" is not enough: "host/cpu N" on a Dask cluster
+    lanes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

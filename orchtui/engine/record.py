@@ -41,6 +41,7 @@ class RunRecord:
     cpus: tuple[int, ...] = ()
     mode: str = ""
     compute: str = "serial"
+    lanes: tuple[str, ...] = ()  # per-processor labels when the executor gives them
     calls: dict[str, CallRecord] = field(default_factory=dict)
     exclusive_groups: tuple[tuple[str, ...], ...] = ()
     turns: list[tuple[str, float, float | None]] = field(default_factory=list)
@@ -58,6 +59,7 @@ class RunRecord:
             case ev.RunStarted():
                 self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
                 self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
+                self.lanes = e.lanes
             case ev.GraphReady():
                 for d in e.calls:
                     self.calls[d["id"]] = CallRecord(d["id"], d["function"], d["kind"],

@@ -103,7 +103,8 @@ class Run:
         # A prelude made before the run (translation) may carry earlier times.
         t_start = min([ex.now(), *(e.t for e in self.prelude)])
         yield ev.RunStarted(t_start, sc.name, opt.policy, ex.processors, tuple(ex.cpus),
-                            ex.mode, opt.compute, opt.seed, opt.llm_label)
+                            ex.mode, opt.compute, opt.seed, opt.llm_label,
+                            tuple(getattr(ex, "lanes", ())))
         for e in self.prelude:
             yield e
         yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)

@@ -94,6 +94,10 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
     """A ready-to-iterate run. The caller owns `run.executor` and must close it.
     `scheduler`: the address of an external Dask scheduler (mode "dask" only); its workers'
     CPUs are theirs, so any number of processors may be asked for."""
+    if mode == "dask" and compute == "eager":
+        raise OrchError("--compute eager leaves the baselines' compute calls to the OS to "
+                        "time-share; a Dask worker runs one call at a time, so that baseline "
+                        "would not be faithful there: use the local executor")
     if scheduler and mode != "dask":
         raise OrchError("--scheduler needs --executor dask")
     if scheduler and cpus:
