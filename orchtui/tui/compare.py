@@ -1,0 +1,46 @@
+"""Every policy on the same scenario, processors and seed, in the sim: the compare screen's data.
+
+Engine-side work only (no Textual), so it runs on a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from orchtui.engine import events as ev
+from orchtui.engine.policies import POLICY_CLASSES
+from orchtui.engine.record import RunRecord
+from orchtui.engine.session import make_run
+from orchtui.scenario.model import Scenario
+from orchtui.tui.lane_model import LaneModel
+
+
+@dataclass
+class PolicyRun:
+    policy: str
+    record: RunRecord
+    lanes: LaneModel
+
+
+def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = "serial",
+               seed: int | None = None) -> PolicyRun:
+    run = make_run(scenario, mode="sim", policy=policy, processors=processors, compute=compute,
+                   seed=seed)
+    record = RunRecord()
+    lanes = LaneModel()
+    try:
+        for e in run.events():
+            record.apply(e)
+            if isinstance(e, ev.RunStarted):
+                lanes = LaneModel(e.cpus)
+            lanes.observe(e, record)
+    finally:
+        run.executor.close()
+    return PolicyRun(policy, record, lanes)
+
+
+def compare_policies(scenario: Scenario, processors: int, compute: str = "serial",
+                     seed: int | None = None,
+                     policies: Sequence[str] | None = None) -> Iterator[PolicyRun]:
+    for policy in policies or POLICY_CLASSES:
+        yield run_policy(scenario, policy, processors, compute, seed)

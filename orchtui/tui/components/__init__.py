@@ -1,0 +1,1 @@
+"""The widgets of the run screen, one a file."""

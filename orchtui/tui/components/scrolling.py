@@ -1,0 +1,28 @@
+"""Growing a line-rendered view without a layout pass.
+
+Setting `virtual_size` asks Textual for a screen-wide layout, and a layout repaints every panel:
+at thirty batches a second that costs more than the events themselves, and takes the
+interpreter from the engine. A view whose own size does not depend on its content only needs its
+scrollbars updated, unless one of them appears or disappears.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.widget import Widget
+
+
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    old = view.virtual_size
+    if size == old:
+        return
+    width, height = view.container_size
+    flips = (old.height > height) != (size.height > height) or \
+        (old.width > width) != (size.width > width)
+    if flips or not view.is_mounted or not width or not height:
+        view.virtual_size = size
+        return
+    view.set_reactive(Widget.virtual_size, size)
+    view._scroll_update(size)  # what Textual itself does when it sizes a widget (8.2.8)
+    view.refresh()

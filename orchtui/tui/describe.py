@@ -1,0 +1,169 @@
+"""Events in words: the log lines and the header's "last event". One place, so that the decision
+log, the recovery log and the step status say the same thing the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+
+from orchtui.engine import events as ev
+from orchtui.engine.record import CallRecord
+from orchtui.tui import theme
+
+DECISIONS = (ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed, ev.Skipped,
+             ev.TurnStarted, ev.RunFinished)
+RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed)
+
+# Events that carry a coordinator decision: the unit of a step in a real run, where observations
+# (a call started, a turn ended) arrive in between on their own time.
+DECISION_STEPS = (ev.Scheduled, ev.Queued, ev.Dispatched, ev.Skipped, ev.TurnStarted,
+                  ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed, ev.RunFinished)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    t: float
+    tag: str  # a short verb, coloured: what kind of decision
+    tag_style: Style
+    body: Text
+
+
+def where(processor: int | None, pool: bool, cpus: tuple[int, ...], kind: str = "") -> str:
+    """A placement in the words of the lanes: `cpu 3`, `I/O`, `shared (OS)`."""
+    if pool:
+        return "shared (OS)"
+    if processor is None:
+        return "I/O" if kind != "compute" else "?"
+    cpu = cpus[processor] if 0 <= processor < len(cpus) else processor
+    return f"cpu {cpu}"
+
+
+def _ids(calls: tuple[str, ...], limit: int = 12) -> str:
+    shown = ", ".join(calls[:limit])
+    return shown + (f" (+{len(calls) - limit} more)" if len(calls) > limit else "")
+
+
+def _body(*parts: tuple[str, Style | str]) -> Text:
+    text = Text()
+    for part, style in parts:
+        text.append(part, style)
+    return text
+
+
+_BOLD = Style(bold=True)
+_DIM = Style(color=theme.MUTED)
+
+
+def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: dict[str, str]) -> LogLine | None:
+    """The decision log's line for an event, or None if the log does not show it."""
+    match e:
+        case ev.Scheduled():
+            return LogLine(e.t, "schedule", theme.fg("scheduled"),
+                           _body((_ids(e.calls), _BOLD), ("  " + e.reason, "")))
+        case ev.Queued():
+            return LogLine(e.t, "wait", theme.fg("queued"),
+                           _body((e.call, _BOLD), ("  " + e.reason, "")))
+        case ev.Dispatched():
+            place = where(e.processor, e.pool, cpus, kinds.get(e.call, ""))
+            extra = " (shared)" if e.shared else ""
+            return LogLine(e.t, "dispatch", theme.fg("running"),
+                           _body((e.call, _BOLD), (f" → {place}{extra}", theme.fg("running")),
+                                 ("  " + e.reason, "")))
+        case ev.Finished():
+            return LogLine(e.t, "done", theme.fg("done"),
+                           _body((e.call, _BOLD), (f" in {e.duration:.2f} s", ""),
+                                 ("  " + e.preview, _DIM)))
+        case ev.Failed():
+            return LogLine(e.t, "FAILED", Style(color=theme.STATE_COLOUR["failed"], bold=True),
+                           _body((e.call, _BOLD), ("  " + e.error, theme.fg("failed"))))
+        case ev.Skipped():
+            return LogLine(e.t, "skip", theme.fg("skipped"),
+                           _body((e.call, _BOLD), ("  " + e.reason, "")))
+        case ev.TurnStarted():
+            return LogLine(e.t, "LLM turn", Style(color=theme.LLM),
+                           _body((e.turn, _BOLD), ("  " + e.purpose, "")))
+        case ev.RunFinished():
+            style = theme.fg("done" if e.status == "ok" else "failed")
+            return LogLine(e.t, "finished", Style.combine([style, _BOLD]),
+                           _body((e.status, _BOLD), (f"  makespan {e.makespan:.2f} s", "")))
+    return None
+
+
+def recovery_line(e: ev.Event) -> LogLine | None:
+    """The recovery log's line for an event, or None."""
+    orange = theme.fg("recovering")
+    match e:
+        case ev.TranslationAttempt():
+            verdict = ("ok", theme.fg("done")) if e.ok else (f"error: {e.error}",
+                                                              theme.fg("failed"))
+            return LogLine(e.t, e.kind, orange,
+                           _body((f"attempt {e.attempt}", _BOLD),
+                                 (f" at temperature {e.temperature:g} ({e.source}): ", ""),
+                                 verdict))
+        case ev.RecoveryStarted():
+            body = _body((f"attempt {e.attempt}", _BOLD),
+                         (f": {_ids(e.failed)} failed; trace back to {_ids(e.points)}", ""))
+            if e.reset:
+                body.append(f"; reset {_ids(e.reset)}", _DIM)
+            if e.cleared:
+                body.append(f"; cleared unstarted {_ids(e.cleared)}", _DIM)
+            return LogLine(e.t, "recover", orange, body)
+        case ev.CallRepaired():
+            return LogLine(e.t, "repaired", theme.fg("done"),
+                           _body((e.call, _BOLD), (f" ({e.source})  ", ""),
+                                 (_one_line(e.before), _DIM), (" → ", ""),
+                                 (_one_line(e.after), "")))
+        case ev.RecoveryFailed():
+            return LogLine(e.t, "gave up", Style(color=theme.STATE_COLOUR["failed"], bold=True),
+                           _body((e.reason, "")))
+    return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def summary(e: ev.Event, cpus: tuple[int, ...], calls: Mapping[str, CallRecord]) -> str:
+    """One short phrase for any event: the header's "last event"."""
+    match e:
+        case ev.RunStarted():
+            return f"run started: {e.policy} on {e.processors} processors ({e.mode})"
+        case ev.PlanReady():
+            return f"plan ready ({e.source})"
+        case ev.GraphReady():
+            return f"graph ready: {len(e.calls)} calls, {len(e.exclusive_groups)} exclusive groups"
+        case ev.Scheduled():
+            return f"scheduled {_ids(e.calls, 6)}"
+        case ev.Queued():
+            return f"{e.call} queued"
+        case ev.Dispatched():
+            return f"{e.call} dispatched to {where(e.processor, e.pool, cpus)}"
+        case ev.Started():
+            c = calls.get(e.call)
+            place = where(e.processor, bool(c and c.pool), cpus, c.kind if c else "")
+            pid = f", pid {e.pid}" if e.pid else ""
+            return f"{e.call} started on {place}{pid}"
+        case ev.Finished():
+            return f"{e.call} finished in {e.duration:.2f} s"
+        case ev.Failed():
+            return f"{e.call} failed"
+        case ev.Skipped():
+            return f"{e.call} skipped"
+        case ev.TurnStarted():
+            return f"LLM turn {e.turn} started"
+        case ev.TurnFinished():
+            return f"LLM turn {e.turn} finished in {e.duration:.2f} s"
+        case ev.TranslationAttempt():
+            return f"translation attempt {e.attempt}: {'ok' if e.ok else 'error'}"
+        case ev.RecoveryStarted():
+            return f"recovery {e.attempt} started"
+        case ev.CallRepaired():
+            return f"{e.call} repaired"
+        case ev.RecoveryFailed():
+            return "recovery gave up"
+        case ev.RunFinished():
+            return f"run finished: {e.status}, makespan {e.makespan:.2f} s"
+    return type(e).__name__

@@ -1,0 +1,1 @@
+"""The screens pushed over the run: compare, sweep, help."""

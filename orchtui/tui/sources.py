@@ -1,0 +1,75 @@
+"""Where a screen's events come from: a live run of the engine, or a recorded trace.
+
+The UI knows nothing else about them: not the executor, not the policy. A source is pulled from
+one thread at a time (the feed's worker, or the UI itself when a test drives it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from orchtui.engine import events as ev
+from orchtui.engine.runner import Run
+
+
+class EventSource(Protocol):
+    paced: bool  # True: events carry virtual time to be played at a speed (sim, replays)
+
+    def events(self) -> Iterator[ev.Event]: ...
+
+    def graph(self) -> ev.GraphReady | None:
+        """The graph, when it is known before the run (to lay it out ahead)."""
+
+    def cancel(self) -> None:
+        """Ask a running source to wind down soon (any thread)."""
+
+    def close(self) -> None:
+        """Release what the source holds (the executor's workers). Idempotent."""
+
+
+class LiveSource:
+    """A run of the engine. In the sim, virtual time is played at a speed; in a real run events
+    arrive when they happen."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.paced = run.executor.mode == "sim"
+        self._closed = False
+
+    def events(self) -> Iterator[ev.Event]:
+        return self.run.events()
+
+    def graph(self) -> ev.GraphReady | None:
+        try:
+            return self.run.graph_event()
+        except Exception:  # a run that builds its graph later (a plan still to translate)
+            return None
+
+    def cancel(self) -> None:
+        self.run.cancel()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.run.executor.close()
+
+
+class ReplaySource:
+    """A recorded trace, played back on its own clock."""
+
+    paced = True
+
+    def __init__(self, events: list[ev.Event]) -> None:
+        self.recorded = list(events)
+
+    def events(self) -> Iterator[ev.Event]:
+        return iter(self.recorded)
+
+    def graph(self) -> ev.GraphReady | None:
+        return next((e for e in self.recorded if isinstance(e, ev.GraphReady)), None)
+
+    def cancel(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

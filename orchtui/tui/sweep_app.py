@@ -1,0 +1,26 @@
+"""`orchtui sweep FILE --tui`: the sweep screen as an app of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import App
+
+from orchtui.scenario.model import Scenario
+from orchtui.tui.screens.sweep import StandaloneSweepScreen
+
+
+class SweepApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "orchtui sweep"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
+                 policies: Sequence[str] | None = None, real: bool = False,
+                 threaded: bool = True) -> None:
+        super().__init__()
+        self.sweep = StandaloneSweepScreen(scenario, processors=processors, policies=policies,
+                                           real=real, threaded=threaded, standalone=True)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.sweep)
