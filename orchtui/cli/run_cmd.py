@@ -67,8 +67,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="with --headless: print JSON")
     p.add_argument("--step", action="store_true",
                    help="TUI: start paused; n advances one decision")
-    p.add_argument("--speed", type=float, help="TUI, sim: virtual seconds per wall second")
-    p.add_argument("--trace", metavar="FILE", help="write every event as JSON lines")
+    p.add_argument("--speed", type=float, metavar="X",
+                   help="TUI, sim: virtual seconds per wall second (default: the run takes a "
+                        "few seconds to watch; inf: no pacing)")
+    p.add_argument("--trace", metavar="FILE",
+                   help="write every event as JSON lines (in the TUI: the latest run)")
     p.add_argument("--chrome-trace", metavar="FILE",
                    help="write a Chrome trace (open it in Perfetto)")
     add_llm_options(p)

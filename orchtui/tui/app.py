@@ -405,7 +405,7 @@ class OrchApp(App[int]):
                 self._trace.write(ev.event_to_line(e) + "\n")
             match e:
                 case ev.RunStarted():
-                    self.lanes = LaneModel(e.cpus)
+                    self.lanes = LaneModel(e.cpus, labels=e.lanes)
                     self.lanes_view.reset(self.lanes)
                     self.wall_start = time.monotonic()
                 case ev.GraphReady():

@@ -32,7 +32,7 @@ def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = 
         for e in run.events():
             record.apply(e)
             if isinstance(e, ev.RunStarted):
-                lanes = LaneModel(e.cpus)
+                lanes = LaneModel(e.cpus, labels=e.lanes)
             lanes.observe(e, record)
     finally:
         run.executor.close()

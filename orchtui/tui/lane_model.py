@@ -45,9 +45,12 @@ class Lane:
 
 
 class LaneModel:
-    def __init__(self, cpus: tuple[int, ...] = (), pool: bool = False) -> None:
+    def __init__(self, cpus: tuple[int, ...] = (), pool: bool = False,
+                 labels: tuple[str, ...] = ()) -> None:
         self.cpus = cpus
-        self.cpu_lanes = [Lane(f"cpu {c}", stacked=False) for c in cpus]
+        # the executor's labels where it gives them (Dask: "host/cpu N"), else "cpu N"
+        names = labels if len(labels) == len(cpus) else tuple(f"cpu {c}" for c in cpus)
+        self.cpu_lanes = [Lane(name, stacked=False) for name in names]
         self.io = Lane("I/O", stacked=True)
         self.pool = Lane("shared (OS)", stacked=True) if pool else None
         self.llm = Lane("LLM", stacked=False)
