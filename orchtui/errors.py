@@ -34,3 +34,8 @@ class PlanError(LocatedError):
 
 class ScenarioError(LocatedError):
     """A scenario file that is malformed, has wrong types, unknown keys or bad values."""
+
+
+class ScenarioPlanError(ScenarioError, PlanError):
+    """A plan error inside a scenario file, located in that file. It is both: code that handles
+    either kind of error handles it."""

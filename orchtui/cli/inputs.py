@@ -6,25 +6,24 @@ from pathlib import Path
 
 from orchtui.errors import ScenarioError
 from orchtui.scenario import Scenario, find_scenario, load_scenario, plan_only_scenario
+from orchtui.scenario.loader import read_limited
 
 MAX_PLAN_BYTES = 16 * 1024 * 1024
 
 
 def load_input(name: str, compute: set[str] | None = None) -> Scenario:
+    """A scenario YAML (by path or bundled name), or a plain plan text whose compute functions
+    are `compute` (every other function is inout)."""
     path = find_scenario(name)
     if path.suffix in (".yaml", ".yml"):
         return load_scenario(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError(f"cannot read: {err.strerror or err}", source=str(path)) from None
-    if len(raw) > MAX_PLAN_BYTES:
-        raise ScenarioError(f"file too large ({len(raw)} bytes)", source=str(path))
+    raw = read_limited(path, MAX_PLAN_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ScenarioError("not UTF-8 text", line, 1, str(path)) from None
+        line = raw.count(b"\n", 0, err.start) + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise ScenarioError("not UTF-8 text", line, col, str(path)) from None
     return plan_only_scenario(text, Path(path), compute or set())
 
 

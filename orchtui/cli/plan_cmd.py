@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from orchtui.cli.inputs import load_input, split_names
-from orchtui.errors import ScenarioError
+from orchtui.errors import OrchError, ScenarioError
 from orchtui.graph import FRG, build_frg
 
 
@@ -24,6 +25,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the FRG. A plan or scenario error prints as `FILE:LINE:COL: message` on stderr,
+    with nothing before it, and exits 2."""
+    try:
+        return _run(args)
+    except OrchError as err:
+        print(err, file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     scenario = load_input(args.file, split_names(args.compute))
     if scenario.plan is None:
         raise ScenarioError("the scenario has no plan (run it with --llm to translate its query)",

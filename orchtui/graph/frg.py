@@ -121,6 +121,8 @@ def build_frg(plan: Plan, kinds: Mapping[str, Kind]) -> FRG:
         g.add_node(c.id, function=c.function, kind=kind, thought=c.thought)
     for c in plan.calls:
         for r in c.refs:
+            if r not in call_kinds:  # the parser refuses these; this guards direct callers
+                raise ValueError(f"{c.id} refers to {r}, which is not a call of the plan")
             g.add_edge(r, c.id)
     ranks = assign_ranks(plan, g)
     nx.set_node_attributes(g, ranks, "rank")

@@ -60,8 +60,8 @@ def binop(op: str, a: Any, b: Any) -> Any:
         if len(a) + len(b) > MAX_SEQUENCE:
             raise ArithmeticRefused("result too long")
         return a + b
-    if op == "*" and (isinstance(a, str | list | tuple) and isinstance(b, int)
-                      or isinstance(b, str | list | tuple) and isinstance(a, int)):
+    if op == "*" and ((isinstance(a, str | list | tuple) and isinstance(b, int))
+                      or (isinstance(b, str | list | tuple) and isinstance(a, int))):
         seq, n = (a, b) if isinstance(b, int) else (b, a)
         if len(seq) * max(n, 0) > MAX_SEQUENCE:
             raise ArithmeticRefused("result too long")

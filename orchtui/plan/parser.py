@@ -2,17 +2,24 @@
 
 The text is scanned line by line. A line that begins with a call id (`s1:`, `1.`, `1:`) starts a
 call, which may run over several lines while brackets or strings are open. The call's text is
-normalised (`$1` outside strings becomes an identifier, a plain string broken over lines becomes
-one line) and parsed with `ast` in eval mode; the tree is then converted into our own expression
-values, refusing anything that is not a literal, a reference or arithmetic on them.
+normalised (`$1` outside strings becomes an identifier, a plain string broken over lines gets an
+escaped newline) and parsed with `ast` in eval mode; the tree is then converted into our own
+expression values, refusing anything that is not a literal, a reference or arithmetic on them.
+
+The normalised text keeps a map back to the plan's lines and columns, so every error points at
+the plan text as written. Scanning works on runs of characters (regular expressions), never one
+character at a time in Python, and no step rescans text it has seen: a plan of 10,000 calls or a
+16 MB string costs time in proportion to its length.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import re
+import warnings
+from bisect import bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from orchtui.errors import PlanError
 from orchtui.plan.model import (
@@ -30,15 +37,33 @@ from orchtui.plan.model import (
 )
 
 END_OF_PLAN = "<END_OF_PLAN>"
+# How deeply argument expressions may nest. Python's own tokenizer stops brackets at 200 levels;
+# this also bounds chains like `1 + 1 + ... + 1` and `- - - 1`, so that nothing downstream
+# (printing, binding, copying) can run out of stack on a parsed plan.
+MAX_DEPTH = 200
+
 _REF_NAME = "__ref__"  # `$1` outside strings is rewritten to the identifier `__ref__1`
 
-_LLMORCH_ID = re.compile(r"[ \t]*(s\d+)\b")
-_LLMCOMPILER_ID = re.compile(r"[ \t]*(\d+)[ \t]*([.:])(?!\d)")
+_ID: dict[str, re.Pattern[str]] = {
+    "llmorch": re.compile(r"[ \t]*(s\d+)[ \t]*:"),
+    "llmcompiler": re.compile(r"[ \t]*(\d+)[ \t]*[.:](?!\d)"),
+}
+# A line that starts a call beyond doubt: id, name, '('. Used to end a runaway string or bracket.
+_LOOKS_LIKE_CALL: dict[str, re.Pattern[str]] = {
+    d: re.compile(p.pattern + r"[ \t]*[^\W\d]\w*[ \t]*\(") for d, p in _ID.items()
+}
 _THOUGHT = re.compile(r"[ \t]*Thought[ \t]*:[ \t]*(.*)")
-_LOOKS_LIKE_CALL = re.compile(r"[ \t]*(?:s\d+[ \t]*:|\d+[ \t]*[.:])[ \t]*[A-Za-z_]\w*[ \t]*\(")
+_NAME = re.compile(r"[^\W\d]\w*")
+_WS = re.compile(r"[ \t\f]*")
+_CALL_BODY = re.compile(r"[ \t\f]*[^\W\d]\w*[ \t\f]*\(")
 _DOLLAR_REF = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 _BRACE_REF = re.compile(r"\{(s\d+)\}")
 _CALL_ID_NAME = re.compile(r"s\d+")
+_CODE_RUN = re.compile(r"[^'\"#$()\[\]{}<]+")
+_STRING_RUN = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
+_ONE_LINE_STRING = {"'": re.compile(r"'(?:[^'\\]|\\.)*'"), '"': re.compile(r'"(?:[^"\\]|\\.)*"')}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 _BINOPS: dict[type, str] = {
     ast.Add: "+",
@@ -50,6 +75,9 @@ _BINOPS: dict[type, str] = {
     ast.Pow: "**",
 }
 _JSONISH = {"true": True, "false": False, "null": None}
+_NOT_A_CALL = "syntax error: expected a function call like f(...) after the call id"
+_PLAIN_NAME = "syntax error: the function must be a plain name, like search(...)"
+_UNTERMINATED = "syntax error: unterminated string"
 
 
 def parse_plan(
@@ -61,57 +89,159 @@ def parse_plan(
 
     `functions`, when given, is the set of callable function names; any other name is an error.
     """
+    # A big plan allocates many small objects that all stay alive (ast nodes, then calls), so the
+    # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
+    paused = gc.isenabled()
+    gc.disable()
     try:
         return _Parser(text, functions).parse()
     except PlanError as err:
         if source:
             raise err.located(source) from None
         raise
-    except RecursionError:
-        raise PlanError("the plan is nested too deeply", 1, 1, source) from None
+    except (RecursionError, MemoryError):  # a last guard; calls catch these with a position
+        raise PlanError("the plan is nested too deeply or too large", 1, 1, source) from None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def starts_call(line: str) -> bool:
     """Whether a line begins with a call id (and so must parse as a call)."""
-    return bool(_LLMORCH_ID.match(line) or _LLMCOMPILER_ID.match(line))
+    return any(p.match(line) for p in _ID.values())
 
 
-@dataclass
-class _Scanned:
-    """A call's normalised source, with the original (line, col) of every character."""
+class _Source:
+    """A call's normalised source, with a map back to the (line, col) of the plan text.
 
-    src: str
-    pos: list[tuple[int, int]] = field(default_factory=list)
+    The map is a list of segments: text emitted from one place of the plan. An exact segment is a
+    verbatim copy (its k-th character came from col + k); a made-up one (`__ref__1` for `$1`, an
+    escaped newline) maps every character to where it was made. Verbatim pieces that follow each
+    other on a line share one segment. The maps are built only when a position is asked for.
+    """
 
-    def where(self, lineno: int, col_bytes: int) -> tuple[int, int]:
-        """Map an ast position (1-based line, UTF-8 byte column) to a 1-based (line, col)."""
-        lines = self.src.split("\n")
-        lineno = max(1, min(lineno, len(lines)))
-        line = lines[lineno - 1]
-        col = len(line.encode("utf-8")[: max(col_bytes, 0)].decode("utf-8", errors="ignore"))
-        index = sum(len(x) + 1 for x in lines[: lineno - 1]) + col
-        return self.at(index)
+    __slots__ = ("_byte_maps", "_end", "_line_starts", "_starts", "n", "parts", "refs_at", "segs",
+                 "src")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.segs: list[tuple[int, int, int, bool]] = []  # (index, 0-based line, col, exact)
+        self.n = 0
+        self._end = (-1, -1)  # (line, col) just after the last exact piece
+        self.refs_at: dict[int, str] = {}  # index of a rewritten `$N` -> N
+        self.src = ""
+        self._starts: list[int] | None = None
+        self._line_starts: list[int] | None = None
+        self._byte_maps: dict[int, tuple[list[int], list[int]]] = {}
+
+    def emit(self, text: str, line: int, col: int, exact: bool = True) -> None:
+        self.parts.append(text)
+        if exact:
+            if self._end != (line, col):
+                self.segs.append((self.n, line, col, True))
+            self._end = (line, col + len(text))
+        else:
+            self.segs.append((self.n, line, col, False))
+            self._end = (-1, -1)
+        self.n += len(text)
+
+    def emit_ref(self, ref: str, line: int, col: int) -> None:
+        self.refs_at[self.n] = ref
+        self.emit(_REF_NAME + ref, line, col, exact=False)
+
+    def finish(self) -> _Source:
+        self.src = "".join(self.parts)
+        self.parts = []
+        return self
 
     def at(self, index: int) -> tuple[int, int]:
-        if not self.pos:
+        """The 1-based (line, col) in the plan of the normalised text's character `index`."""
+        if not self.segs:
             return (1, 1)
-        li, col = self.pos[max(0, min(index, len(self.pos) - 1))]
-        return (li + 1, col + 1)
+        if self._starts is None:
+            self._starts = [seg[0] for seg in self.segs]
+        start, line, col, exact = self.segs[max(0, bisect_right(self._starts, index) - 1)]
+        if exact:
+            col += max(0, index - start)
+        return (line + 1, col + 1)
+
+    def index(self, lineno: int, col: int, in_bytes: bool) -> int:
+        """The index in the normalised text of an ast position (1-based line; a 0-based column in
+        UTF-8 bytes as ast nodes give it, or in characters as a SyntaxError's offset - 1 does)."""
+        if self._line_starts is None:
+            find, starts, at = self.src.find, [0], self.src.find("\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            self._line_starts = starts
+        lineno = max(1, min(lineno, len(self._line_starts)))
+        start = self._line_starts[lineno - 1]
+        col = max(0, col)
+        if in_bytes and not self.src.isascii():
+            col = self._chars(lineno, start, col)
+        return min(start + col, len(self.src))
+
+    def _chars(self, lineno: int, start: int, col_bytes: int) -> int:
+        """Convert a UTF-8 byte column of one line to a character column, in O(log n) once the
+        line's non-ASCII characters are known."""
+        if lineno not in self._byte_maps:
+            assert self._line_starts is not None
+            starts = self._line_starts
+            end = starts[lineno] - 1 if lineno < len(starts) else len(self.src)
+            at_bytes: list[int] = []  # byte column just after each non-ASCII character
+            extra: list[int] = []  # bytes beyond one per character, up to and including it
+            total = 0
+            for m in _NON_ASCII.finditer(self.src, start, end):
+                total += len(m.group().encode("utf-8")) - 1
+                at_bytes.append(m.start() - start + total + 1)
+                extra.append(total)
+            self._byte_maps[lineno] = (at_bytes, extra)
+        at_bytes, extra = self._byte_maps[lineno]
+        k = bisect_right(at_bytes, col_bytes)
+        return col_bytes - (extra[k - 1] if k else 0)
+
+    def node_pos(self, node: ast.AST) -> tuple[int, int]:
+        return self.at(self.node_index(node))
+
+    def node_index(self, node: ast.AST) -> int:
+        return self.index(node.lineno, node.col_offset, True)  # type: ignore[attr-defined]
+
+    def node_end(self, node: ast.AST) -> int:
+        return self.index(node.end_lineno or node.lineno,  # type: ignore[attr-defined]
+                          node.end_col_offset or 0, True)  # type: ignore[attr-defined]
+
+
+_Site = tuple[str, str, "_Converter", ast.expr, int]
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 class _Parser:
     def __init__(self, text: str, functions: Collection[str] | None) -> None:
-        if "\x00" in text:
-            line = text[: text.index("\x00")].count("\n") + 1
-            raise PlanError("the plan contains a NUL byte: is it a binary file?", line, 1)
-        text = text.split(END_OF_PLAN, 1)[0]
-        self.lines = [ln.rstrip("\r") for ln in text.split("\n")]
+        if text.startswith("\ufeff"):
+            text = text[1:]  # a byte order mark is no part of the plan
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        nul = text.find("\x00")
+        if nul >= 0:
+            raise PlanError("the plan contains a NUL byte: is it a binary file?",
+                            *_line_col(text, nul))
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise PlanError("the plan is not valid Unicode text (an unpaired surrogate)",
+                            *_line_col(text, err.start)) from None
+        self.lines = text.split("\n")
         self.functions = None if functions is None else frozenset(functions)
         self.dialect: Dialect | None = None
         self.calls: list[Call] = []
         self.seen: dict[str, tuple[int, int]] = {}
-        # (call id, referenced id, line, col) for checking after all ids are known
-        self.ref_sites: list[tuple[str, str, int, int]] = []
+        # (call id, referenced id, converter, node, n) for checking after all ids are known
+        self.ref_sites: list[_Site] = []
+        self.first_site: dict[tuple[str, str], _Site] = {}
+        self.ref_objects: dict[str, Ref] = {}
 
     # -- the line loop ------------------------------------------------------------------------
     def parse(self) -> Plan:
@@ -121,20 +251,29 @@ class _Parser:
             line = self.lines[li]
             m_thought = _THOUGHT.match(line)
             if m_thought:
-                thought.append(m_thought.group(1).strip())
+                text, end = _cut_at_end(m_thought.group(1))
+                if text.strip():
+                    thought.append(text.strip())
+                if end:
+                    break
                 li += 1
                 continue
             head = self._call_head(li)
             if head is None:
+                if END_OF_PLAN in line:
+                    break
                 li += 1  # prose, blank lines, code fences: skipped
                 continue
             call_id, body_col = head
             call, li, ended = self._parse_call(li, call_id, body_col, " ".join(thought) or None)
             thought = []
-            if ended:
-                break
             if call is not None:
                 self.calls.append(call)
+            if ended:
+                break
+        if not self.calls:
+            raise PlanError("the plan has no function calls (a call looks like "
+                            "s1: search(\"...\") or 1. search(\"...\"))", 1, 1)
         self._check_refs()
         self._check_cycles()
         return Plan(tuple(self.calls), self.dialect or "llmorch")
@@ -142,20 +281,13 @@ class _Parser:
     def _call_head(self, li: int) -> tuple[str, int] | None:
         """If line li begins with a call id, return the id and where the call text begins."""
         line = self.lines[li]
-        m = _LLMORCH_ID.match(line)
-        if m:
-            dialect: Dialect = "llmorch"
-            rest = m.end()
-            colon = re.compile(r"[ \t]*:").match(line, rest)
-            if not colon:
-                raise PlanError(f"expected ':' after the call id {m.group(1)}", li + 1, rest + 1)
-            body = colon.end()
-        else:
-            m = _LLMCOMPILER_ID.match(line)
+        dialect: Dialect = "llmorch"
+        m = _ID[dialect].match(line)
+        if not m:
+            dialect = "llmcompiler"
+            m = _ID[dialect].match(line)
             if not m:
                 return None
-            dialect = "llmcompiler"
-            body = m.end()
         call_id = m.group(1)
         if self.dialect is None:
             self.dialect = dialect
@@ -171,57 +303,52 @@ class _Parser:
             raise PlanError(f"duplicate id {call_id} (first defined on line {first})",
                             li + 1, m.start(1) + 1)
         self.seen[call_id] = (li + 1, m.start(1) + 1)
-        return call_id, body
+        return call_id, m.end()
 
     # -- one call -----------------------------------------------------------------------------
     def _parse_call(
         self, li: int, call_id: str, col: int, thought: str | None
     ) -> tuple[Call | None, int, bool]:
-        """Parse the call starting at (li, col). Returns the call, the next line, and whether it was
-        `join()` (which ends the plan)."""
-        scanned, end_li, end_col = self._scan(li, col)
-        trailing = self.lines[end_li][end_col:].strip()
-        if trailing and not trailing.startswith("#"):
-            raise PlanError(f"unexpected text after the call: {trailing[:40]!r}",
-                            end_li + 1, end_col + 1 + (len(self.lines[end_li][end_col:])
-                                                       - len(self.lines[end_li][end_col:].lstrip())))
-        try:
-            tree = ast.parse(scanned.src.strip(), mode="eval")
-        except SyntaxError as err:
-            line, column = scanned.where(err.lineno or 1, (err.offset or 1) - 1)
-            message = re.sub(r"\s*\(detected at line \d+\)", "", err.msg or "invalid syntax")
-            raise PlanError(f"syntax error: {message}", line, column) from None
-        # `strip()` above can shift columns; ast positions are relative to the stripped text
-        lead = len(scanned.src) - len(scanned.src.lstrip())
-        if lead:
-            scanned = _Scanned(scanned.src[lead:], scanned.pos[lead:])
-        node = tree.body
+        """Parse the call whose id ends at (li, col). Returns the call (None for `join()`), the
+        next line, and whether the plan ends here."""
+        fi, fj = self._function_start(li, col)
+        quick = self._one_line(fi, fj)
+        if quick is not None:
+            src, node = quick
+            end_li, ended = fi, False
+        else:
+            src, end_li, end_col = self._scan(fi, fj)
+            rest = self.lines[end_li][end_col:]
+            trailing = rest.lstrip(" \t\f")
+            ended = trailing.startswith(END_OF_PLAN)
+            if trailing and not ended and not trailing.startswith("#"):
+                raise PlanError(f"syntax error: unexpected text after the call: {trailing[:40]!r}",
+                                end_li + 1, end_col + len(rest) - len(trailing) + 1)
+            node = self._ast(src, fi, fj)
         if not isinstance(node, ast.Call):
-            line, column = scanned.where(node.lineno, node.col_offset)
-            raise PlanError("expected a function call like f(...) after the call id", line, column)
+            raise PlanError(_NOT_A_CALL,
+                            *src.node_pos(node))
         if not isinstance(node.func, ast.Name):
-            line, column = scanned.where(node.func.lineno, node.func.col_offset)
-            raise PlanError("the function must be a plain name, like search(...)", line, column)
+            raise PlanError(_PLAIN_NAME,
+                            *src.node_pos(node.func))
         name = node.func.id
         if name == "join" and not node.args and not node.keywords:
-            del self.seen[call_id]
+            del self.seen[call_id]  # join() is the end of the plan, not a call
             return None, end_li + 1, True
         if self.functions is not None and name not in self.functions:
-            line, column = scanned.where(node.func.lineno, node.func.col_offset)
             known = ", ".join(sorted(self.functions)) or "none"
-            raise PlanError(f"unknown function {name!r} (available: {known})", line, column)
-        conv = _Converter(self, call_id, scanned)
+            raise PlanError(f"unknown function {name!r} (available: {known})",
+                            *src.node_pos(node.func))
+        conv = _Converter(self, call_id, src)
         args = tuple(conv.expr(a) for a in node.args)
         kwargs: list[tuple[str, Expr]] = []
         for kw in node.keywords:
             if kw.arg is None:
-                line, column = scanned.where(kw.value.lineno, kw.value.col_offset)
-                raise PlanError("'**' arguments are not allowed in a plan", line, column)
+                raise PlanError("'**' arguments are not allowed in a plan",
+                                *src.node_pos(kw.value))
             if any(k == kw.arg for k, _ in kwargs):
-                line, column = scanned.where(kw.lineno, kw.col_offset)
-                raise PlanError(f"argument {kw.arg!r} is given twice", line, column)
+                raise PlanError(f"argument {kw.arg!r} is given twice", *src.node_pos(kw))
             kwargs.append((kw.arg, conv.expr(kw.value)))
-        text = "\n".join(self.lines[li : end_li + 1]).strip()
         call = Call(
             id=call_id,
             function=name,
@@ -231,40 +358,94 @@ class _Parser:
             thought=thought,
             line=li + 1,
             col=self.seen[call_id][1],
-            text=text,
+            text="\n".join(self.lines[li : end_li + 1]).strip(),
         )
-        return call, end_li + 1, False
+        return call, end_li + 1, ended
 
-    def _scan(self, li: int, col: int) -> tuple[_Scanned, int, int]:
-        """Read from (li, col) up to the bracket that closes the call. Returns the normalised
-        source and the (line, col) just after the call."""
-        out: list[str] = []
-        pos: list[tuple[int, int]] = []
+    def _function_start(self, li: int, col: int) -> tuple[int, int]:
+        """Where the function name after a call id begins. Checks `name(` up front so that a
+        numbered line of prose (`1. First I will search`) gets a plain message."""
+        line = self.lines[li]
+        k = _WS.match(line, col).end()
+        if k >= len(line) or line[k] == "#":
+            # the call may begin on the next line (`s6:` alone, then `chatbot(...)`)
+            if li + 1 < len(self.lines) and _CALL_BODY.match(self.lines[li + 1]):
+                nxt = self.lines[li + 1]
+                return li + 1, _WS.match(nxt).end()
+            raise PlanError(_NOT_A_CALL, li + 1, k + 1)
+        m = _NAME.match(line, k)
+        if not m:
+            raise PlanError(_NOT_A_CALL, li + 1, k + 1)
+        k2 = _WS.match(line, m.end()).end()
+        if k2 < len(line) and line[k2] == ".":
+            raise PlanError(_PLAIN_NAME, li + 1, k + 1)
+        if k2 >= len(line) or line[k2] != "(":
+            raise PlanError(f"syntax error: expected '(' after {m.group()!r}: a line that begins "
+                            "with a call id must be a call like f(...)", li + 1, k2 + 1)
+        return li, k
 
-        def emit(text: str, at: tuple[int, int]) -> None:
-            out.append(text)
-            pos.extend([at] * len(text))
+    def _one_line(self, li: int, col: int) -> tuple[_Source, ast.Call] | None:
+        """The common case, cheaply: the rest of the line is exactly one call that Python parses
+        as written. Anything else (a call over several lines, `$1` outside strings, a comment,
+        trailing text, an error) goes through the scanner, which also places errors."""
+        text = self.lines[li][col:].rstrip(" \t\f")
+        if not text.endswith(")") or (self.dialect == "llmcompiler" and "$" in text):
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                node = ast.parse(text, mode="eval").body
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return None
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.end_lineno == 1 and node.end_col_offset == size):
+            return None
+        src = _Source()
+        src.emit(text, li, col)
+        return src.finish(), node
 
+    def _ast(self, src: _Source, li: int, col: int) -> ast.expr:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes like "\d" are fine in a plan
+                return ast.parse(src.src, mode="eval").body
+        except SyntaxError as err:
+            index = src.index(err.lineno or 1, (err.offset or 1) - 1, in_bytes=False)
+            message = (err.msg or "invalid syntax").splitlines()[0] if err.msg else "invalid syntax"
+            message = re.sub(r"\s*\(detected at line \d+\)", "", message)
+            raise PlanError(f"syntax error: {message}", *src.at(index)) from None
+        except (RecursionError, MemoryError):
+            raise PlanError("the call is nested too deeply", li + 1, col + 1) from None
+
+    def _looks_like_call(self, li: int) -> bool:
+        pattern = _LOOKS_LIKE_CALL[self.dialect or "llmorch"]
+        return bool(pattern.match(self.lines[li]))
+
+    def _scan(self, i: int, j: int) -> tuple[_Source, int, int]:
+        """Read from (i, j), the function name, up to the bracket that closes the call. Returns
+        the normalised source and the (line, col) just after the call."""
+        out = _Source()
+        lines = self.lines
         stack: list[tuple[str, int, int]] = []
-        i, j = li, col
         while True:
-            line = self.lines[i]
+            line = lines[i]
             if j >= len(line):
-                if stack and i + 1 < len(self.lines) and not _LOOKS_LIKE_CALL.match(
-                    self.lines[i + 1]
-                ):
-                    emit("\n", (i, len(line)))
+                # stack is never empty here: `name(` was checked, and the call ends at its ')'
+                if i + 1 < len(lines) and not self._looks_like_call(i + 1):
+                    out.emit("\n", i, j, exact=False)
                     i, j = i + 1, 0
                     continue
-                if stack:
-                    ch, sl, sc = stack[-1]
-                    raise PlanError(f"'{ch}' is never closed", sl + 1, sc + 1)
-                if "".join(out).strip():
-                    raise PlanError("expected '(' after the function name", i + 1, j + 1)
-                raise PlanError("expected a function call after the call id", i + 1, j + 1)
+                ch, sl, sc = stack[-1]
+                raise PlanError(f"syntax error: '{ch}' is never closed", sl + 1, sc + 1)
+            m = _CODE_RUN.match(line, j)
+            if m:
+                out.emit(m.group(), i, j)
+                j = m.end()
+                continue
             ch = line[j]
             if ch in "'\"":
-                i, j = self._scan_string(i, j, emit)
+                i, j = self._scan_string(out, i, j)
                 continue
             if ch == "#":
                 j = len(line)  # a comment runs to the end of the line
@@ -272,60 +453,93 @@ class _Parser:
             if ch == "$" and self.dialect == "llmcompiler":
                 m = _DOLLAR_REF.match(line, j)
                 if m:
-                    emit(_REF_NAME + (m.group(1) or m.group(2)), (i, j))
+                    out.emit_ref(m.group(1) or m.group(2), i, j)
                     j = m.end()
                     continue
-            emit(ch, (i, j))
+            if ch == "<" and stack and line.startswith(END_OF_PLAN, j):
+                top, sl, sc = stack[-1]
+                raise PlanError(f"syntax error: '{top}' is never closed", sl + 1, sc + 1)
+            out.emit(ch, i, j)
             j += 1
             if ch in "([{":
                 stack.append((ch, i, j - 1))
-            elif ch in ")]}":
+            elif ch in _CLOSERS:
                 if not stack:
-                    raise PlanError(f"unmatched '{ch}'", i + 1, j)
-                stack.pop()
+                    raise PlanError(f"syntax error: unmatched '{ch}'", i + 1, j)
+                top, sl, _ = stack.pop()
+                if top != _CLOSERS[ch]:
+                    where = "" if sl == i else f" on line {sl + 1}"
+                    raise PlanError(f"syntax error: closing '{ch}' does not match opening "
+                                    f"'{top}'{where}", i + 1, j)
                 if not stack:
-                    return _Scanned("".join(out), pos), i, j
+                    return out.finish(), i, j
 
-    def _scan_string(self, i: int, j: int, emit) -> tuple[int, int]:
+    def _scan_string(self, out: _Source, i: int, j: int) -> tuple[int, int]:
         """Copy one string literal starting at (i, j). A plain quoted string may continue on the
-        next line (LLMs and the paper's Fig. 6 break long prompts), unless that line starts a new
-        call: then the string was never closed."""
-        line = self.lines[i]
-        quote = line[j] * 3 if line.startswith(line[j] * 3, j) else line[j]
+        next line (LLMs and the paper's Fig. 6 break long prompts), unless that line plainly
+        starts a new call: then the string was never closed."""
+        lines = self.lines
+        line = lines[i]
+        q = line[j]
+        triple = line.startswith(q * 3, j)
+        quote = q * 3 if triple else q
+        k = j
+        while k > 0 and j - k < 2 and line[k - 1].isalpha():
+            k -= 1
+        prefix = line[k:j]
+        if not triple:
+            m = _ONE_LINE_STRING[q].match(line, j)
+            if m:
+                out.emit(m.group(), i, j)
+                return i, m.end()
         start = (i, j)
-        emit(quote, (i, j))
+        run = _STRING_RUN[q]
+        out.emit(quote, i, j)
         j += len(quote)
         while True:
-            line = self.lines[i]
+            line = lines[i]
             if j >= len(line):
-                last = i + 1 >= len(self.lines)
-                if last or (len(quote) == 1 and starts_call(self.lines[i + 1])):
-                    raise PlanError("unterminated string", start[0] + 1, start[1] + 1)
-                # a triple-quoted string keeps its newline; a plain one gets an escaped newline
-                emit("\n" if len(quote) == 3 else "\\n", (i, len(line)))
+                if i + 1 >= len(lines) or (not triple and self._looks_like_call(i + 1)):
+                    raise PlanError(_UNTERMINATED, start[0] + 1, start[1] + 1)
+                if triple:
+                    out.emit("\n", i, j, exact=False)
+                elif "r" in prefix.lower():
+                    # a raw string cannot spell a newline: close it, add one, and reopen it
+                    out.emit(f'{quote} "\\n" {prefix}{quote}', i, j, exact=False)
+                else:
+                    out.emit("\\n", i, j, exact=False)
                 i, j = i + 1, 0
                 continue
-            if line[j] == "\\":
-                if j + 1 >= len(line):  # backslash-newline: the string continues
+            m = run.match(line, j)
+            if m:
+                out.emit(m.group(), i, j)
+                j = m.end()
+                continue
+            ch = line[j]
+            if ch == "\\":
+                if j + 1 >= len(line):  # backslash-newline: Python's own line continuation
+                    if i + 1 >= len(lines):
+                        raise PlanError(_UNTERMINATED, start[0] + 1, start[1] + 1)
+                    out.emit("\\\n", i, j, exact=False)
                     i, j = i + 1, 0
-                    if i >= len(self.lines):
-                        raise PlanError("unterminated string", start[0] + 1, start[1] + 1)
                     continue
-                emit(line[j : j + 2], (i, j))
+                out.emit(line[j : j + 2], i, j)
                 j += 2
                 continue
             if line.startswith(quote, j):
-                emit(quote, (i, j))
+                out.emit(quote, i, j)
                 return i, j + len(quote)
-            emit(line[j], (i, j))
+            out.emit(ch, i, j)
             j += 1
 
     # -- whole-plan checks --------------------------------------------------------------------
     def _check_refs(self) -> None:
-        for call_id, ref, line, col in sorted(self.ref_sites, key=lambda r: (r[2], r[3])):
-            if ref not in self.seen:
-                shown = ref if self.dialect != "llmcompiler" else f"${ref}"
-                raise PlanError(f"{call_id} refers to undefined id {shown}", line, col)
+        undefined = [(conv.where(node, n), call_id, ref)
+                     for call_id, ref, conv, node, n in self.ref_sites if ref not in self.seen]
+        if undefined:
+            (line, col), call_id, ref = min(undefined)
+            shown = ref if self.dialect != "llmcompiler" else f"${ref}"
+            raise PlanError(f"{call_id} refers to undefined id {shown}", line, col)
 
     def _check_cycles(self) -> None:
         deps = {c.id: c.refs for c in self.calls}
@@ -336,6 +550,7 @@ class _Parser:
                 continue
             stack: list[tuple[str, int]] = [(root, 0)]
             path: list[str] = [root]
+            on_path: dict[str, int] = {root: 0}
             state[root] = 1
             while stack:
                 node, k = stack[-1]
@@ -343,76 +558,111 @@ class _Parser:
                     stack[-1] = (node, k + 1)
                     nxt = deps[node][k]
                     if state.get(nxt) == 1:
-                        cycle = path[path.index(nxt):]
-                        first = min(cycle, key=index.__getitem__)
-                        turn = cycle.index(first)
-                        cycle = cycle[turn:] + cycle[:turn]
-                        # edges point from a use to its definition; show the data flow
-                        shown = " -> ".join(reversed([*cycle, cycle[0]]))
-                        call = self.calls[index[first]]
-                        raise PlanError(f"cycle: {shown}", call.line, call.col)
+                        self._cycle(path[on_path[nxt]:], index)
                     if nxt not in state:
                         state[nxt] = 1
+                        on_path[nxt] = len(path)
                         stack.append((nxt, 0))
                         path.append(nxt)
                 else:
                     state[node] = 2
                     stack.pop()
                     path.pop()
+                    del on_path[node]
+
+    def _cycle(self, cycle: list[str], index: dict[str, int]) -> None:
+        """Report a cycle (each call in `cycle` uses the next, the last uses the first) at the
+        reference that closes it: the one in the cycle's first call in plan order."""
+        first = min(cycle, key=index.__getitem__)
+        turn = cycle.index(first)
+        cycle = cycle[turn:] + cycle[:turn]
+        uses = cycle[1] if len(cycle) > 1 else first
+        _, _, conv, node, n = self.first_site[(first, uses)]
+        line, col = conv.where(node, n)
+        if len(cycle) == 1:
+            raise PlanError(f"cycle: {first} uses its own result", line, col)
+        # show the data flow: each call's result goes to the one after it
+        shown = " -> ".join(reversed([*cycle, first]))
+        raise PlanError(f"cycle: {shown}", line, col)
+
+
+def _cut_at_end(text: str) -> tuple[str, bool]:
+    at = text.find(END_OF_PLAN)
+    return (text, False) if at < 0 else (text[:at], True)
 
 
 class _Converter:
     """Turns one call's ast arguments into plan expressions, collecting its references."""
 
-    def __init__(self, parser: _Parser, call_id: str, scanned: _Scanned) -> None:
+    def __init__(self, parser: _Parser, call_id: str, src: _Source) -> None:
         self.parser = parser
         self.call_id = call_id
-        self.scanned = scanned
+        self.src = src
         self.refs: list[str] = []
 
     def _fail(self, node: ast.AST, message: str) -> PlanError:
-        line, col = self.scanned.where(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        return PlanError(message, line, col)
+        return PlanError(message, *self.src.node_pos(node))
 
-    def _ref(self, ref: str, line: int, col: int) -> Ref:
+    def _ref(self, ref: str, node: ast.expr, n: int = -1) -> Ref:
+        """Note a reference: a name (n = -1), or the n-th reference inside a string node. Its
+        (line, col) is worked out only for an error, by `where`."""
         self.refs.append(ref)
-        self.parser.ref_sites.append((self.call_id, ref, line, col))
-        return Ref(ref)
+        site = (self.call_id, ref, self, node, n)
+        self.parser.ref_sites.append(site)
+        self.parser.first_site.setdefault((self.call_id, ref), site)
+        known = self.parser.ref_objects.get(ref)
+        if known is None:
+            known = self.parser.ref_objects[ref] = Ref(ref)
+        return known
 
-    def expr(self, node: ast.expr) -> Expr:
+    def where(self, node: ast.expr, n: int) -> tuple[int, int]:
+        return self.src.node_pos(node) if n < 0 else self._in_string(node, n)  # type: ignore[arg-type]
+
+    def expr(self, node: ast.expr, depth: int = 1) -> Expr:
+        if depth > MAX_DEPTH:
+            raise self._fail(node, f"the arguments are nested too deeply (over {MAX_DEPTH} levels)")
+        depth += 1
         if isinstance(node, ast.Constant):
             return self._constant(node)
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.List | ast.Tuple):
-            items = tuple(self.expr(e) for e in node.elts)
+            items = tuple(self.expr(e, depth) for e in node.elts)
             kind = "list" if isinstance(node, ast.List) else "tuple"
             if all(isinstance(e, Lit) for e in items):
                 values = [e.value for e in items]  # type: ignore[union-attr]
                 return Lit(values if kind == "list" else tuple(values))
             return Seq(items, kind)
         if isinstance(node, ast.Dict):
-            pairs: list[tuple[Expr, Expr]] = []
-            for k, v in zip(node.keys, node.values, strict=True):
-                if k is None:
-                    raise self._fail(v, "'**' in a dict is not allowed in a plan")
-                pairs.append((self.expr(k), self.expr(v)))
-            if all(isinstance(k, Lit) and isinstance(v, Lit) for k, v in pairs):
-                try:
-                    return Lit({k.value: v.value for k, v in pairs})  # type: ignore[union-attr]
-                except TypeError:
-                    raise self._fail(node, "a dict key must be a number or a string") from None
-            return Map(tuple(pairs))
+            return self._dict(node, depth)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            operand = self.expr(node.operand)
+            operand = self.expr(node.operand, depth)
             sign = "-" if isinstance(node.op, ast.USub) else "+"
             if isinstance(operand, Lit) and _is_number(operand.value):
                 return Lit(-operand.value if sign == "-" else +operand.value)
             return UnaryOp(sign, operand)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return BinOp(_BINOPS[type(node.op)], self.expr(node.left), self.expr(node.right))
+            return BinOp(_BINOPS[type(node.op)], self.expr(node.left, depth),
+                         self.expr(node.right, depth))
         raise self._fail(node, f"{_describe(node)} is not allowed in a plan: "
                                "only literals, references and arithmetic on them")
+
+    def _dict(self, node: ast.Dict, depth: int) -> Expr:
+        pairs: list[tuple[Expr, Expr]] = []
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:
+                raise self._fail(v, "'**' in a dict is not allowed in a plan")
+            key = self.expr(k, depth)
+            if isinstance(key, Lit):
+                try:
+                    hash(key.value)
+                except TypeError:
+                    raise self._fail(k, "a dict key must be a number, a string or a tuple of "
+                                        "them") from None
+            pairs.append((key, self.expr(v, depth)))
+        if all(isinstance(k, Lit) and isinstance(v, Lit) for k, v in pairs):
+            return Lit({k.value: v.value for k, v in pairs})  # type: ignore[union-attr]
+        return Map(tuple(pairs))
 
     def _constant(self, node: ast.Constant) -> Expr:
         value = node.value
@@ -420,50 +670,54 @@ class _Converter:
             return self._string(node, value)
         if value is None or isinstance(value, bool | int | float):
             return Lit(value)
-        raise self._fail(node, f"a {type(value).__name__} literal is not allowed in a plan")
+        kind = {bytes: "a bytes", complex: "a complex number", type(...): "an ellipsis"}.get(
+            type(value), f"a {type(value).__name__}")
+        raise self._fail(node, f"{kind} literal is not allowed in a plan")
 
     def _name(self, node: ast.Name) -> Expr:
         name = node.id
-        line, col = self.scanned.where(node.lineno, node.col_offset)
-        if name.startswith(_REF_NAME) and name[len(_REF_NAME):].isdigit():
-            return self._ref(name[len(_REF_NAME):], line, col)
-        if self.parser.dialect == "llmorch" and _CALL_ID_NAME.fullmatch(name):
-            return self._ref(name, line, col)
+        if name.startswith(_REF_NAME):
+            index = self.src.node_index(node)
+            if name == _REF_NAME + self.src.refs_at.get(index, "-"):
+                return self._ref(self.src.refs_at[index], node)
+        elif self.parser.dialect == "llmorch" and _CALL_ID_NAME.fullmatch(name):
+            return self._ref(name, node)
         if name in _JSONISH:
             return Lit(_JSONISH[name])
-        raise PlanError(f"{name!r} is not a literal or a reference to a call", line, col)
+        hint = " (a reference is $1)" if self.parser.dialect == "llmcompiler" else ""
+        shown = re.sub(_REF_NAME + r"(\d+)", r"$\1", name) if self.src.refs_at else name
+        raise self._fail(node, f"{shown!r} is not a literal or a reference to a call{hint}")
 
     def _string(self, node: ast.Constant, value: str) -> Expr:
         pattern = _BRACE_REF if self.parser.dialect == "llmorch" else _DOLLAR_REF
         if not pattern.search(value):
             return Lit(value)
-        raw = self._raw_source(node)
         parts: list[str | Ref] = []
         last = 0
-        for m in pattern.finditer(value):
-            ref = next(g for g in m.groups() if g)
-            at = raw[1].find(m.group(0))
-            line, col = self.scanned.at(raw[0] + max(at, 0))
+        for n, m in enumerate(pattern.finditer(value)):
             if m.start() > last:
                 parts.append(value[last : m.start()])
-            parts.append(self._ref(ref, line, col))
+            parts.append(self._ref(m.group(1) or m.group(2), node, n))
             last = m.end()
         if last < len(value):
             parts.append(value[last:])
         return Template(tuple(parts))
 
-    def _raw_source(self, node: ast.expr) -> tuple[int, str]:
-        """The index in the scanned source where node starts, and its source text."""
-        lines = self.scanned.src.split("\n")
-
-        def index(lineno: int, col_bytes: int) -> int:
-            line = lines[lineno - 1]
-            col = len(line.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
-            return sum(len(x) + 1 for x in lines[: lineno - 1]) + col
-
-        start = index(node.lineno, node.col_offset)
-        end = index(node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
-        return start, self.scanned.src[start:end]
+    def _in_string(self, node: ast.Constant, n: int) -> tuple[int, int]:
+        """Where the n-th reference inside a string is written. Escapes can make the string's
+        value differ from its text; failing to find the reference, point at the string."""
+        pattern = _BRACE_REF if self.parser.dialect == "llmorch" else _DOLLAR_REF
+        start = self.src.node_index(node)
+        raw = self.src.src[start : self.src.node_end(node)]
+        at = cursor = 0
+        for k, m in enumerate(pattern.finditer(node.value)):
+            found = raw.find(m.group(0), cursor)
+            if found < 0:
+                return self.src.at(start)
+            at, cursor = found, found + len(m.group(0))
+            if k == n:
+                break
+        return self.src.at(start + at)
 
 
 def _is_number(value: object) -> bool:
@@ -483,6 +737,15 @@ def _describe(node: ast.AST) -> str:
         ast.Starred: "'*' unpacking",
         ast.Set: "a set",
         ast.NamedExpr: "':='",
+        ast.ListComp: "a comprehension",
+        ast.SetComp: "a comprehension",
+        ast.DictComp: "a comprehension",
+        ast.GeneratorExp: "a generator expression",
+        ast.Await: "await",
+        ast.Yield: "yield",
+        ast.YieldFrom: "yield",
+        ast.UnaryOp: "'not' or '~'",
+        ast.BinOp: "the operator '@', '<<', '>>', '&', '|' or '^'",
     }
     for kind, text in names.items():
         if isinstance(node, kind):

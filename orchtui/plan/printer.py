@@ -1,11 +1,24 @@
-"""Print calls back as plan text that parses to the same calls."""
+"""Print calls back as plan text that parses to the same calls (`parse_plan(format_plan(p))`
+equals p)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from orchtui.plan.model import BinOp, Call, Dialect, Expr, Lit, Map, Plan, Ref, Seq, Template, UnaryOp
+from orchtui.plan.model import (
+    BinOp,
+    Call,
+    Dialect,
+    Expr,
+    Lit,
+    Map,
+    Plan,
+    Ref,
+    Seq,
+    Template,
+    UnaryOp,
+)
 
 
 def format_plan(plan: Plan) -> str:
@@ -29,10 +42,9 @@ def format_expr(expr: Expr, dialect: Dialect = "llmorch") -> str:
         case Ref(ref):
             return ref if dialect == "llmorch" else f"${ref}"
         case Template(parts):
-            text = "".join(
-                p if isinstance(p, str) else ("{%s}" % p.id if dialect == "llmorch" else "${%s}" % p.id)
-                for p in parts
-            )
+            # `${1}` rather than `$1`, so that a digit after the reference stays text
+            ref = "{{{}}}" if dialect == "llmorch" else "${{{}}}"
+            text = "".join(p if isinstance(p, str) else ref.format(p.id) for p in parts)
             return repr(text)
         case Seq(items, kind):
             inner = ", ".join(format_expr(i, dialect) for i in items)
@@ -44,10 +56,17 @@ def format_expr(expr: Expr, dialect: Dialect = "llmorch") -> str:
                 f"{format_expr(k, dialect)}: {format_expr(v, dialect)}" for k, v in items
             ) + "}"
         case BinOp(op, left, right):
-            return f"({format_expr(left, dialect)} {op} {format_expr(right, dialect)})"
+            return f"({_operand(left, dialect)} {op} {_operand(right, dialect)})"
         case UnaryOp(op, operand):
-            return f"({op}{format_expr(operand, dialect)})"
+            return f"({op}{_operand(operand, dialect)})"
     raise TypeError(f"not an expression: {expr!r}")
+
+
+def _operand(expr: Expr, dialect: Dialect) -> str:
+    """An operand of arithmetic. A negative number gets parentheses: `-2 ** x` would read as
+    `-(2 ** x)`, and `--2` would fold into 2."""
+    text = format_expr(expr, dialect)
+    return f"({text})" if isinstance(expr, Lit) and text.startswith("-") else text
 
 
 def _literal(value: Any) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from orchtui.errors import PlanError, ScenarioError
+from orchtui.errors import PlanError, ScenarioError, ScenarioPlanError
 from orchtui.plan.parser import parse_plan
 from orchtui.scenario.model import (
     DEFAULT_COST,
@@ -33,6 +33,11 @@ _TOP_KEYS = {
 }
 _FUNCTION_KEYS = {"name", "kind", "description", "impl", "cost", "timeout"}
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+_STR = "tag:yaml.org,2002:str"
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+MAX_PROCESSORS = 1024
+MAX_RECORDED_NODES = 10_000
+MAX_YAML_DEPTH = 200  # nesting of lists and mappings; a scenario needs about 4
 _IMPL = re.compile(r"(?P<target>[^:]+):(?P<func>[A-Za-z_]\w*)")
 
 
@@ -45,8 +50,11 @@ def bundled_dirs() -> list[Path]:
 def find_scenario(name: str) -> Path:
     """Resolve a path, or a bare name (`seo_audit`, `seo_audit.yaml`) of a bundled scenario."""
     path = Path(name)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except (OSError, ValueError) as err:  # a name with a NUL byte, a path too long, ...
+        raise ScenarioError(f"cannot read: {err}", source=name) from None
     if path.parent == Path("."):
         stem = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
         for d in bundled_dirs():
@@ -57,64 +65,113 @@ def find_scenario(name: str) -> Path:
     raise ScenarioError(f"no such scenario file{hint}", source=name)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    path = Path(path)
+def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file of at most `limit` bytes; anything else is a ScenarioError. Reads no
+    more than limit + 1 bytes, so a huge file or a device like /dev/zero costs nothing."""
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ScenarioError(f"cannot read: {err.strerror or err}", source=str(path)) from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"file too large ({len(raw)} bytes)", source=str(path))
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise ScenarioError(f"cannot read: {reason}", source=str(path)) from None
+    if len(raw) > limit:
+        raise ScenarioError(f"file too large (over {limit // (1024 * 1024)} MB)", source=str(path))
+    return raw
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file. Raises ScenarioError (ScenarioPlanError for an error
+    in its plan) naming the line and column."""
+    path = Path(path)
+    raw = read_limited(path)
     if b"\x00" in raw:
-        raise ScenarioError("not a text file (it contains NUL bytes)", 1, 1, str(path))
+        at = raw.index(b"\x00")
+        raise ScenarioError("not a text file (it contains NUL bytes)",
+                            raw.count(b"\n", 0, at) + 1, 1, str(path))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        line = raw.count(b"\n", 0, err.start) + 1
         raise ScenarioError("not UTF-8 text", line, 1, str(path)) from None
-    return parse_scenario(text, path)
+    try:
+        return parse_scenario(text, path)
+    except (RecursionError, MemoryError):
+        raise ScenarioError("the file is nested too deeply or too large",
+                            source=str(path)) from None
+
+
+def _compose(text: str, src: str) -> yaml.Node | None:
+    """The YAML's node tree. libyaml is fast (16 MB in about a second, where PyYAML takes half a
+    minute) but composes recursively in C, where deep nesting crashes the process: so its event
+    stream (flat) is checked for depth first. PyYAML words the errors; it also stands in when
+    libyaml is missing, and its own recursion ends in a RecursionError."""
+    if getattr(yaml, "__with_libyaml__", False):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_YAML_DEPTH:
+                        mark = event.start_mark
+                        raise ScenarioError(f"nested too deeply (over {MAX_YAML_DEPTH} levels)",
+                                            mark.line + 1, mark.column + 1, src)
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+        except yaml.YAMLError:
+            if len(text) > 1024 * 1024:
+                raise  # the C library's wording; PyYAML would take too long to say it
+        else:
+            return yaml.compose(text, Loader=yaml.CSafeLoader)
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def parse_scenario(text: str, path: Path) -> Scenario:
     src = str(path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, src)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise ScenarioError(f"invalid YAML: {err.problem or err.context}", line, col, src) from None
+        problem = err.problem or err.context or "malformed"
+        raise ScenarioError(f"invalid YAML: {problem}", line, col, src) from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow
+        at = max(0, min(err.position, len(text)))
+        line = len(_YAML_BREAK.findall(text, 0, at)) + 1
+        col = at - max(text.rfind("\n", 0, at), text.rfind("\r", 0, at))
+        char = err.character if isinstance(err.character, int) else ord(err.character[:1] or " ")
+        raise ScenarioError(f"invalid YAML: the character U+{char:04X} is not allowed",
+                            line, col, src) from None
     except yaml.YAMLError as err:
-        raise ScenarioError(f"invalid YAML: {err}", source=src) from None
+        first = str(err).splitlines()[0] if str(err) else "malformed"
+        raise ScenarioError(f"invalid YAML: {first}", source=src) from None
     except RecursionError:
         raise ScenarioError("invalid YAML: nested too deeply", source=src) from None
     if root is None:
         raise ScenarioError("the scenario file is empty", 1, 1, src)
     v = _Validator(src)
+    v.plain_data(root)
     top = v.mapping(root, "the scenario")
     v.no_unknown(top, _TOP_KEYS, "scenario")
 
     functions = v.functions(top.get("functions"), root)
     names = {f.name for f in functions}
-    processors = v.integer(top, "processors", 2, minimum=1)
+    processors = v.integer(top, "processors", 2, minimum=1, maximum=MAX_PROCESSORS)
     policy = v.string(top, "policy", "llmorch")
     if policy not in POLICIES:
         node = top["policy"][1]
         raise v.error(node, f"policy: unknown policy {policy!r} (one of {', '.join(POLICIES)})")
 
-    plan, plan_text, plan_line = None, "", 0
+    plan, plan_text, plan_line, plan_col = None, "", 0, 0
     if "plan" in top:
         key_node, node = top["plan"]
         plan_text = v.scalar_str(node, "plan")
-        plan_line = node.start_mark.line + (1 if node.style in ("|", ">") else 0)
+        plan_line, plan_col, every_line = _plan_origin(key_node, node, text)
         try:
             plan = parse_plan(plan_text, functions=names)
         except PlanError as err:
-            raise ScenarioError(f"plan: {err.message}", err.line + plan_line, err.col
-                                + (node.start_mark.column if err.line == 1 and not node.style
-                                   else 0), src) from None
-        if not plan.calls:
-            raise v.error(node, "plan: no function calls found")
+            col = err.col + plan_col if every_line or err.line <= 1 else err.col
+            raise ScenarioPlanError(f"plan: {err.message}", err.line + plan_line, col,
+                                    src) from None
 
     ids = set(plan.ids) if plan else set()
     costs: dict[str, float] = {}
@@ -151,16 +208,35 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         faults=faults,
         path=path.resolve(),
         plan_line=plan_line,
+        plan_col=plan_col,
     )
+
+
+def _plan_origin(key: yaml.Node, node: yaml.Node, text: str) -> tuple[int, int, bool]:
+    """Where the plan text sits in the YAML file: the number of lines before its first line, the
+    columns before it, and whether that column offset holds on every line (a block scalar,
+    `plan: |`) or only on the first (a scalar written inline, `plan: "s1: f()"`)."""
+    mark = node.start_mark
+    if node.style in ("|", ">"):
+        lines = _YAML_BREAK.split(text)  # the line breaks PyYAML counts
+        if mark.line >= len(lines):
+            return mark.line + 1, 0, True
+        header = re.match(r"[|>]([1-9]?)[+-]?([1-9]?)", lines[mark.line][mark.column:])
+        step = header and (header.group(1) or header.group(2))
+        if step:  # an explicit indentation indicator counts from the key's indentation
+            indent = key.start_mark.column + int(step)
+        else:  # the first line with text sets the indentation
+            body = (ln for ln in lines[mark.line + 1 : node.end_mark.line + 1] if ln.strip())
+            first = next(body, "")
+            indent = len(first) - len(first.lstrip(" "))
+        return mark.line + 1, indent, True
+    return mark.line, mark.column + (1 if node.style in ("'", '"') else 0), False
 
 
 def plan_only_scenario(text: str, path: Path, compute: set[str]) -> Scenario:
     """A scenario around a plain plan text: `compute` names the compute functions, every other
     function is inout, and any function name is allowed."""
-    try:
-        plan = parse_plan(text, source=str(path))
-    except PlanError:
-        raise
+    plan = parse_plan(text, source=str(path))
     functions = tuple(
         FunctionSpec(name=f, kind="compute" if f in compute else "inout")
         for f in plan.functions
@@ -170,11 +246,45 @@ def plan_only_scenario(text: str, path: Path, compute: set[str]) -> Scenario:
 
 
 Entry = tuple[yaml.Node, yaml.Node]
+# The tags plain YAML data gets. An explicit other tag (`!!python/object/apply:...`, `!!binary`,
+# `!custom`) is refused wherever it is, even under keys whose values are otherwise free.
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+               ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge")}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Validator:
     def __init__(self, source: str) -> None:
         self.source = source
+        self._loader: yaml.SafeLoader | None = None
+
+    def plain_data(self, root: yaml.Node) -> None:
+        """Refuse YAML tags beyond plain data, and text that is not valid Unicode (a YAML escape
+        like "\\ud800" makes an unpaired surrogate, which nothing can print)."""
+        stack: list[tuple[yaml.Node, str]] = [(root, "")]
+        seen: set[int] = set()
+        while stack:
+            node, path = stack.pop()
+            where = path or "the scenario"
+            if node.tag not in _PLAIN_TAGS:
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self.error(node, f"{where}: the YAML tag {tag[:60]} is not allowed here")
+            if isinstance(node, yaml.ScalarNode):
+                if _SURROGATE.search(node.value):
+                    raise self.error(node, f"{where}: not valid Unicode text (an unpaired "
+                                           "surrogate)")
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend((item, f"{where}[{n}]") for n, item in
+                             reversed(list(enumerate(node.value))))
+            else:
+                for knode, vnode in reversed(node.value):
+                    key = knode.value if isinstance(knode, yaml.ScalarNode) else "?"
+                    stack.append((vnode, f"{path}.{key}" if path else key))
+                    stack.append((knode, where))
 
     def error(self, node: yaml.Node, message: str) -> ScenarioError:
         return ScenarioError(message, node.start_mark.line + 1, node.start_mark.column + 1,
@@ -204,26 +314,35 @@ class _Validator:
             raise self.error(node, f"{key}: expected text, not {_node_kind(node)}")
         return node.value
 
-    def string(self, entries: dict[str, Entry], key: str, default: str) -> str:
+    def string(self, entries: dict[str, Entry], key: str, default: str, shown: str = "") -> str:
         if key not in entries:
             return default
-        return self.scalar_str(entries[key][1], key)
+        return self.scalar_str(entries[key][1], shown or key)
 
     def number(self, node: yaml.Node, key: str, minimum: float | None = None) -> float:
         value = self._construct(node, key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and math.isnan(value)
+        ):
             raise self.error(node, f"{key}: expected a number, not {_node_kind(node)}")
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond any float
+            value = math.inf
         if math.isinf(value):
             raise self.error(node, f"{key}: must be finite")
         if minimum is not None and value < minimum:
             raise self.error(node, f"{key}: must be ≥ {minimum:g}, got {value:g}")
-        return float(value)
+        return value
 
     def number_key(self, entries: dict[str, Entry], key: str, default: float,
-                   minimum: float | None = None) -> float:
-        return default if key not in entries else self.number(entries[key][1], key, minimum)
+                   minimum: float | None = None, shown: str = "") -> float:
+        if key not in entries:
+            return default
+        return self.number(entries[key][1], shown or key, minimum)
 
-    def integer(self, entries: dict[str, Entry], key: str, default: int, minimum: int) -> int:
+    def integer(self, entries: dict[str, Entry], key: str, default: int, minimum: int,
+                maximum: int) -> int:
         if key not in entries:
             return default
         node = entries[key][1]
@@ -232,23 +351,29 @@ class _Validator:
             raise self.error(node, f"{key}: expected a whole number, not {_node_kind(node)}")
         if value < minimum:
             raise self.error(node, f"{key}: must be ≥ {minimum}, got {value}")
+        if value > maximum:
+            raise self.error(node, f"{key}: must be ≤ {maximum}, got {node.value[:20]}")
         return value
 
     def _construct(self, node: yaml.Node, key: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.error(node, f"{key}: expected a single value, not {_node_kind(node)}")
-        loader = yaml.SafeLoader("")
+        if node.tag == _STR:
+            return node.value
+        if self._loader is None:
+            self._loader = yaml.SafeLoader("")
         try:
-            return loader.construct_object(node)
-        except yaml.YAMLError as err:
-            raise self.error(node, f"{key}: {err}") from None
-        finally:
-            loader.dispose()
+            return self._loader.construct_object(node)
+        except yaml.MarkedYAMLError as err:
+            raise self.error(node, f"{key}: {err.problem or err.context}") from None
+        except Exception:  # int('x') under an explicit !!int tag, a huge number, ...
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise self.error(node, f"{key}: {node.value[:30]!r} is not a valid {tag}") from None
 
     def functions(self, entry: Entry | None, root: yaml.Node) -> tuple[FunctionSpec, ...]:
         if entry is None:
             raise self.error(root, "missing key 'functions': the functions the plan may call")
-        knode, node = entry
+        _, node = entry
         if not isinstance(node, yaml.SequenceNode):
             raise self.error(node, f"functions: expected a list, not {_node_kind(node)}")
         if not node.value:
@@ -285,9 +410,10 @@ class _Validator:
             specs.append(FunctionSpec(
                 name=name,
                 kind=kind,  # type: ignore[arg-type]
-                description=self.string(fields, "description", ""),
+                description=self.string(fields, "description", "", f"{name}.description"),
                 impl=impl,
-                cost=self.number_key(fields, "cost", DEFAULT_COST, minimum=0.0),
+                cost=self.number_key(fields, "cost", DEFAULT_COST, minimum=0.0,
+                                     shown=f"{name}.cost"),
                 timeout=timeout,
             ))
         return tuple(specs)
@@ -309,17 +435,27 @@ class _Validator:
     def recorded(self, node: yaml.Node) -> dict[str, Any]:
         """Recorded LLM replies: each key holds text, a list of texts, or a mapping to text."""
         out: dict[str, Any] = {}
+        budget = [MAX_RECORDED_NODES]  # aliases can make a small file expand exponentially
         for key, (_, vnode) in self.mapping(node, "recorded").items():
-            out[key] = self._text_tree(vnode, f"recorded.{key}")
+            out[key] = self._text_tree(vnode, f"recorded.{key}", set(), budget)
         return out
 
-    def _text_tree(self, node: yaml.Node, key: str) -> Any:
-        if isinstance(node, yaml.SequenceNode):
-            return [self._text_tree(x, key) for x in node.value]
-        if isinstance(node, yaml.MappingNode):
-            return {k: self._text_tree(v, f"{key}.{k}")
+    def _text_tree(self, node: yaml.Node, key: str, path: set[int], budget: list[int]) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise self.error(node, f"{key}: too many values (over {MAX_RECORDED_NODES})")
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            if id(node) in path:
+                raise self.error(node, f"{key}: an alias refers to a value that contains it")
+            if len(path) > 50:
+                raise self.error(node, f"{key}: nested too deeply")
+            path = path | {id(node)}
+            if isinstance(node, yaml.SequenceNode):
+                return [self._text_tree(x, key, path, budget) for x in node.value]
+            return {k: self._text_tree(v, f"{key}.{k}", path, budget)
                     for k, (_, v) in self.mapping(node, key).items()}
-        return str(self._construct(node, key))
+        value = self._construct(node, key)
+        return "" if value is None else str(value)
 
 
 def _node_kind(node: yaml.Node) -> str:

@@ -45,7 +45,10 @@ class Scenario:
     recorded: Mapping[str, Any] = field(default_factory=dict)  # recorded LLM replies
     faults: Mapping[str, str] = field(default_factory=dict)  # sim: call id -> injected error
     path: Path | None = None
-    plan_line: int = 0  # line of the plan's first line in the YAML, for error locations
+    # where the plan text sits in the YAML, for error locations: plan line L is file line
+    # L + plan_line; a block scalar (`plan: |`) is indented by plan_col columns
+    plan_line: int = 0
+    plan_col: int = 0
 
     @property
     def base_dir(self) -> Path:
