@@ -28,25 +28,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # SIGTERM unwinds like Ctrl-C, so `finally` blocks close workers and traces.
+_interrupted = False
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGINT and SIGTERM unwind like Ctrl-C, so `finally` blocks close workers and traces.
+    global _interrupted
+    _interrupted = True
     raise KeyboardInterrupt
 
 
+def _unraisable(hook: object) -> None:
+    # A KeyboardInterrupt raised where Python cannot propagate it (a weakref callback, a
+    # __del__) is dropped with a traceback on stderr; main() still reports the interrupt.
+    if not issubclass(getattr(hook, "exc_type", type(None)), KeyboardInterrupt):
+        sys.__unraisablehook__(hook)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    global _interrupted
+    _interrupted = False
+    signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # `nohup`, `&` in a script
+        signal.signal(signal.SIGINT, _interrupt)
+    sys.unraisablehook = _unraisable
+    # Results and errors are printed as they are; one holding a lone surrogate must not end the
+    # run with UnicodeEncodeError (stderr already escapes them).
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        return int(args.func(args) or 0)
+        # Building the parser imports every command: a signal can land there too.
+        args = build_parser().parse_args(argv)
+        code = int(args.func(args) or 0)
     except OrchError as err:
         print(f"orchtui: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("orchtui: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted_exit()
     except BrokenPipeError:
         return 0
+    except Exception:
+        # An interrupt can surface as another error: raised inside an import, it comes out of
+        # a class body as "RuntimeError: Error calling __set_name__".
+        if _interrupted:
+            return _interrupted_exit()
+        raise
+    if _interrupted:  # the interrupt was swallowed on its way up (see _unraisable)
+        return _interrupted_exit()
+    return code
+
+
+def _interrupted_exit() -> int:
+    print("orchtui: interrupted", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

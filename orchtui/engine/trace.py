@@ -19,7 +19,10 @@ class TraceWriter:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.file: IO[str] = self.path.open("w", encoding="utf-8")
+            # A lone surrogate (in a function's result or error) becomes the JSON escape \udXXX,
+            # which reads back as the same string; strict encoding would end the run instead.
+            self.file: IO[str] = self.path.open("w", encoding="utf-8",
+                                                errors="backslashreplace")
         except OSError as err:
             raise OrchError(f"{path}: cannot write the trace: {err.strerror or err}") from None
 
