@@ -13,9 +13,12 @@ POLICIES = ("react", "parallelfc", "llmcompiler", "llmorch", "critical-path")
 Kind = Literal["inout", "compute"]
 
 # The sim's α (DESIGN §5): how much n compute calls time-sharing c < n processors lose beyond
-# their fair share. Calibrated against the real executor; see bench/calibrate_alpha.py and the
-# README's "Sim vs real" section for the measurement.
-DEFAULT_OVERSUBSCRIPTION_PENALTY = 0.02
+# their fair share. Calibrated against the real executor with `python bench/bench_engine.py
+# alpha`: 8 equal CPU-bound calls (pure Python) started at once, unpinned, on 2 CPUs, against
+# the same calls run one by one: α = 0.08, 0.10, 0.13, 0.06 over four runs on this 2-core VM
+# (median 0.10). Memory-bound work (numpy over large arrays) loses more to cache contention;
+# set `oversubscription_penalty` per scenario for such work.
+DEFAULT_OVERSUBSCRIPTION_PENALTY = 0.10
 DEFAULT_COST = 1.0
 
 

@@ -221,7 +221,8 @@ class OrchApp(App[int]):
         self._open_trace()
         graph = source.graph()
         if graph is not None:  # lay the graph out now, not while the engine runs
-            self.frg.prepare(_graph_calls(graph), graph.exclusive_groups)
+            self.frg.prepare([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
+                              for d in graph.calls], graph.exclusive_groups)
         self.feed = Feed(source)
         self.feed.set_playing(self.playing)
         if self.options.threaded:
@@ -440,8 +441,17 @@ class OrchApp(App[int]):
         self._refresh_header()
 
     def _graph_ready(self, e: ev.GraphReady, frg: FRGView) -> None:
-        self.graph_info = {d["id"]: d for d in e.calls}
-        frg.set_graph(_graph_calls(e), e.exclusive_groups, self.record)
+        # A streamed plan (and the live baselines) declare their calls one GraphReady at a
+        # time: the graph grows, so merge by id rather than replace.
+        self.graph_info.update({d["id"]: d for d in e.calls})
+        calls = list(self.graph_info.values())
+        by_rank: dict[int, list[str]] = {}
+        for d in calls:
+            if d["kind"] == "compute":
+                by_rank.setdefault(d["rank"], []).append(d["id"])
+        groups = tuple(tuple(g) for _, g in sorted(by_rank.items()) if len(g) > 1)
+        frg.set_graph([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
+                       for d in calls], groups, self.record)
         self.estimate = self.record.lower_bound(measured=False)
         if self.source_paced:
             speed = self.options.speed
@@ -704,5 +714,3 @@ def _call_of(e: ev.Event) -> str | None:
     return call if isinstance(call, str) else None
 
 
-def _graph_calls(e: ev.GraphReady) -> list[GraphCall]:
-    return [GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"])) for d in e.calls]
