@@ -104,7 +104,7 @@ def safe_eval(expression: str, names: Mapping[str, Any] | None = None) -> Any:
     except (RecursionError, MemoryError, ValueError):
         raise EvalError("the expression is nested too deeply") from None
     try:
-        return _Eval(dict(names or {})).eval(tree.body, 0)
+        return _Eval(dict(names or {})).evaluate(tree.body, 0)
     except EvalError:
         raise
     except ArithmeticRefused as err:
@@ -117,7 +117,7 @@ class _Eval:
     def __init__(self, names: dict[str, Any]) -> None:
         self.names = names
 
-    def eval(self, node: ast.expr, depth: int) -> Any:
+    def evaluate(self, node: ast.expr, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise EvalError("the expression is nested too deeply")
         depth += 1
@@ -126,11 +126,11 @@ class _Eval:
                 raise EvalError(f"{node.value!r} is not a number")
             return node.value
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return binop(_BINOPS[type(node.op)], self.eval(node.left, depth),
-                         self.eval(node.right, depth))
+            return binop(_BINOPS[type(node.op)], self.evaluate(node.left, depth),
+                         self.evaluate(node.right, depth))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             return unary("-" if isinstance(node.op, ast.USub) else "+",
-                         self.eval(node.operand, depth))
+                         self.evaluate(node.operand, depth))
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return self.names[node.id]
@@ -144,7 +144,7 @@ class _Eval:
         if isinstance(node, ast.List | ast.Tuple):
             if len(node.elts) > MAX_ITEMS:
                 raise EvalError("too many items")
-            return [self.eval(e, depth) for e in node.elts]
+            return [self.evaluate(e, depth) for e in node.elts]
         if isinstance(node, ast.Call):
             name = _callee(node.func)
             if name not in FUNCTIONS:
@@ -152,7 +152,7 @@ class _Eval:
                                 f"{', '.join(FUNCTIONS)})")
             if node.keywords:
                 raise EvalError(f"{name}(): keyword arguments are not allowed")
-            return FUNCTIONS[name](*(self.eval(a, depth) for a in node.args))
+            return FUNCTIONS[name](*(self.evaluate(a, depth) for a in node.args))
         raise EvalError(f"{type(node).__name__} is not allowed: only arithmetic")
 
 
