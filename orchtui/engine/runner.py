@@ -105,8 +105,7 @@ class Run:
         yield ev.RunStarted(t_start, sc.name, opt.policy, ex.processors, tuple(ex.cpus),
                             ex.mode, opt.compute, opt.seed, opt.llm_label,
                             tuple(getattr(ex, "lanes", ())))
-        for e in self.prelude:
-            yield e
+        yield from self.prelude
         yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
         yield self.graph_event()
         policy = POLICY_CLASSES[opt.policy](
@@ -134,17 +133,10 @@ class Run:
                 stuck = [c for c in self.frg.ids if c not in st.status]
                 raise EngineError(f"{opt.policy} stopped with calls neither run nor skipped: "
                                   f"{', '.join(stuck[:10])}")
-            done, failed = [], []
-            for e in ex.poll(timeout=0.1):
-                if isinstance(e, TaskStarted):
-                    yield from self._started(e)
-                elif e.key.startswith("turn:"):
-                    name = e.key[5:]
-                    yield ev.TurnFinished(e.t, name, e.t - st.started.pop(e.key, e.t))
-                    pending.extend(policy.on_turn_done(name))
-                else:
-                    yield self._finished(e)
-                    (done if e.ok else failed).append(e.key)
+            done, failed, turns = [], [], []
+            yield from self._observe(done, failed, turns)
+            for name in turns:
+                pending.extend(policy.on_turn_done(name))
             if failed and self.repairer and attempts < opt.recovery_attempts:
                 attempts += 1
                 # _recover has handed done and failed to the policy, whatever its outcome
@@ -218,6 +210,21 @@ class Run:
         )
 
     # -- observations -------------------------------------------------------------------------
+    def _observe(self, done: list[str], failed: list[str], turns: list[str]
+                 ) -> Iterator[ev.Event]:
+        """Poll the executor once and turn what happened into events. Completed and failed
+        calls, and finished LLM turns, are appended for the caller to hand to the policy."""
+        for e in self.executor.poll(timeout=0.1):
+            if isinstance(e, TaskStarted):
+                yield from self._started(e)
+            elif e.key.startswith("turn:"):
+                name = e.key[5:]
+                yield ev.TurnFinished(e.t, name, e.t - self.st.started.pop(e.key, e.t))
+                turns.append(name)
+            else:
+                yield self._finished(e)
+                (done if e.ok else failed).append(e.key)
+
     def _started(self, e: TaskStarted) -> Iterator[ev.Event]:
         if e.key.startswith("turn:"):
             return
@@ -268,18 +275,11 @@ class Run:
             if ex.in_flight() == 0:  # the policy counts calls the executor never got: no wait
                 raise EngineError(f"{self.options.policy} counts {', '.join(stale)} as "
                                   "running, but nothing is in flight")
-            for e in ex.poll(timeout=0.1):
-                if isinstance(e, TaskStarted):
-                    yield from self._started(e)
-                elif e.key.startswith("turn:"):
-                    name = e.key[5:]
-                    yield ev.TurnFinished(e.t, name, e.t - st.started.pop(e.key, e.t))
-                    turns_done.append(name)
-                else:
-                    yield self._finished(e)
-                    policy.on_events([e.key] if e.ok else [], [] if e.ok else [e.key])
-                    if not e.ok:
-                        failed = sorted([*failed, e.key], key=self.frg.index.__getitem__)
+            more_done: list[str] = []
+            more_failed: list[str] = []
+            yield from self._observe(more_done, more_failed, turns_done)
+            policy.on_events(more_done, more_failed)  # halted: bookkeeping only
+            failed = sorted([*failed, *more_failed], key=self.frg.index.__getitem__)
         yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
                                  tuple(plan.reset), tuple(cleared))
         failures = [(self.calls[c], st.errors.get(c, "failed")) for c in failed]
