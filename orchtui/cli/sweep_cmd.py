@@ -10,6 +10,7 @@ from rich.table import Table
 
 from orchtui.cli.inputs import load_input
 from orchtui.cli.run_cmd import with_overrides
+from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import real_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
@@ -34,16 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_range(text: str) -> list[int]:
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                out.extend(range(lo, hi + 1))
-            elif part.strip():
-                out.append(int(part))
-    except ValueError:
-        raise OrchError(f"--processors: {text!r} is not a range like 1-8 or 1,2,4") from None
+    out = parse_int_list(text, "--processors", "1-8 or 1,2,4")
     if not out or min(out) < 1:
         raise OrchError(f"--processors: {text!r} must name processor counts ≥ 1")
     return sorted(set(out))

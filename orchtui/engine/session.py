@@ -49,18 +49,31 @@ def allocate(processors: int | None, cpus: str | tuple[int, ...] | None, mode: s
     return Allocation(n, allowed[:n])
 
 
-def parse_cpus(text: str) -> tuple[int, ...]:
-    ids: list[int] = []
+MAX_LISTED = 4096  # a range like 1-10**9 must not allocate a billion ints
+
+
+def parse_int_list(text: str, flag: str, example: str) -> list[int]:
+    """Whole numbers and inclusive ranges, comma-separated: "0,2", "1-8", "1,2,4-6"."""
+    out: list[int] = []
     for part in text.split(","):
         part = part.strip()
         try:
-            if "-" in part:
+            if "-" in part.lstrip("-"):
                 lo, hi = (int(x) for x in part.split("-", 1))
-                ids.extend(range(lo, hi + 1))
+                if hi - lo >= MAX_LISTED:
+                    raise OrchError(f"{flag}: the range {part} is too long")
+                out.extend(range(lo, hi + 1))
             elif part:
-                ids.append(int(part))
+                out.append(int(part))
         except ValueError:
-            raise OrchError(f"--cpus: {part!r} is not a CPU id or range") from None
+            raise OrchError(f"{flag}: {part!r} is not a number or range like {example}") from None
+        if len(out) > MAX_LISTED:
+            raise OrchError(f"{flag}: too many values")
+    return out
+
+
+def parse_cpus(text: str) -> tuple[int, ...]:
+    ids = parse_int_list(text, "--cpus", "0,1 or 0-3")
     if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
         raise OrchError(f"--cpus: {text!r} must name distinct CPU ids, like 0,1 or 0-3")
     return tuple(ids)
