@@ -75,7 +75,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import os
 import queue
 import signal
 import threading
@@ -236,15 +235,9 @@ class DaskExecutor(RealExecutor):
         require_dask()
         # Not RealExecutor.__init__: it would start local workers. Only its thread state.
         Executor.__init__(self, tuple(cpus))
-        self.scenario = scenario
-        self.base_dir = os.path.abspath(str(scenario.base_dir))
+        self._init_engine_threads(scenario, _Inbox())
         self.t0 = time.perf_counter()
         self.wall0 = time.time()
-        self.threads = _Inbox()  # type: ignore[assignment]
-        self.thread_jobs: dict[str, tuple[float, float] | None] = {}
-        self.abandoned: set[str] = set()
-        self.engine_affinity = tuple(sorted(os.sched_getaffinity(0)))
-        self.closed = False
 
         self.scheduler = scheduler
         self.replace_wait = replace_wait

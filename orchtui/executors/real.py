@@ -57,8 +57,7 @@ class RealExecutor(Executor):
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS"):
             os.environ[var] = "1"
-        self.scenario = scenario
-        self.base_dir = str(scenario.base_dir)
+        self._init_engine_threads(scenario, queue.SimpleQueue())
         self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes)
         # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
         # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
@@ -71,11 +70,17 @@ class RealExecutor(Executor):
         with _deferred(signal.SIGINT, signal.SIGTERM):
             self.pool.warm([frozenset({c}) for c in cpus])
         self.t0 = time.perf_counter()
-        self.threads: queue.SimpleQueue[ExecEvent] = queue.SimpleQueue()
+        self.compute_jobs: set[str] = set()
+
+    def _init_engine_threads(self, scenario: Scenario, inbox: Any) -> None:
+        """The state of inout calls and LLM turns run on engine threads. Shared with executors
+        that run compute elsewhere (Dask), which pass their own inbox."""
+        self.scenario = scenario
+        self.base_dir = os.path.abspath(str(scenario.base_dir))
+        self.threads: queue.SimpleQueue[ExecEvent] = inbox
         # key -> (deadline on perf_counter, the timeout) of calls running on threads
         self.thread_jobs: dict[str, tuple[float, float] | None] = {}
         self.abandoned: set[str] = set()  # timed-out thread jobs whose late result is ignored
-        self.compute_jobs: set[str] = set()
         self.engine_affinity = tuple(sorted(os.sched_getaffinity(0)))
         self.closed = False
 
