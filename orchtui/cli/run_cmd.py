@@ -13,6 +13,7 @@ from rich.text import Text
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.record import RunRecord
+from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
 from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
@@ -180,15 +181,15 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
                     ) -> tuple[float, str]:
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
     modelled from this run's measured durations (react runs them one by one), and labelled so."""
-    from orchtui.engine.sweep import measure
-
     scenario = replace(scenario, faults={})  # the reference runs without injected failures
     if rec.mode == "sim":
         row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
         return row.makespan, "sim, without recovery"
+    # a call that shared its processor ran slower than it would alone, as under react: take
+    # its declared cost instead of its measured duration
     durations = rec.durations(measured=True)
-    unshared = {c.id: durations[c.id] for c in rec.calls.values() if not (c.shared or c.pool)}
-    costs = {cid: unshared.get(cid, durations[cid]) for cid in durations}
+    costs = {c.id: c.cost if (c.shared or c.pool) else durations[c.id]
+             for c in rec.calls.values()}
     modelled = replace(scenario, costs=costs)
     row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
     return row.makespan, "modelled from this run's measured durations"
