@@ -191,3 +191,4 @@ class RunFinished(Event):
     makespan: float
     status: str  # "ok" | "failed" | "cancelled"
     answer: str = ""
+    error: str = ""  # why the run failed when no call's failure says it (a broken plan stream)

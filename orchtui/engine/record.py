@@ -48,6 +48,7 @@ class RunRecord:
     makespan: float | None = None
     status: str = "running"
     answer: str = ""
+    error: str = ""  # why the run failed, when no call's failure says it
     now: float = 0.0
     recoveries: int = 0
     _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
@@ -105,6 +106,7 @@ class RunRecord:
                         self.calls[cid].status = status
             case ev.RunFinished():
                 self.makespan, self.status, self.answer = e.makespan, e.status, e.answer
+                self.error = e.error
 
     @classmethod
     def from_events(cls, events: Iterable[ev.Event]) -> RunRecord:
@@ -141,7 +143,8 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario, "policy": self.policy, "processors": self.processors,
-            "mode": self.mode, "status": self.status,
+            "mode": self.mode, "status": self.status, "error": self.error,
+            "turns": len(self.turns), "recoveries": self.recoveries,
             "makespan": _r(self.makespan), "lower_bound": _r(self.lower_bound()),
             "calls": [
                 {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,

@@ -25,7 +25,7 @@ from orchtui.engine.policies import (
 from orchtui.engine.recovery import recovery_plan
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
-from orchtui.graph.frg import FRG, build_frg
+from orchtui.graph.frg import FRG
 from orchtui.plan.binding import BindError, bind_call
 from orchtui.plan.model import Call
 from orchtui.scenario.model import Scenario
@@ -73,49 +73,147 @@ class _State:
     said_waiting: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StreamUpdate:
+    """What a streamed plan brought: calls completed by the latest text, the end, or a break."""
+
+    calls: tuple[Call, ...] = ()
+    ended: bool = False
+    text: str = ""  # once ended: the plan text as the model wrote it
+    error: str | None = None  # the stream broke or stopped parsing: one line
+
+
+class PlanStream(Protocol):
+    """Calls arriving while the model writes the plan (implemented on the model side).
+
+    A replayed stream is clocked: `open` returns the delay until its first piece, and the
+    runner waits that long on the executor's clock (virtual in the sim), then calls `due` for
+    the piece and the delay to the next one. A live stream returns None from `open` and is
+    polled: its pieces come when the model writes them."""
+
+    source: str  # "llm" | "recorded"
+
+    def open(self) -> float | None: ...
+
+    def due(self) -> tuple[StreamUpdate, float | None]: ...
+
+    def poll(self, timeout: float) -> list[StreamUpdate]: ...
+
+    def cancel(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A call's result as a model turn sees it."""
+
+    call: str
+    ok: bool
+    value: Any  # the result, or the error text
+
+
+@dataclass(frozen=True)
+class TurnReply:
+    calls: tuple[Call, ...] = ()  # calls the model asked for in this turn
+    answer: str | None = None  # the model answered: no more calls
+
+
+class TurnTaker(Protocol):
+    """Live model turns, taken when a policy decides a turn (`Turn`). `plans`: the turns
+    write the plan (ReAct's thoughts, tool-calling rounds); else they only answer."""
+
+    plans: bool
+
+    def take(self, turn: str, purpose: str, outcomes: list[Outcome]) -> TurnReply:
+        """Raise OrchError when the model cannot be reached or gives up."""
+        ...
+
+
+TICK = "stream:next"  # the executor task that waits for a replayed stream's next piece
+
+
 class Run:
+    """The one run loop (DESIGN §1): it alone drives an executor, turns observations into
+    events, recovers and answers, whatever the plan source: a fixed plan (recorded or
+    translated), a plan streaming in (`stream`), or a live model's turns (`turns`)."""
+
     def __init__(self, scenario: Scenario, executor: Executor, options: RunOptions,
                  repairer: Repairer | None = None,
-                 prelude: list[ev.Event] | None = None) -> None:
-        if scenario.plan is None:
-            raise OrchError("the scenario has no plan: translate its query first (--llm)")
+                 prelude: list[ev.Event] | None = None, *,
+                 stream: PlanStream | None = None, turns: TurnTaker | None = None) -> None:
         if options.policy not in POLICY_CLASSES:
             raise OrchError(f"unknown policy {options.policy!r} "
                             f"(one of {', '.join(POLICY_CLASSES)})")
+        self.growing = "stream" if stream else "turns" if turns and turns.plans else None
+        if self.growing is None and scenario.plan is None:
+            raise OrchError("the scenario has no plan: translate its query first (--llm)")
         self.scenario = scenario
         self.executor = executor
         self.options = options
         self.repairer = repairer
+        self.stream = stream
+        self.turns = turns
         self.prelude = prelude or []  # e.g. translation attempts made before the run
-        self.frg: FRG = build_frg(scenario.plan, scenario.kinds)
-        self.calls: dict[str, Call] = {c.id: c for c in scenario.plan.calls}
-        self.costs = {c: scenario.cost(c) for c in self.frg.ids}
+        dialect = scenario.plan.dialect if scenario.plan else "llmorch"
+        self.frg = FRG(scenario.kinds, dialect)
+        self.calls: dict[str, Call] = {}
+        self.costs: dict[str, float] = {}
+        if self.growing is None:
+            self._grow(scenario.plan.calls)  # type: ignore[union-attr]
         self.cancelled = False
         self.recovered: set[str] = set()  # calls that runtime recovery has reset
+        self.answer: str | None = None  # the model's answer, when a live turn gave one
+        self.error = ""  # why the run failed, when no call's failure says it
+        self.reported: set[str] = set()  # calls whose outcome a live turn has seen
+        self.streaming = False
 
     def cancel(self) -> None:
         """Ask the run to stop at the next event (Ctrl-C, quitting the TUI)."""
         self.cancelled = True
+        if self.stream is not None:
+            self.stream.cancel()
+
+    def _grow(self, calls: tuple[Call, ...] | list[Call]) -> list[str]:
+        added = self.frg.add_calls(calls)
+        for c in calls:
+            self.calls[c.id] = c
+            self.costs[c.id] = (self.scenario.costs[c.id] if c.id in self.scenario.costs
+                                else self.scenario.function(c.function).cost)
+        return added
 
     # -- the loop -----------------------------------------------------------------------------
     def events(self) -> Iterator[ev.Event]:
         sc, opt, ex = self.scenario, self.options, self.executor
         # A prelude made before the run (translation) may carry earlier times.
         t_start = min([ex.now(), *(e.t for e in self.prelude)])
+        label = opt.llm_label
         yield ev.RunStarted(t_start, sc.name, opt.policy, ex.processors, tuple(ex.cpus),
-                            ex.mode, opt.compute, opt.seed, opt.llm_label,
+                            ex.mode, opt.compute, opt.seed, label,
                             tuple(getattr(ex, "lanes", ())))
         yield from self.prelude
-        yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
-        yield self.graph_event()
+        if self.growing is None:
+            yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
+            yield self.graph_event()
+        live_turns = self.turns is not None
         policy = POLICY_CLASSES[opt.policy](
-            self.frg, ex.processors, self.costs, llm_turns=sc.llm_turn > 0,
-            compute=opt.compute, seed=opt.seed,
+            self.frg, ex.processors, self.costs, llm_turns=sc.llm_turn > 0 or live_turns,
+            compute=opt.compute, seed=opt.seed, growing=self.growing,
+            # a live plan-ahead run translated its plan before the run (the prelude)
+            plan_turn=not (live_turns and self.growing is None),
         )
         self.policy = policy
         st = self.st = _State()
         attempts = 0
-        pending: deque[Decision] = deque(policy.begin())
+        pending: deque[Decision] = deque()
+        if self.stream is not None:
+            self.streaming = True
+            self.t_plan = ex.now()
+            yield ev.TurnStarted(ex.now(), "plan", "translate the query (streamed: calls are "
+                                                    "scheduled as they arrive)")
+            delay = self.stream.open()
+            self.stream_live = delay is None
+            if delay is not None:
+                ex.launch(Task(TICK, "llm", cost=delay))
+        pending.extend(policy.begin())
         finished = False
         while not finished:
             while pending:
@@ -129,12 +227,20 @@ class Run:
             if self.cancelled:
                 yield ev.RunFinished(ex.now(), ex.now(), "cancelled", "")
                 return
+            if self.streaming and self.stream_live:
+                # the model's pieces: wait for them when nothing runs, else only look
+                updates = self.stream.poll(0.0 if ex.in_flight() else 0.05)  # type: ignore
+                for u in updates:
+                    yield from self._stream_update(u, pending)
+                if pending or not ex.in_flight():
+                    continue
             if ex.in_flight() == 0:
                 stuck = [c for c in self.frg.ids if c not in st.status]
                 raise EngineError(f"{opt.policy} stopped with calls neither run nor skipped: "
                                   f"{', '.join(stuck[:10])}")
             done, failed, turns = [], [], []
-            yield from self._observe(done, failed, turns)
+            live = self.streaming and self.stream_live
+            yield from self._observe(done, failed, turns, pending, 0.002 if live else 0.1)
             for name in turns:
                 pending.extend(policy.on_turn_done(name))
             if failed and self.repairer and attempts < opt.recovery_attempts:
@@ -146,16 +252,92 @@ class Run:
                 pending.extend(policy.on_events(done, failed))
         yield self._run_finished()
 
-    def graph_event(self) -> ev.GraphReady:
+    def graph_event(self, calls: list[str] | None = None) -> ev.GraphReady:
+        """The graph: every call so far, or the ones given (the graph grew by them). The
+        exclusive groups are always the whole graph's."""
         frg = self.frg
-        calls = tuple(
+        ids = frg.ids if calls is None else calls
+        described = tuple(
             {"id": c, "function": frg.call(c).function, "kind": frg.kinds[c],
              "rank": frg.ranks[c], "deps": frg.preds(c), "thought": frg.call(c).thought,
              "text": frg.call(c).text, "cost": self.costs[c]}
-            for c in frg.ids
+            for c in ids
         )
-        groups = tuple(g for _, g in sorted(frg.compute_by_rank.items()) if len(g) > 1)
-        return ev.GraphReady(self.executor.now(), calls, groups)
+        return ev.GraphReady(self.executor.now(), described, frg.exclusive_groups())
+
+    # -- the plan source ----------------------------------------------------------------------
+    def _arrive(self, calls: tuple[Call, ...], pending: deque[Decision]) -> Iterator[ev.Event]:
+        """Calls joined the plan: grow the FRG, say so, and let the policy schedule them."""
+        fresh = [c for c in calls if c.id not in self.frg]
+        dup = [c.id for c in calls if c.id in self.frg]
+        if dup:
+            raise OrchError(f"the model named call {dup[0]} twice")
+        added = self._grow(fresh)
+        if added:
+            yield self.graph_event(added)
+            pending.extend(self.policy.add_calls(added))
+
+    def _stream_update(self, u: StreamUpdate, pending: deque[Decision]) -> Iterator[ev.Event]:
+        ex, stream = self.executor, self.stream
+        assert stream is not None
+        error = u.error
+        if u.calls and error is None:
+            try:
+                yield from self._arrive(u.calls, pending)
+            except (OrchError, ValueError) as err:
+                error = str(err)
+        if error is None and not u.ended:
+            return
+        self.streaming = False
+        yield ev.TurnFinished(ex.now(), "plan", ex.now() - self.t_plan)
+        yield ev.TranslationAttempt(ex.now(), 1, "translate", 0.0, error is None, error,
+                                    stream.source)
+        if error is None:
+            yield ev.PlanReady(ex.now(), stream.source, u.text)
+        else:
+            stream.cancel()
+            # The calls that arrived run on (LLMCompiler streams without a safety net too);
+            # the run fails with the reason, said once.
+            self.error = f"the plan stream broke: {error}"
+        pending.extend(self.policy.close_plan())
+
+    # -- live model turns ---------------------------------------------------------------------
+    def _live_turn(self, d: Turn, pending: deque[Decision]) -> Iterator[ev.Event]:
+        ex, st = self.executor, self.st
+        assert self.turns is not None
+        t = ex.now()
+        yield ev.TurnStarted(t, d.turn, d.purpose)
+        if d.turn == "answer":  # a plan-ahead run answers from its sinks
+            sinks = [c for c in self.frg.ids if not self.frg.succs(c) and c in st.results]
+            outcomes = [Outcome(c, True, st.results[c]) for c in sinks]
+        else:
+            outcomes = [Outcome(c, st.status[c] == "done",
+                                st.results[c] if st.status[c] == "done" else st.errors[c])
+                        for c in self.frg.ids
+                        if c not in self.reported and st.status.get(c) in ("done", "failed")]
+            self.reported.update(o.call for o in outcomes)
+        try:
+            reply = self.turns.take(d.turn, d.purpose, outcomes)
+        except OrchError as err:
+            yield ev.TurnFinished(ex.now(), d.turn, ex.now() - t)
+            self.error = str(err)
+            yield ev.RecoveryFailed(ex.now(), self.error)
+            pending.clear()
+            pending.append(Finish())
+            return
+        yield ev.TurnFinished(ex.now(), d.turn, ex.now() - t)
+        if reply.calls:
+            try:
+                yield from self._arrive(reply.calls, pending)
+            except (OrchError, ValueError) as err:
+                self.error = str(err)
+                pending.clear()
+                pending.append(Finish())
+                return
+        if reply.answer is not None:
+            self.answer = reply.answer
+            pending.extend(self.policy.close_plan())
+        pending.extend(self.policy.on_turn_done(d.turn))
 
     # -- decisions ----------------------------------------------------------------------------
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
@@ -170,6 +352,8 @@ class Run:
         elif isinstance(d, Skip):
             st.status[d.call] = "skipped"
             yield ev.Skipped(t, d.call, d.reason)
+        elif isinstance(d, Turn) and self.turns is not None:
+            yield from self._live_turn(d, pending)
         elif isinstance(d, Turn):
             key = f"turn:{d.turn}"
             st.started[key] = t
@@ -210,12 +394,16 @@ class Run:
         )
 
     # -- observations -------------------------------------------------------------------------
-    def _observe(self, done: list[str], failed: list[str], turns: list[str]
-                 ) -> Iterator[ev.Event]:
+    def _observe(self, done: list[str], failed: list[str], turns: list[str],
+                 pending: deque[Decision], timeout: float = 0.1) -> Iterator[ev.Event]:
         """Poll the executor once and turn what happened into events. Completed and failed
-        calls, and finished LLM turns, are appended for the caller to hand to the policy."""
-        for e in self.executor.poll(timeout=0.1):
-            if isinstance(e, TaskStarted):
+        calls, and finished LLM turns, are appended for the caller to hand to the policy;
+        a replayed stream's pieces are handed to the policy at once."""
+        for e in self.executor.poll(timeout=timeout):
+            if e.key == TICK:
+                if isinstance(e, TaskFinished) and self.streaming:
+                    yield from self._tick(pending)
+            elif isinstance(e, TaskStarted):
                 yield from self._started(e)
             elif e.key.startswith("turn:"):
                 name = e.key[5:]
@@ -243,13 +431,26 @@ class Run:
         st.errors[e.key] = e.error or "failed"
         return ev.Failed(e.t, e.key, e.error or "failed")
 
+    def _tick(self, pending: deque[Decision]) -> Iterator[ev.Event]:
+        """A replayed stream's next piece is due."""
+        assert self.stream is not None
+        update, delay = self.stream.due()
+        if delay is not None and not update.ended and update.error is None:
+            self.executor.launch(Task(TICK, "llm", cost=delay))
+        yield from self._stream_update(update, pending)
+
     def _run_finished(self) -> ev.RunFinished:
         st = self.st
-        ok = all(st.status.get(c) == "done" for c in self.frg.ids)
-        sinks = [c for c in self.frg.ids if not self.frg.succs(c) and c in st.results]
-        answer = "\n".join(preview(st.results[c], 2000) for c in sinks[-3:]) if ok else ""
+        ok = not self.error and all(st.status.get(c) == "done" for c in self.frg.ids)
+        if ok and self.answer is not None:
+            answer = self.answer
+        elif ok:
+            sinks = [c for c in self.frg.ids if not self.frg.succs(c) and c in st.results]
+            answer = "\n".join(preview(st.results[c], 2000) for c in sinks[-3:])
+        else:
+            answer = ""
         return ev.RunFinished(self.executor.now(), self.executor.now(),
-                              "ok" if ok else "failed", answer)
+                              "ok" if ok else "failed", answer, self.error)
 
     # -- runtime recovery (paper §III-D) ------------------------------------------------------
     def _recover(self, failed: list[str], done: list[str], attempt: int,
@@ -277,7 +478,7 @@ class Run:
                                   "running, but nothing is in flight")
             more_done: list[str] = []
             more_failed: list[str] = []
-            yield from self._observe(more_done, more_failed, turns_done)
+            yield from self._observe(more_done, more_failed, turns_done, pending)
             policy.on_events(more_done, more_failed)  # halted: bookkeeping only
             failed = sorted([*failed, *more_failed], key=self.frg.index.__getitem__)
         yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
@@ -286,8 +487,7 @@ class Run:
         try:
             for p in plan.points:
                 before = self.calls[p]
-                after = self.repairer.repair(before, failures, self.scenario,
-                                             self.scenario.plan.dialect)  # type: ignore[union-attr]
+                after = self.repairer.repair(before, failures, self.scenario, self.frg.dialect)
                 self._check_repair(before, after)
                 self.calls[p] = after
                 yield ev.CallRepaired(ex.now(), p, before.text or _text(before),

@@ -1,5 +1,9 @@
 """Build the FRG: data edges (R1), ranks (paper Alg. 1) and mutual exclusion (R2).
 
+The FRG grows: `add_calls` takes calls as they arrive (a plan streamed while the model writes
+it, a live baseline's calls turn by turn). A call's rank is final when it arrives, because its
+inputs came before it; R2 groups grow with it. A fixed plan is one arrival of every call.
+
 R2 relates every pair of compute calls of equal rank. It can be quadratic in size (10,000
 compute calls of one rank), so it is kept as groups by rank and expanded into pairs only on
 request; `exclusive_partners` answers the coordinator's question in O(group).
@@ -8,36 +12,103 @@ request; `exclusive_partners` answers the coordinator's question in O(group).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
 
 import networkx as nx
 
-from orchtui.plan.model import Call, Plan
+from orchtui.plan.model import Call, Dialect, Plan
 
 Kind = Literal["inout", "compute"]
 
 
-@dataclass(frozen=True)
 class FRG:
-    plan: Plan
-    graph: nx.DiGraph  # nodes carry function, kind, rank, args, thought; edges are R1
-    ranks: Mapping[str, int]
-    kinds: Mapping[str, Kind]
+    """The graph of the plan so far. Only `add_calls` changes it; the rest reads."""
+
+    def __init__(self, kinds: Mapping[str, Kind], dialect: Dialect = "llmorch") -> None:
+        self.function_kinds = dict(kinds)  # function name -> kind
+        self.dialect: Dialect = dialect
+        self.graph = nx.DiGraph()  # nodes carry function, kind, rank, thought; edges are R1
+        self.ranks: dict[str, int] = {}
+        self.kinds: dict[str, Kind] = {}  # call id -> kind
+        self.index: dict[str, int] = {}  # plan order; ties between ready calls break on it
+        self._calls: list[Call] = []
+        self._by_id: dict[str, Call] = {}
+        self._order: list[str] = []
+        self._by_rank: dict[int, list[str]] = {}
+        self._plan: Plan | None = None
+        self._groups: dict[int, tuple[str, ...]] | None = None
+
+    # -- growth --------------------------------------------------------------------------------
+    def add_calls(self, calls: Iterable[Call]) -> list[str]:
+        """Add calls to the graph; return their ids in a topological order that follows plan
+        order. A call may use calls added before or in the same batch; raises ValueError for a
+        reference to no call, a duplicate id, or a cycle (the parser refuses these first)."""
+        batch = list(calls)
+        new = {c.id for c in batch}
+        for c in batch:
+            if c.id in self.index:
+                raise ValueError(f"{c.id} is already a call of the plan")
+        for c in batch:
+            kind = self.function_kinds.get(c.function, "inout")
+            self.index[c.id] = len(self.index)
+            self.kinds[c.id] = kind
+            self._calls.append(c)
+            self._by_id[c.id] = c
+            self.graph.add_node(c.id, function=c.function, kind=kind, thought=c.thought)
+        for c in batch:
+            for r in c.refs:
+                if r not in self.index:
+                    raise ValueError(f"{c.id} refers to {r}, which is not a call of the plan")
+                self.graph.add_edge(r, c.id)
+        # Alg. 1 over the batch: a call is ranked once all its predecessors are (those of
+        # earlier batches already are); the heap keeps plan order wherever the edges allow.
+        waiting = {c.id: sum(1 for p in self.graph.predecessors(c.id) if p in new)
+                   for c in batch}
+        heap = [self.index[c.id] for c in batch if waiting[c.id] == 0]
+        heapq.heapify(heap)
+        ids = {self.index[c.id]: c.id for c in batch}
+        added: list[str] = []
+        while heap:
+            c = ids[heapq.heappop(heap)]
+            self.ranks[c] = 1 + max((self.ranks[p] for p in self.graph.predecessors(c)),
+                                    default=0)
+            self.graph.nodes[c]["rank"] = self.ranks[c]
+            added.append(c)
+            for s in self.graph.successors(c):
+                if s in waiting:
+                    waiting[s] -= 1
+                    if waiting[s] == 0:
+                        heapq.heappush(heap, self.index[s])
+        if len(added) != len(batch):
+            raise ValueError("the plan's data edges contain a cycle")
+        self._order.extend(added)
+        for c in batch:
+            if self.kinds[c.id] == "compute":
+                self._by_rank.setdefault(self.ranks[c.id], []).append(c.id)
+        self._plan = None
+        self._groups = None
+        return added
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            self._plan = Plan(tuple(self._calls), self.dialect)
+        return self._plan
 
     @property
     def ids(self) -> tuple[str, ...]:
         return self.plan.ids
 
-    def call(self, call_id: str) -> Call:
-        return self.plan[call_id]
+    def __len__(self) -> int:
+        return len(self._calls)
 
-    @cached_property
-    def index(self) -> Mapping[str, int]:
-        """Plan order of each call; ties between calls ready together break on it."""
-        return {c: n for n, c in enumerate(self.plan.ids)}
+    def __contains__(self, call_id: object) -> bool:
+        return call_id in self._by_id
+
+    def call(self, call_id: str) -> Call:
+        return self._by_id[call_id]
 
     def preds(self, call_id: str) -> list[str]:
         return sorted(self.graph.predecessors(call_id), key=self.index.__getitem__)
@@ -48,40 +119,32 @@ class FRG:
     def is_compute(self, call_id: str) -> bool:
         return self.kinds[call_id] == "compute"
 
-    @cached_property
+    @property
     def order(self) -> tuple[str, ...]:
-        """A topological order that follows plan order wherever the data edges allow."""
-        indeg = {c: self.graph.in_degree(c) for c in self.ids}
-        heap = [self.index[c] for c in self.ids if indeg[c] == 0]
-        heapq.heapify(heap)
-        out: list[str] = []
-        while heap:
-            c = self.ids[heapq.heappop(heap)]
-            out.append(c)
-            for s in self.graph.successors(c):
-                indeg[s] -= 1
-                if indeg[s] == 0:
-                    heapq.heappush(heap, self.index[s])
-        return tuple(out)
+        """A topological order that follows plan order wherever the data edges allow (within
+        each arrival: a call never comes before one that arrived earlier)."""
+        return tuple(self._order)
 
     @property
     def edges(self) -> list[tuple[str, str]]:
         """R1 as (definition, use) pairs, ordered by the use's then the definition's plan order."""
         return [(p, c) for c in self.ids for p in self.preds(c)]
 
-    @cached_property
+    @property
     def compute_by_rank(self) -> Mapping[int, tuple[str, ...]]:
-        groups: dict[int, list[str]] = {}
-        for c in self.ids:
-            if self.is_compute(c):
-                groups.setdefault(self.ranks[c], []).append(c)
-        return {r: tuple(g) for r, g in groups.items()}
+        if self._groups is None:
+            self._groups = {r: tuple(g) for r, g in self._by_rank.items()}
+        return self._groups
+
+    def exclusive_groups(self) -> tuple[tuple[str, ...], ...]:
+        """R2 as groups (rank order): the compute calls of one rank, when there are two or more."""
+        return tuple(g for _, g in sorted(self.compute_by_rank.items()) if len(g) > 1)
 
     def exclusive_partners(self, call_id: str) -> tuple[str, ...]:
         """The calls that R2 relates to call_id, in plan order."""
         if not self.is_compute(call_id):
             return ()
-        return tuple(c for c in self.compute_by_rank[self.ranks[call_id]] if c != call_id)
+        return tuple(c for c in self._by_rank[self.ranks[call_id]] if c != call_id)
 
     def exclusive(self, a: str, b: str) -> bool:
         return a != b and self.is_compute(a) and self.is_compute(b) and (
@@ -92,7 +155,7 @@ class FRG:
         """R2 as pairs, each sorted by plan order, the pairs in plan order."""
         for c in self.ids:
             if self.is_compute(c):
-                for d in self.compute_by_rank[self.ranks[c]]:
+                for d in self._by_rank[self.ranks[c]]:
                     if self.index[d] > self.index[c]:
                         yield (c, d)
 
@@ -113,39 +176,6 @@ class FRG:
 def build_frg(plan: Plan, kinds: Mapping[str, Kind]) -> FRG:
     """Build the FRG of a parsed plan. `kinds` maps function names to inout/compute; a function
     missing from it is inout (a plain text plan names only its compute functions)."""
-    g = nx.DiGraph()
-    call_kinds: dict[str, Kind] = {}
-    for c in plan.calls:
-        kind = kinds.get(c.function, "inout")
-        call_kinds[c.id] = kind
-        g.add_node(c.id, function=c.function, kind=kind, thought=c.thought)
-    for c in plan.calls:
-        for r in c.refs:
-            if r not in call_kinds:  # the parser refuses these; this guards direct callers
-                raise ValueError(f"{c.id} refers to {r}, which is not a call of the plan")
-            g.add_edge(r, c.id)
-    ranks = assign_ranks(plan, g)
-    nx.set_node_attributes(g, ranks, "rank")
-    return FRG(plan=plan, graph=g, ranks=ranks, kinds=call_kinds)
-
-
-def assign_ranks(plan: Plan, g: nx.DiGraph) -> dict[str, int]:
-    """Paper Alg. 1: calls with no data predecessor have rank 1; every other call has rank
-    1 + the largest rank among its predecessors. Assigned once all predecessors are ranked."""
-    ranks: dict[str, int] = {}
-    waiting = {c: g.in_degree(c) for c in plan.ids}
-    frontier = [c for c in plan.ids if waiting[c] == 0]
-    for c in frontier:
-        ranks[c] = 1
-    while frontier:
-        nxt: list[str] = []
-        for c in frontier:
-            for s in g.successors(c):
-                waiting[s] -= 1
-                if waiting[s] == 0:
-                    ranks[s] = 1 + max(ranks[p] for p in g.predecessors(s))
-                    nxt.append(s)
-        frontier = nxt
-    if len(ranks) != len(plan.ids):  # the parser refuses cycles; this guards direct callers
-        raise ValueError("the plan's data edges contain a cycle")
-    return ranks
+    frg = FRG(kinds, plan.dialect)
+    frg.add_calls(plan.calls)
+    return frg

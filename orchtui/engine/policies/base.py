@@ -63,17 +63,31 @@ Then = Callable[[], list[Decision]]
 
 
 class Readiness:
-    """The one place that knows when a call is ready: when every data predecessor is done."""
+    """The one place that knows when a call is ready: when every data predecessor is done.
+    The plan may grow: `add` counts a new call's inputs that are not done yet."""
 
     def __init__(self, frg: FRG) -> None:
         self.frg = frg
-        self.missing = {c: len(frg.preds(c)) for c in frg.ids}
+        self.missing: dict[str, int] = {}
+        self.done: set[str] = set()
+        self.add(frg.ids)
+
+    def add(self, calls: Iterable[str]) -> list[str]:
+        """Calls joined the plan: return those ready at once, in the order given."""
+        ready = []
+        for c in calls:
+            self.missing[c] = sum(1 for p in self.frg.graph.predecessors(c)
+                                  if p not in self.done)
+            if self.missing[c] == 0:
+                ready.append(c)
+        return ready
 
     def initial(self) -> list[str]:
-        return [c for c in self.frg.ids if self.missing[c] == 0]
+        return [c for c in self.frg.ids if self.missing[c] == 0 and c not in self.done]
 
     def complete(self, call: str) -> list[str]:
         """Record that `call` is done; return the calls this made ready, in plan order."""
+        self.done.add(call)
         ready = []
         for s in self.frg.succs(call):
             self.missing[s] -= 1
@@ -83,6 +97,7 @@ class Readiness:
 
     def undo(self, call: str) -> None:
         """`call` is done no more (recovery resets it)."""
+        self.done.discard(call)
         for s in self.frg.succs(call):
             self.missing[s] += 1
 
@@ -103,8 +118,19 @@ class Policy:
         llm_turns: bool = False,
         compute: str = "serial",
         seed: int | None = None,
+        growing: str | None = None,
+        plan_turn: bool = True,
     ) -> None:
         self.frg = frg
+        # How the plan arrives: None, all of it before the run; "stream", call by call while
+        # the model writes it; "turns", from the model's turns that this policy asks for (the
+        # live baselines). While the plan is open the run cannot end.
+        self.growing = growing
+        self.plan_open = growing is not None
+        # Whether this policy pays the planning turn itself: not when the plan streams in
+        # during the run, or was translated before it began.
+        self.plan_turn = plan_turn and growing is None
+        self.accepting = False  # the plan turn is over: arriving calls may be scheduled
         self.P = processors
         self.costs = costs
         self.llm_turns = llm_turns
@@ -125,7 +151,36 @@ class Policy:
 
     # -- the interface the runner calls -------------------------------------------------------
     def begin(self) -> list[Decision]:
+        """Plan-ahead policies pay the planning turn, then schedule what is ready."""
+        if self.plan_turn:
+            return self.turn("plan", "translate the query into a plan", self._go)
+        return self._go()
+
+    def _go(self) -> list[Decision]:
+        self.accepting = True
+        return self.first()
+
+    def first(self) -> list[Decision]:
+        """The first decisions, once the plan (or its first calls) is there."""
         raise NotImplementedError
+
+    def add_calls(self, calls: list[str]) -> list[Decision]:
+        """Calls joined the plan (they are in the FRG already). Returns what to do next."""
+        for c in calls:
+            self.state[c] = "waiting"
+        self.counts["waiting"] += len(calls)
+        ready = self.readiness.add(calls)
+        self.on_added(calls)
+        if self.halted or not self.accepting or self.growing == "turns":
+            return []  # scheduled on resume, by the plan turn, or by the turn's continuation
+        return self.on_arrivals(ready)
+
+    def close_plan(self) -> list[Decision]:
+        """No more calls will arrive."""
+        self.plan_open = False
+        if self.halted or not self.accepting:
+            return []
+        return self.maybe_finish()
 
     def on_events(self, done: Iterable[str], failed: Iterable[str]) -> list[Decision]:
         """Calls completed (or failed) at one instant. Returns what to do next."""
@@ -182,6 +237,14 @@ class Policy:
         return self.on_resume(points, cleared) + self.maybe_finish()
 
     # -- for subclasses -----------------------------------------------------------------------
+    def on_added(self, calls: list[str]) -> None:
+        """Calls joined the plan (bookkeeping: bottom levels, ...)."""
+
+    def on_arrivals(self, ready: list[str]) -> list[Decision]:
+        """Calls that arrived with their inputs done. Default: as if a completion made them
+        ready."""
+        return self.on_completions([("", ready)], [])
+
     def on_completions(self, made_ready: list[tuple[str, list[str]]], failed: list[str]
                        ) -> list[Decision]:
         raise NotImplementedError
@@ -240,12 +303,16 @@ class Policy:
         return [Turn(turn, purpose)]
 
     def maybe_finish(self) -> list[Decision]:
-        """When every call is settled and nothing runs, pay the answer turn and finish."""
-        if self._answered or self._turns:
+        """When every call is settled and nothing runs, pay the answer turn and finish. A
+        policy whose plan comes from its own turns finishes without one: the model answered
+        in the turn that closed the plan."""
+        if self._answered or self._turns or self.plan_open:
             return []
         if any(self.counts[s] for s in _UNSETTLED):
             return []
         self._answered = True
+        if self.growing == "turns":
+            return [Finish()]
         return self.turn("answer", "compose the answer from the results", lambda: [Finish()])
 
     def fmt(self, calls: Iterable[str]) -> str:

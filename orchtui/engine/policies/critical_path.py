@@ -17,9 +17,19 @@ class CriticalPath(Policy):
         self.bottom = bottom_levels(self.frg, self.costs)
         self.queue: list[tuple[float, int, str]] = []
 
-    def begin(self) -> list[Decision]:
-        return self.turn("plan", "translate the query into a plan",
-                         lambda: self._admit(self.readiness.initial()))
+    def first(self) -> list[Decision]:
+        return self._admit(self.readiness.initial())
+
+    def on_added(self, calls: list[str]) -> None:
+        # Bottom levels of the plan so far: a new call lengthens its predecessors' paths, so
+        # queued calls are reordered by the new levels.
+        self.bottom = bottom_levels(self.frg, self.costs)
+        self.queue = [(-round(self.bottom[c], 9), i, c) for _, i, c in self.queue]
+        heapq.heapify(self.queue)
+
+    def _level(self, c: str) -> str:
+        text = f"{self.bottom[c]:.2f}s"
+        return text + " so far: the plan is still growing" if self.plan_open else text
 
     def on_completions(self, made_ready, failed) -> list[Decision]:
         return self._admit([c for _, calls in made_ready for c in calls])
@@ -47,14 +57,14 @@ class CriticalPath(Policy):
             # the heap's two smallest are among its first three entries: O(1), not O(queue)
             rivals = ", ".join(f"{d} {self.bottom[d]:.2f}s"
                                for _, _, d in sorted(self.queue[:3])[:2])
-            why = f"highest bottom level among ready compute calls ({self.bottom[c]:.2f}s"
+            why = f"highest bottom level among ready compute calls ({self._level(c)}"
             why += f"; next: {rivals})" if rivals else ")"
             out.append(self.start(c, p, f"{why}: free processor {p}"))
         busy = ", ".join(f"{p} runs {'+'.join(calls)}" for p, calls in enumerate(self.load))
         for c in admitted:
             if self.state[c] == "submitted":
                 out.append(Wait(c, f"{c} waits: every processor is busy ({busy}); queued by "
-                                   f"bottom level {self.bottom[c]:.2f}s"))
+                                   f"bottom level {self._level(c)}"))
         return out
 
 
@@ -62,6 +72,6 @@ def bottom_levels(frg, costs) -> dict[str, float]:
     """A call's bottom level: its own cost plus the largest bottom level among its successors."""
     bottom: dict[str, float] = {}
     for c in reversed(frg.order):
-        succ = [bottom[s] for s in frg.graph.successors(c)]
+        succ = [bottom[s] for s in frg.graph.successors(c) if s in bottom]
         bottom[c] = costs.get(c, 0.0) + max(succ, default=0.0)
     return bottom

@@ -10,9 +10,12 @@ class LLMCompiler(BaselineCompute):
     name = "llmcompiler"
     summary = "plan once; each call starts as soon as its inputs are ready (eager dataflow)"
 
-    def begin(self) -> list[Decision]:
-        return self.turn("plan", "translate the query into a plan",
-                         lambda: self._dispatch(self.readiness.initial(), "no dependencies"))
+    def first(self) -> list[Decision]:
+        return self._dispatch(self.readiness.initial(), "no dependencies")
+
+    def on_arrivals(self, ready: list[str]) -> list[Decision]:
+        # LLMCompiler's streaming: the task fetching unit takes a call as soon as it is parsed
+        return self._dispatch(ready, "arrived while the plan streams, inputs done")
 
     def _dispatch(self, calls: list[str], why: str) -> list[Decision]:
         calls = [c for c in calls if self.state[c] == "waiting"]

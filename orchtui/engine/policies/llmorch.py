@@ -54,7 +54,7 @@ class Scheduler:
         return completed
 
     def start(self) -> None:
-        rank1 = [c for c in self.frg.ids if self.frg.ranks[c] == 1]
+        rank1 = [c for c in self.frg.ids if self.frg.ranks[c] == 1]  # none yet when streaming
         self.sendcoord(rank1, "rank 1: calls with no data dependencies")
 
     def step(self) -> None:
@@ -256,11 +256,15 @@ class LLMOrch(Policy):
         for c in calls:
             self.set_state(c, "submitted")
 
-    def begin(self) -> list[Decision]:
-        return self.turn("plan", "translate the query into a plan", self._first)
-
-    def _first(self) -> list[Decision]:
+    def first(self) -> list[Decision]:
         self.scheduler.start()
+        return self._coordinate()
+
+    def on_arrivals(self, ready: list[str]) -> list[Decision]:
+        # A growing plan: the scheduler submits the set an arrival made ready, as it submits
+        # the set a completion made ready (Alg. 2, with arrivals as a second source of sets).
+        self.scheduler.sendcoord(ready, "arrived with every input done (the plan is still "
+                                        "streaming)")
         return self._coordinate()
 
     def on_events(self, done, failed) -> list[Decision]:

@@ -1,4 +1,8 @@
-"""OpenAI parallel function calling: rounds with a barrier, an LLM turn before each round."""
+"""OpenAI parallel function calling: rounds with a barrier, an LLM turn before each round.
+
+With a recorded plan, a round is every call ready at its start, and its turn is modelled. Live
+(the plan grows from the model's turns), each round's turn is a real model reply whose tool
+calls are the round."""
 
 from __future__ import annotations
 
@@ -19,14 +23,19 @@ class ParallelFC(BaselineCompute):
         # chain has 10,000 rounds)
         self.ready: dict[str, None] = dict.fromkeys(self.readiness.initial())
 
-    def begin(self) -> list[Decision]:
+    def begin(self) -> list[Decision]:  # no plan ahead: the first round's turn asks for calls
+        self.accepting = True
         return self._round()
 
     def _round(self) -> list[Decision]:
-        ready = sorted((c for c in self.ready
-                        if self.state[c] == "waiting" and self.readiness.is_ready(c)),
-                       key=self.frg.index.__getitem__)
-        self.ready.clear()
+        if self.growing == "turns":
+            if not self.plan_open:
+                return self.maybe_finish()
+            self.round += 1
+            return self.turn(f"round:{self.round}",
+                             f"parallel function calling: request round {self.round}",
+                             self._live_round)
+        ready = self._take_ready()
         if not ready:
             return []
         self.round += 1
@@ -36,12 +45,32 @@ class ParallelFC(BaselineCompute):
             self.set_state(c, "submitted")
 
         def launch() -> list[Decision]:
-            why = f"round {k}"
-            return [Submit(tuple(ready), f"round {k}: every call ready at the round's start; "
-                                         "the next round waits for all of them (barrier)"),
-                    *self.launch(ready, why)]
+            return self._launch_round(ready, k)
 
         return self.turn(f"round:{k}", f"parallel function calling: request round {k}", launch)
+
+    def _take_ready(self) -> list[str]:
+        ready = sorted((c for c in self.ready
+                        if self.state[c] == "waiting" and self.readiness.is_ready(c)),
+                       key=self.frg.index.__getitem__)
+        self.ready.clear()
+        return ready
+
+    def _launch_round(self, ready: list[str], k: int) -> list[Decision]:
+        return [Submit(tuple(ready), f"round {k}: every call ready at the round's start; "
+                                     "the next round waits for all of them (barrier)"),
+                *self.launch(ready, f"round {k}")]
+
+    def _live_round(self) -> list[Decision]:
+        """Live: the tool calls of the model's reply (they just arrived) are the round."""
+        self.ready.update(dict.fromkeys(self.ready_waiting()))
+        ready = self._take_ready()
+        if not ready:  # no tool call: the model answered (plan closed), or must be asked again
+            return self._round()
+        self.round_left = len(ready)
+        for c in ready:
+            self.set_state(c, "submitted")
+        return self._launch_round(ready, self.round)
 
     def on_events(self, done, failed) -> list[Decision]:
         done, failed = list(done), list(failed)
@@ -60,5 +89,7 @@ class ParallelFC(BaselineCompute):
                       for _, calls in made_ready for c in calls]
 
     def on_resume(self, points, cleared) -> list[Decision]:
+        if self.growing == "turns":  # the repair was the model's new word: rerun, no new turn
+            return self._live_round()
         self.ready.update(dict.fromkeys(self.ready_waiting()))
         return self._round()
