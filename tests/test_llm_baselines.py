@@ -1,5 +1,6 @@
-"""The live baselines: ReAct's loop and OpenAI parallel tool calling, against a fake
-OpenAI-compatible server through the real `openai` client."""
+"""The live baselines: ReAct's Thought/Action/Observation turns and OpenAI parallel tool
+calling, run by the one run loop (orchtui.engine.runner.Run), against a fake OpenAI-compatible
+server through the real `openai` client. A failing call goes through runtime recovery."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from fake_openai import FakeOpenAI, Reply, Request
 
 from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
-from orchtui.engine.runner import RunOptions
+from orchtui.engine.runner import Run, RunOptions
 from orchtui.engine.session import allocate, make_executor
 from orchtui.executors.base import Executor
-from orchtui.llm.baselines import ParallelFCRun, ReActRun
+from orchtui.llm.agents import ReActAgent, ToolCallingAgent
 from orchtui.llm.config import LLMConfig
 from orchtui.llm.openai_backend import OpenAIBackend
+from orchtui.llm.repair import LLMRepairer
 from orchtui.llm.tools import tools_for
 from orchtui.scenario.loader import find_scenario, load_scenario
 
@@ -31,10 +33,13 @@ def executor():
     ex.close()
 
 
-def run(cls: type, server: FakeOpenAI, policy: str, ex: Executor) -> list[ev.Event]:
+def run(cls: type, server: FakeOpenAI, policy: str, ex: Executor,
+        repair: bool = False) -> list[ev.Event]:
     backend = OpenAIBackend(LLMConfig(base_url=server.base_url, max_retries=0, timeout=5))
     ex.t0 = time.perf_counter()  # type: ignore[attr-defined]  # each run's clock from 0
-    return list(cls(SC, ex, RunOptions(policy=policy), backend).events())
+    repairer = LLMRepairer(backend) if repair else None
+    return list(Run(SC, ex, RunOptions(policy=policy, processors=2), repairer,
+                    turns=cls(SC, backend)).events())
 
 
 def test_tool_schemas_from_signatures() -> None:
@@ -56,7 +61,7 @@ def test_react_loop_thought_action_observation(executor: Executor) -> None:
         return "Thought: I have it.\nFinish: about 411 people per km2"
 
     with FakeOpenAI(responder=model) as server:
-        events = run(ReActRun, server, "react", executor)
+        events = run(ReActAgent, server, "react", executor)
     names = [type(e).__name__ for e in events]
     assert names[0] == "RunStarted" and names.count("TurnStarted") == 2
     rec = RunRecord.from_events(events)
@@ -72,7 +77,7 @@ def test_parallel_tool_calls_run_together_then_answer(executor: Executor) -> Non
                                  ("search", {"term": "Florida"}))),
                Reply("The merged density is about 58.5 people per km2.")]
     with FakeOpenAI(replies) as server:
-        events = run(ParallelFCRun, server, "parallelfc", executor)
+        events = run(ToolCallingAgent, server, "parallelfc", executor)
     rec = RunRecord.from_events(events)
     assert rec.status == "ok" and rec.answer.startswith("The merged density")
     assert set(rec.calls) == {"s1", "s2"}
@@ -91,7 +96,32 @@ def test_parallel_tool_calls_run_together_then_answer(executor: Executor) -> Non
 def test_bad_actions_become_observations(executor: Executor) -> None:
     replies = ['Action: google("x")', "Action: search(s7)", "Finish: gave up"]
     with FakeOpenAI(replies) as server:
-        events = run(ReActRun, server, "react", executor)
+        events = run(ReActAgent, server, "react", executor)
     obs = [m["content"] for m in server.requests[2].messages if m["role"] == "user"][1:]
     assert "unknown function 'google'" in obs[0] and "literal arguments" in obs[1]
     assert RunRecord.from_events(events).answer == "gave up"
+
+
+def test_live_react_recovers_from_a_failing_call(executor: Executor) -> None:
+    """The action fails (k=0); runtime recovery asks the model to repair it, reruns it, and
+    the model sees the good observation."""
+    def model(r: Request) -> str:
+        if r.messages[0]["content"].startswith("You repair"):
+            assert "k must be at least 1" in r.last_user
+            return 's1: search("New Jersey", k=40)'
+        turn = sum(m["role"] == "assistant" for m in r.messages)
+        if turn == 0:
+            return 'Thought: I need New Jersey.\nAction: search("New Jersey", k=0)'
+        assert r.last_user.startswith("Observation: New Jersey")
+        return "Thought: I have it.\nFinish: about 411 people per km2"
+
+    with FakeOpenAI(responder=model) as server:
+        events = run(ReActAgent, server, "react", executor, repair=True)
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.answer == "about 411 people per km2"
+    assert rec.recoveries == 1
+    repaired = next(e for e in events if isinstance(e, ev.CallRepaired))
+    assert repaired.call == "s1" and "k=40" in repaired.after
+    failed = [e for e in events if isinstance(e, ev.Failed)]
+    assert [e.call for e in failed] == ["s1"] and "k must be at least 1" in failed[0].error
+    assert [e.turn for e in events if isinstance(e, ev.TurnStarted)] == ["think:1", "think:2"]

@@ -55,18 +55,22 @@ def test_offline_translation_from_recorded_replies() -> None:
 
 def test_clear_errors() -> None:
     sc = load_scenario(find_scenario("parallelqa_83"))
-    with pytest.raises(OrchError, match="--stream goes with --llm"):
-        prepare(sc, parse("--stream"))
-    with pytest.raises(OrchError, match="use --policy llmcompiler"):
-        prepare(sc, parse("--llm", "--stream", "--policy", "llmorch"))
+    with pytest.raises(OrchError, match="--stream-rate sets how fast --stream replays"):
+        prepare(sc, parse("--stream-rate", "20"))
+    with pytest.raises(OrchError, match="react plans call by call"):
+        prepare(sc, parse("--stream", "--policy", "react"))
+    with pytest.raises(OrchError, match="has none: add --llm"):
+        prepare(replace(sc, plan_text="", plan=None, recorded={"repair_call": {"s1": "x"}}),
+                parse("--stream"))
     with pytest.raises(OrchError, match="no plan: translate its query with --llm"):
         prepare(replace(sc, plan=None, recorded={}), parse())
 
 
-def test_live_setup_picks_the_run_for_the_policy() -> None:
+def test_live_setup_picks_the_turns_and_the_plan_source() -> None:
     from fake_openai import FakeOpenAI
 
-    from orchtui.llm.baselines import ReActRun
+    from orchtui.llm.agents import Answerer, ReActAgent, ToolCallingAgent
+    from orchtui.llm.streaming import StreamedPlan
 
     sc = load_scenario(find_scenario("parallelqa_83"))
     # math without an impl: no worker needs a model client, so no warm-up to wait for
@@ -74,22 +78,26 @@ def test_live_setup_picks_the_run_for_the_policy() -> None:
                                      for f in sc.functions))
     try:
         with FakeOpenAI([sc.plan_text]) as server:
-            for argv, kind in ((("--policy", "react"), "react"),
-                               (("--policy", "parallelfc"), "parallelfc"),
-                               (("--stream",), "stream"), ((), "run")):
-                url = ("--base-url", server.base_url)
-                setup = prepare(replace(sc, plan=None) if kind != "run" else sc,
+            url = ("--base-url", server.base_url)
+            for argv, taker, streams in ((("--policy", "react"), ReActAgent, False),
+                                         (("--policy", "parallelfc"), ToolCallingAgent, False),
+                                         (("--stream",), Answerer, True),
+                                         ((), Answerer, False)):
+                plan_first = not streams and taker is Answerer
+                setup = prepare(sc if plan_first else replace(sc, plan=None),
                                 parse("--llm", *url, *argv))
-                assert setup.run_kind == kind and setup.live and setup.plan_source == "llm"
-                if kind != "run":
+                assert isinstance(setup.turn_taker(), taker)
+                assert isinstance(setup.plan_stream(), StreamedPlan) == streams
+                assert setup.live and setup.plan_source == "llm"
+                if not plan_first:
                     assert setup.prelude == ()  # nothing asked before the run
-                    with pytest.raises(OrchError, match="real executor"):
-                        setup.make_run("sim")
-            assert len(server.requests) == 1  # the translation for "run"
+                with pytest.raises(OrchError, match="real executor"):
+                    setup.make_run("sim")
+            assert len(server.requests) == 1  # the translation of the plan-first run
             setup = prepare(sc, parse("--llm", *url, "--policy", "react"))
             run = setup.make_run("real", processors=1)
             try:
-                assert isinstance(run, ReActRun)
+                assert isinstance(run.turns, ReActAgent) and run.growing == "turns"
             finally:
                 run.executor.close()
     finally:

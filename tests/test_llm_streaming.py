@@ -1,6 +1,7 @@
-"""Streaming dispatch: the incremental parser, and StreamingRun overlapping execution with
-generation, against a fake server that streams tokens at a fixed rate through the real
-`openai` client.
+"""Streamed plans: the incremental parser; the run loop scheduling calls while the plan streams
+(a recorded reply replayed in the sim, under every plan-ahead policy, with runtime recovery);
+a stream that closes mid-plan; and a live stream from a fake server that streams tokens at a
+fixed rate through the real `openai` client.
 
 Run this file as a script for the measurement reported in the README:
     .venv/bin/python tests/test_llm_streaming.py [token_interval_s]
@@ -24,7 +25,7 @@ from orchtui.errors import PlanError
 from orchtui.functions import context as fctx
 from orchtui.llm.config import LLMConfig
 from orchtui.llm.openai_backend import OpenAIBackend
-from orchtui.llm.streaming import StreamParser, iter_calls
+from orchtui.llm.streaming import StreamedPlan, StreamParser, iter_calls
 from orchtui.scenario.loader import find_scenario, load_scenario
 from orchtui.scenario.model import Scenario
 
@@ -69,7 +70,91 @@ def test_a_broken_call_is_an_error_once_the_stream_moves_past_it() -> None:
         list(iter_calls(tokens('s1: search("a"\n')))
 
 
-# -- StreamingRun against a fake server ---------------------------------------------------------
+# -- the run loop on a replayed stream (sim: virtual time, deterministic) -----------------------
+def replayed(policy: str, text: str | None = None, rate: float = 50.0, **options):
+    from orchtui.engine.runner import Run, RunOptions
+    from orchtui.executors.sim import SimExecutor
+    from orchtui.llm.recorded import RecordedBackend
+    from orchtui.llm.repair import LLMRepairer
+
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    names = [f.name for f in sc.functions]
+    stream = StreamedPlan.replay(sc.plan_text if text is None else text, names, rate)
+    run = Run(sc, SimExecutor(2, sc.oversubscription_penalty),
+              RunOptions(policy=policy, processors=2, transient_faults=True, **options),
+              LLMRepairer(RecordedBackend(sc.recorded)), stream=stream)
+    return list(run.events())
+
+
+def test_llmorch_schedules_while_the_plan_streams_and_recovers() -> None:
+    events = replayed("llmorch")
+    plan_ready = next(e.t for e in events if isinstance(e, ev.PlanReady))
+    first = min(e.t for e in events if isinstance(e, ev.Dispatched))
+    assert first < plan_ready / 10  # s1 starts as soon as its line is complete
+    # the exclusive s3 and s4 go to separate processors
+    where = {e.call: e.processor for e in events if isinstance(e, ev.Dispatched)}
+    assert {where["s3"], where["s4"]} == {0, 1}
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.recoveries == 1 and len(rec.calls) == 13
+    repaired = [e for e in events if isinstance(e, ev.CallRepaired) and e.before != e.after]
+    assert [(e.call, e.after) for e in repaired] == [("s2", 's2: search("Florida", k=1000)')]
+    rerun = [e for e in events if isinstance(e, ev.Started) and e.call == "s2"]
+    assert len(rerun) == 2 and events.index(rerun[1]) > events.index(repaired[0])
+    assert events == replayed("llmorch")  # deterministic
+
+
+def test_every_plan_ahead_policy_streams() -> None:
+    for policy in ("critical-path", "llmcompiler"):
+        events = replayed(policy)
+        rec = RunRecord.from_events(events)
+        assert rec.status == "ok" and rec.recoveries == 1, policy
+        plan_ready = next(e.t for e in events if isinstance(e, ev.PlanReady))
+        assert min(e.t for e in events if isinstance(e, ev.Dispatched)) < plan_ready
+    reasons = [e.reason for e in replayed("critical-path")
+               if isinstance(e, ev.Dispatched) and e.processor is not None]
+    assert any("so far: the plan is still growing" in r for r in reasons)
+
+
+def test_the_answer_turn_is_paid_after_a_streamed_plan() -> None:
+    turns = [e.turn for e in replayed("llmorch", llm_label="recorded")
+             if isinstance(e, ev.TurnStarted)]
+    assert turns == ["plan"]  # llm_turn 0: only the stream itself takes time
+    sc_turn = [e for e in replayed("llmcompiler") if isinstance(e, ev.TurnFinished)]
+    assert sc_turn[0].turn == "plan" and sc_turn[0].duration > 0
+
+
+def test_a_stream_that_closes_mid_plan_fails_the_run_with_its_reason() -> None:
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    cut = sc.plan_text[: sc.plan_text.index("s9:") + 12]  # s9's line never closes
+    events = replayed("llmorch", text=cut)
+    end = events[-1]
+    assert isinstance(end, ev.RunFinished) and end.status == "failed"
+    assert end.error.startswith("the plan stream broke: the stream closed mid-plan")
+    attempt = next(e for e in events if isinstance(e, ev.TranslationAttempt))
+    assert not attempt.ok
+    # the calls that had arrived ran to the end: nothing was lost or left running
+    rec = RunRecord.from_events(events)
+    assert set(rec.calls) == {f"s{n}" for n in range(1, 9)}
+    assert all(c.status == "done" for c in rec.calls.values())
+
+
+def test_cli_says_why_a_cut_stream_failed(tmp_path, capsys) -> None:
+    from orchtui.cli.main import main
+
+    import yaml
+
+    data = yaml.safe_load(Path(find_scenario("parallelqa_83")).read_text())
+    # the recorded reply the stream replays stops inside s13's arguments
+    data["recorded"]["translate"] = [data["plan"][: data["plan"].index("s13:") + 20]]
+    path = tmp_path / "cut.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code = main(["scenario", str(path), "--stream", "--sim", "--headless"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "the stream closed mid-plan" in err
+
+
+# -- a live stream from a fake server ---------------------------------------------------------
 def scenario(search_s: float = 0.3):
     sc = load_scenario(find_scenario("parallelqa_83"))
     plan = sc.plan_text.replace('search("Florida")', 'search("Florida", k=1000)')
@@ -93,12 +178,12 @@ def responder(plan: str, interval: float):
 def run_both(interval: float, search_s: float = 0.3, sc: Scenario | None = None,
              functions: str = fctx.LIVE) -> dict[str, float]:
     """Wall time of the same plan, generated at `interval` s per token, with and without
-    streaming dispatch (llmcompiler policy, real executor, 2 CPUs). `functions`: whether math
+    a streamed plan (llmcompiler policy, real executor, 2 CPUs). `functions`: whether math
     asks the fake model (live) or answers from the scenario's recorded replies."""
     from orchtui.engine.runner import Run, RunOptions
     from orchtui.engine.session import allocate, make_executor
     from orchtui.llm.cli import warm_model_clients
-    from orchtui.llm.streaming import StreamingRun
+    from orchtui.llm.prompts import translation_messages
     from orchtui.llm.translate import translate
 
     sc = sc or scenario(search_s)
@@ -116,7 +201,9 @@ def run_both(interval: float, search_s: float = 0.3, sc: Scenario | None = None,
                 try:
                     ex.t0 = t0 = time.perf_counter()  # type: ignore[attr-defined]
                     if streaming:
-                        run = StreamingRun(sc, ex, opts, backend)
+                        stream = StreamedPlan.live(backend, translation_messages(sc),
+                                                   [f.name for f in sc.functions])
+                        run = Run(sc, ex, opts, stream=stream)
                     else:
                         tr = translate(sc, backend)
                         ex.t0 -= time.perf_counter() - t0  # type: ignore[attr-defined]

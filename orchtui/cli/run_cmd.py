@@ -170,6 +170,8 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)
     rec = RunRecord.from_events(events)
+    if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
+        print(f"orchtui: {rec.error}", file=sys.stderr)
     if args.json:
         print(json.dumps(rec.to_json()))
     else:
@@ -225,6 +227,11 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
         react, how = react_reference(rec, scenario, args)
         console.print(f"speedup vs react: [bold]{react / makespan:.2f}×[/] "
                       f"(react {react:.3f} s, {how})")
+    names = [name for name, _, _ in rec.turns]
+    shown = ", ".join(names[:6]) + (f", … {len(names) - 6} more" if len(names) > 6 else "")
+    console.print(f"LLM turns ({rec.policy}): {len(names)}" + (f" ({shown})" if names else
+                  " (the scenario's llm_turn is 0: orchestration alone)"), markup=False,
+                  highlight=False)
     console.print(f"status: [{'green' if rec.status == 'ok' else 'red'}]{rec.status}[/]")
     if rec.answer:
         console.print(f"answer: {rec.answer[:400]}", markup=False, highlight=False)

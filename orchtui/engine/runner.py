@@ -484,10 +484,13 @@ class Run:
         yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
                                  tuple(plan.reset), tuple(cleared))
         failures = [(self.calls[c], st.errors.get(c, "failed")) for c in failed]
+        scenario = self.scenario
+        if self.growing is not None:  # the model sees the plan as it has grown so far
+            scenario = scenario.with_plan(self.frg.plan, _plan_text(self.frg))
         try:
             for p in plan.points:
                 before = self.calls[p]
-                after = self.repairer.repair(before, failures, self.scenario, self.frg.dialect)
+                after = self.repairer.repair(before, failures, scenario, self.frg.dialect)
                 self._check_repair(before, after)
                 self.calls[p] = after
                 yield ev.CallRepaired(ex.now(), p, before.text or _text(before),
@@ -531,6 +534,12 @@ class Run:
         if set(after.refs) != set(before.refs):
             raise OrchError(f"the repair of {before.id} changed its references: the FRG must "
                             "stay unchanged during runtime recovery")
+
+
+def _plan_text(frg: FRG) -> str:
+    from orchtui.plan.printer import format_plan
+
+    return format_plan(frg.plan)
 
 
 def _text(call: Call) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from orchtui.engine.runner import Repairer, Run, RunOptions
+from orchtui.engine.runner import PlanStream, Repairer, Run, RunOptions, TurnTaker
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor
 from orchtui.scenario.model import Scenario
@@ -103,7 +103,8 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
              processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
              compute: str = "serial", seed: int | None = None,
              repairer: Repairer | None = None, memory_limit_mb: int | None = None,
-             scheduler: str | None = None, **options) -> Run:
+             scheduler: str | None = None, *, stream: PlanStream | None = None,
+             turns: TurnTaker | None = None, **options) -> Run:
     """A ready-to-iterate run. The caller owns `run.executor` and must close it.
     `scheduler`: the address of an external Dask scheduler (mode "dask" only); its workers'
     CPUs are theirs, so any number of processors may be asked for."""
@@ -120,4 +121,8 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
     opts = RunOptions(policy=policy or scenario.policy, processors=alloc.processors,
                       compute=compute, seed=seed, **options)
     executor = make_executor(scenario, mode, alloc, compute, memory_limit_mb, scheduler)
-    return Run(scenario, executor, opts, repairer)
+    try:
+        return Run(scenario, executor, opts, repairer, stream=stream, turns=turns)
+    except BaseException:
+        executor.close()
+        raise

@@ -21,20 +21,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orchtui.engine import events as ev
-from orchtui.engine.runner import Repairer, RunOptions
-from orchtui.engine.session import allocate, make_executor, make_run
+from orchtui.engine.runner import Repairer, Run, RunOptions, TurnTaker
+from orchtui.engine.session import make_run
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor
 from orchtui.functions import context as fctx
+from orchtui.llm.agents import Answerer, ReActAgent, ToolCallingAgent
 from orchtui.llm.backend import ChatBackend
 from orchtui.llm.config import DEFAULT_TIMEOUT, LLMConfig
 from orchtui.llm.recorded import RecordedBackend
+from orchtui.llm.prompts import translation_messages
 from orchtui.llm.repair import LLMRepairer
+from orchtui.llm.streaming import StreamedPlan
 from orchtui.llm.translate import translate
 from orchtui.scenario.model import Scenario
 
-STREAM_POLICY = "llmcompiler"  # streaming dispatch is LLMCompiler's; LLMOrch plans first
-LOOP_POLICIES = ("react", "parallelfc")  # with --llm these run their own model loops
+STREAM_POLICIES = ("llmorch", "critical-path", "llmcompiler")  # plan-ahead: they can stream
+LOOP_POLICIES = ("react", "parallelfc")  # with --llm their turns write the plan
+DEFAULT_STREAM_RATE = 50.0  # tokens per second when a recorded reply is replayed
 
 
 def add_llm_options(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +49,12 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
                         "plan, repair with it, let functions ask it; react and parallelfc run "
                         "their real ReAct / tool-calling loops")
     g.add_argument("--stream", action="store_true",
-                   help="with --llm: parse the plan as it streams and start each call as soon "
-                        "as it is complete (LLMCompiler's streaming; policy llmcompiler)")
+                   help="schedule each call as soon as the model has written it, while the "
+                        "plan streams (llmorch, critical-path, llmcompiler). With --llm the "
+                        "model's stream; without, the recorded reply replayed at --stream-rate")
+    g.add_argument("--stream-rate", type=_rate, default=None, metavar="TOKENS",
+                   help=f"--stream without --llm: tokens per second at which the recorded "
+                        f"reply is replayed (default {DEFAULT_STREAM_RATE:g})")
     g.add_argument("--model", metavar="NAME",
                    help="model name (default: $ORCHTUI_MODEL, else gpt-4o-mini)")
     g.add_argument("--base-url", metavar="URL",
@@ -62,6 +70,16 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
                         "the repairs (default 2)")
     g.add_argument("--recovery-attempts", type=_count, default=2, metavar="K",
                    help="runtime recovery: attempts before the run gives up (default 2)")
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected tokens per second, got {text!r}") from None
+    if not 0 < rate < float("inf"):
+        raise argparse.ArgumentTypeError("must be above 0")
+    return rate
 
 
 def _count(text: str) -> int:
@@ -87,6 +105,8 @@ class LLMSetup:
     recovery_attempts: int = 2
     backend: ChatBackend | None = None
     seconds_before_run: float = 0.0  # wall time spent translating before the run began
+    stream_rate: float = DEFAULT_STREAM_RATE
+    temperature: float = 0.0
 
     def run_options(self, processors: int, compute: str = "serial", seed: int | None = None
                     ) -> RunOptions:
@@ -95,58 +115,75 @@ class LLMSetup:
                           plan_source=self.plan_source, llm_label=self.llm_label,
                           transient_faults=True)
 
+    def plan_stream(self) -> StreamedPlan | None:
+        """A fresh plan source for one run with --stream: the live model's stream, or the
+        recorded reply replayed."""
+        if not self.stream:
+            return None
+        sc = self.scenario
+        names = [f.name for f in sc.functions]
+        if self.live:
+            assert self.backend is not None
+            return StreamedPlan.live(self.backend, translation_messages(sc, self.dialect),
+                                     names, self.temperature)
+        return StreamedPlan.replay(recorded_reply(sc), names, self.stream_rate)
+
     @property
-    def run_kind(self) -> str:
-        """Which run make_run builds: "run" (orchtui.engine.runner.Run), "stream"
-        (StreamingRun), "react" (ReActRun) or "parallelfc" (ParallelFCRun)."""
-        if self.live and self.backend is not None and self.policy in LOOP_POLICIES:
-            return self.policy
-        if self.stream and self.backend is not None:
-            return "stream"
-        return "run"
+    def dialect(self) -> str:
+        """LLMCompiler is asked in its own planner's words and format."""
+        return "llmcompiler" if self.policy == "llmcompiler" else "llmorch"
+
+    def turn_taker(self) -> TurnTaker | None:
+        """Live: the model takes the policy's turns (ReAct's thoughts, tool-calling rounds, a
+        plan-ahead run's answer). Recorded: turns are modelled (the scenario's llm_turn)."""
+        if not self.live or self.backend is None:
+            return None
+        if self.policy == "react":
+            return ReActAgent(self.scenario, self.backend)
+        if self.policy == "parallelfc":
+            return ToolCallingAgent(self.scenario, self.backend)
+        return Answerer(self.scenario, self.backend)
 
     def make_run(self, mode: str, processors: int | None = None,
                  cpus: str | tuple[int, ...] | None = None, compute: str = "serial",
                  seed: int | None = None, memory_limit_mb: int | None = None,
-                 scheduler: str | None = None) -> Any:
-        """The run to iterate, built like orchtui.engine.session.make_run: a Run, or with --llm
-        a StreamingRun (--stream), ReActRun or ParallelFCRun. All have `.events()`,
-        `.executor` (the caller closes it) and `.cancel()`. The clock starts when translation
-        began, so a live plan-ahead run's makespan includes its planning turn, as the
-        baselines' include theirs."""
+                 scheduler: str | None = None) -> Run:
+        """The run to iterate, built by orchtui.engine.session.make_run with this setup's plan
+        source and model turns. The clock starts when translation began, so a live plan-ahead
+        run's makespan includes its planning turn, as the baselines' include theirs."""
         sc = self.scenario
-        kind = self.run_kind
-        if kind == "run":
-            run = make_run(sc, mode, self.policy, processors, cpus, compute, seed,
-                           self.repairer, memory_limit_mb, scheduler,
-                           recovery_attempts=self.recovery_attempts,
-                           plan_source=self.plan_source, llm_label=self.llm_label,
-                           transient_faults=True)
-            run.prelude = list(self.prelude)
+        stream = self.plan_stream()
+        turns = self.turn_taker()
+        if self.live and (mode != "real" or scheduler):
+            raise OrchError("--llm measures real model turns against real calls: it runs on "
+                            "the real executor (not --sim, not Dask)")
+        run = make_run(sc, mode, self.policy, processors, cpus, compute, seed,
+                       self.repairer, memory_limit_mb, scheduler,
+                       recovery_attempts=self.recovery_attempts,
+                       plan_source=self.plan_source, llm_label=self.llm_label,
+                       transient_faults=True, stream=stream, turns=turns)
+        run.prelude = list(self.prelude)
+        try:
             if self.live:
                 warm_model_clients(run.executor, sc)
             start_clock_at(run.executor, self.seconds_before_run)
-            return run
-        if scheduler or mode != "real":
-            raise OrchError("--llm with react or parallelfc, and --stream, measure real model "
-                            "turns against real calls: they run on the real executor (not "
-                            "--sim, not Dask)")
-        alloc = allocate(processors, cpus, mode, sc.processors)
-        opts = self.run_options(alloc.processors, compute, seed)
-        executor = make_executor(sc, mode, alloc, compute, memory_limit_mb)
-        try:
-            warm_model_clients(executor, sc)
-            if kind == "stream":
-                from orchtui.llm.streaming import StreamingRun
-
-                return StreamingRun(sc, executor, opts, self.backend)  # type: ignore[arg-type]
-            from orchtui.llm.baselines import ParallelFCRun, ReActRun
-
-            cls = ReActRun if kind == "react" else ParallelFCRun
-            return cls(sc, executor, opts, self.backend)  # type: ignore[arg-type]
         except BaseException:
-            executor.close()
+            run.executor.close()
             raise
+        return run
+
+
+def recorded_reply(scenario: Scenario) -> str:
+    """The reply a replayed stream plays: the recorded translation, else the recorded plan."""
+    entry = scenario.recorded.get("translate")
+    if isinstance(entry, list) and entry:
+        entry = entry[0]
+    if isinstance(entry, str) and entry.strip():
+        return entry
+    if scenario.plan_text.strip():
+        return scenario.plan_text
+    raise OrchError("--stream replays the scenario's recorded plan, and it has none: "
+                    "add --llm to stream a live model's")
 
 
 def warm_model_clients(executor: Executor, scenario: Scenario, timeout: float = 60.0) -> None:
@@ -194,13 +231,22 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     repairs = getattr(args, "repairs", 2)
     retranslations = getattr(args, "retranslations", 2)
     attempts = getattr(args, "recovery_attempts", 2)
+    rate = getattr(args, "stream_rate", None)
+    if rate is not None and (live or not stream):
+        raise OrchError("--stream-rate sets how fast --stream replays the recorded reply: it "
+                        "goes with --stream and without --llm")
+    if stream and policy not in STREAM_POLICIES:
+        raise OrchError(f"--stream schedules calls while the plan is still being written, "
+                        f"which a plan-ahead policy does: use --policy "
+                        f"{', '.join(STREAM_POLICIES)} ({policy} plans call by call)")
     if stream and not live:
-        raise OrchError("--stream goes with --llm: it streams the live model's plan")
-    if stream:
-        if getattr(args, "policy", None) not in (None, STREAM_POLICY):
-            raise OrchError(f"--stream dispatches calls as the plan streams in, which is "
-                            f"LLMCompiler's way: use --policy {STREAM_POLICY} (or leave it out)")
-        policy = STREAM_POLICY
+        fctx.configure(fctx.RECORDED)
+        recorded = RecordedBackend(scenario.recorded)
+        recorded_reply(scenario)  # refuse now, before the screen opens
+        repairer = LLMRepairer(recorded) if recorded.has("repair_call") else None
+        return LLMSetup(scenario, (), repairer, "recorded", "recorded", live=False,
+                        stream=True, policy=policy, recovery_attempts=attempts,
+                        backend=recorded, stream_rate=rate or DEFAULT_STREAM_RATE)
 
     if not live:
         fctx.configure(fctx.RECORDED)
@@ -226,14 +272,15 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     scenario = replace(scenario, llm_turn=0.0)
     repairer = LLMRepairer(backend)
     common = dict(live=True, stream=stream, policy=policy, recovery_attempts=attempts,
-                  backend=backend)
+                  backend=backend, temperature=config.temperature)
     if policy in LOOP_POLICIES or stream:
         # ReAct and tool calling pick calls turn by turn; streaming translates during the run.
         return LLMSetup(scenario, (), repairer, "llm", config.model, **common)
     if not scenario.query.strip():
         raise OrchError("--llm translates the scenario's query, and this scenario has none")
     tr = translate(scenario, backend, repairs=repairs, retranslations=retranslations,
-                   temperature=config.temperature)
+                   temperature=config.temperature,
+                   dialect="llmcompiler" if policy == "llmcompiler" else "llmorch")
     return LLMSetup(scenario.with_plan(tr.plan, tr.text), tr.events, repairer, "llm",
                     config.model, seconds_before_run=tr.seconds, **common)
 

@@ -75,11 +75,64 @@ def system_prompt() -> str:
     return "\n".join(parts).rstrip()
 
 
-def translation_messages(scenario: Scenario) -> list[Message]:
+# LLMCompiler's planner asks in its own words (its planner prompt: numbered actions, `$N` for
+# an earlier action's output, join() last, then <END_OF_PLAN>), so that `--policy llmcompiler
+# --llm` is its baseline, not ours under its name.
+LLMCOMPILER_RULES = """\
+Given a user query, create a plan to solve it with the utmost parallelizability. Each plan \
+should comprise an action from the following {n} types:
+{actions}
+{n}. join(): Collects and combines results from prior actions.
+
+ - An LLM agent is called upon invoking join() to either finalize the user query or wait until \
+the plans are executed.
+ - join should always be the last action in the plan, and will be called in two scenarios:
+   (a) if the answer can be determined by gathering the outputs from tasks to generate the \
+final response.
+   (b) if the answer cannot be determined in the planning phase before you execute the plans.
+Guidelines:
+ - Each action described above contains input/output types and description.
+    - You must strictly adhere to the input and output types for each action.
+    - The action descriptions contain the guidelines. You MUST strictly follow those \
+guidelines when you use the actions.
+ - Each action in the plan should strictly be one of the above types. Follow the Python \
+conventions for each action.
+ - Each action MUST have a unique ID, which is strictly increasing.
+ - Inputs for actions can either be constants or outputs from preceding actions. In the \
+latter case, use the format $id to denote the ID of the previous action whose output will be \
+the input.
+ - Always call join as the last action in the plan. Say '<END_OF_PLAN>' after you call join
+ - Ensure the plan maximizes parallelizability.
+ - Only use the provided action types. If a query cannot be addressed using these, invoke the \
+join action for the next steps.
+ - Never explain the plan with comments (e.g. #).
+ - Never introduce new actions other than the ones provided."""
+
+LLMCOMPILER_EXAMPLE = """\
+Question: How much taller is Mount Everest than K2, as a percentage of K2's height?
+1. search("Mount Everest")
+2. search("K2")
+3. math("Question: height of Mount Everest in metres? $1")
+4. math("Question: height of K2 in metres? $2")
+5. math("($3 - $4) / $4 * 100")
+6. join()<END_OF_PLAN>"""
+
+
+def llmcompiler_system_prompt(functions: Sequence[FunctionSpec]) -> str:
+    actions = "\n".join(f"{n}. {describe_function(f)}" for n, f in enumerate(functions, 1))
+    return (LLMCOMPILER_RULES.format(n=len(functions) + 1, actions=actions)
+            + "\n\nHere are some examples:\n\n" + LLMCOMPILER_EXAMPLE)
+
+
+def translation_messages(scenario: Scenario, dialect: str = "llmorch") -> list[Message]:
+    query = " ".join(scenario.query.split())
+    if dialect == "llmcompiler":
+        return [{"role": "system", "content": llmcompiler_system_prompt(scenario.functions)},
+                {"role": "user", "content": f"Question: {query}"}]
     return [
         {"role": "system", "content": system_prompt()},
         {"role": "user", "content": f"Functions:\n{functions_block(scenario.functions)}\n"
-                                    f"Query: {' '.join(scenario.query.split())}\n"
+                                    f"Query: {query}\n"
                                     "Function call sequence:"},
     ]
 

@@ -49,7 +49,8 @@ def format_plan_error(err: PlanError) -> str:
 
 def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
               retranslations: int = 2, temperature: float = 0.0,
-              clock: Callable[[], float] | None = None) -> Translation:
+              clock: Callable[[], float] | None = None, dialect: str = "llmorch"
+              ) -> Translation:
     """Translate `scenario.query` into a plan. Raises TranslationFailed when every attempt
     fails, and LLMError when the endpoint fails (no point retrying a dead server)."""
     if not scenario.query.strip():
@@ -93,8 +94,8 @@ def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
     def done(text: str, plan: Plan) -> Translation:
         return Translation(plan, text, tuple(events), backend.source, time.perf_counter() - t0)
 
-    text, plan, error = ask("translate", 0, translation_messages(scenario), temperature,
-                            "translate")
+    text, plan, error = ask("translate", 0, translation_messages(scenario, dialect),
+                            temperature, "translate")
     if plan is not None:
         return done(text, plan)
     for k in range(1, repairs + 1):
@@ -105,8 +106,8 @@ def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
             return done(text, plan)
     for k in range(1, retranslations + 1):
         temp = min(MAX_TEMPERATURE, temperature + TEMPERATURE_STEP * k)
-        text, plan, error = ask("retranslate", k, translation_messages(scenario), temp,
-                                "translate")
+        text, plan, error = ask("retranslate", k, translation_messages(scenario, dialect),
+                                temp, "translate")
         if plan is not None:
             return done(text, plan)
     raise TranslationFailed(
