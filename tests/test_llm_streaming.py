@@ -139,9 +139,9 @@ def test_a_stream_that_closes_mid_plan_fails_the_run_with_its_reason() -> None:
 
 
 def test_cli_says_why_a_cut_stream_failed(tmp_path, capsys) -> None:
-    from orchtui.cli.main import main
-
     import yaml
+
+    from orchtui.cli.main import main
 
     data = yaml.safe_load(Path(find_scenario("parallelqa_83")).read_text())
     # the recorded reply the stream replays stops inside s13's arguments

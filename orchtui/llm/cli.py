@@ -29,8 +29,8 @@ from orchtui.functions import context as fctx
 from orchtui.llm.agents import Answerer, ReActAgent, ToolCallingAgent
 from orchtui.llm.backend import ChatBackend
 from orchtui.llm.config import DEFAULT_TIMEOUT, LLMConfig
-from orchtui.llm.recorded import RecordedBackend
 from orchtui.llm.prompts import translation_messages
+from orchtui.llm.recorded import RecordedBackend
 from orchtui.llm.repair import LLMRepairer
 from orchtui.llm.streaming import StreamedPlan
 from orchtui.llm.translate import translate
