@@ -15,6 +15,7 @@ from orchtui.engine.record import RunRecord
 from orchtui.engine.runner import Run, RunOptions
 from orchtui.engine.session import allocate, make_executor
 from orchtui.executors.base import Executor
+from orchtui.executors.workers import load_impl
 from orchtui.llm.agents import ReActAgent, ToolCallingAgent
 from orchtui.llm.config import LLMConfig
 from orchtui.llm.openai_backend import OpenAIBackend
@@ -38,12 +39,13 @@ def run(cls: type, server: FakeOpenAI, policy: str, ex: Executor,
     backend = OpenAIBackend(LLMConfig(base_url=server.base_url, max_retries=0, timeout=5))
     ex.t0 = time.perf_counter()  # type: ignore[attr-defined]  # each run's clock from 0
     repairer = LLMRepairer(backend) if repair else None
+    agent = cls(SC, backend, load=load_impl) if cls is ToolCallingAgent else cls(SC, backend)
     return list(Run(SC, ex, RunOptions(policy=policy, processors=2), repairer,
-                    turns=cls(SC, backend)).events())
+                    turns=agent).events())
 
 
 def test_tool_schemas_from_signatures() -> None:
-    tools = {t["function"]["name"]: t["function"] for t in tools_for(SC)}
+    tools = {t["function"]["name"]: t["function"] for t in tools_for(SC, load_impl)}
     search = tools["search"]["parameters"]
     assert search["properties"]["term"] == {"type": "string"}
     assert search["properties"]["k"] == {"type": "integer", "default": 500}

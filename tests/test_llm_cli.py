@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from orchtui.cli.llm_setup import add_llm_options, prepare
 from orchtui.engine import events as ev
 from orchtui.errors import OrchError
 from orchtui.functions import context as fctx
-from orchtui.llm.cli import add_llm_options, prepare
 from orchtui.scenario.loader import find_scenario, load_scenario
 
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from fake_openai import FakeOpenAI, Reply, Request
 
+from orchtui.cli.llm_setup import prepare
 from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
 from orchtui.engine.runner import Run, RunOptions
 from orchtui.executors.sim import SimExecutor
 from orchtui.functions import context as fctx
-from orchtui.llm.cli import prepare
 from orchtui.llm.config import LLMConfig
 from orchtui.llm.openai_backend import OpenAIBackend
 from orchtui.llm.recorded import RecordedBackend

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI, Reply, Request
 
+from orchtui.cli.llm_setup import prepare
 from orchtui.engine.record import RunRecord
 from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.functions import context as fctx
-from orchtui.llm.cli import prepare
 from orchtui.scenario.loader import find_scenario, load_scenario
 
 

@@ -180,9 +180,9 @@ def run_both(interval: float, search_s: float = 0.3, sc: Scenario | None = None,
     """Wall time of the same plan, generated at `interval` s per token, with and without
     a streamed plan (llmcompiler policy, real executor, 2 CPUs). `functions`: whether math
     asks the fake model (live) or answers from the scenario's recorded replies."""
+    from orchtui.cli.llm_setup import warm_model_clients
     from orchtui.engine.runner import Run, RunOptions
     from orchtui.engine.session import allocate, make_executor
-    from orchtui.llm.cli import warm_model_clients
     from orchtui.llm.prompts import translation_messages
     from orchtui.llm.translate import translate
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import math
 
-from orchtui.llm.cli import prepare, run_factory
+from orchtui.cli.llm_setup import prepare, run_factory
 from orchtui.scenario.loader import find_scenario, load_scenario
 from orchtui.tui.app import AppOptions, OrchApp
 

@@ -12,11 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from orchtui.cli.inputs import load_input
+from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
-from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
 

@@ -72,6 +72,15 @@ class Executor(ABC):
     @abstractmethod
     def in_flight(self) -> int: ...
 
+    @abstractmethod
+    def start_clock_at(self, seconds: float) -> None:
+        """Make now() read `seconds` from here on: time spent before the executor opened (a
+        translation) counts in the run."""
+
+    def warm(self, hook: str, arg: Any, timeout: float) -> None:  # noqa: B027 (optional)
+        """Run `hook(arg)` ("module:function") once in each worker, then restart the clock: a
+        cost that belongs to no call (importing a model client). No local workers: nothing."""
+
     def close(self) -> None:  # noqa: B027 (optional)
         """Release workers and threads. Idempotent."""
 

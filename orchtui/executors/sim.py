@@ -55,6 +55,9 @@ class SimExecutor(Executor):
     def in_flight(self) -> int:
         return len(self.running)
 
+    def start_clock_at(self, seconds: float) -> None:
+        self.t = max(self.t, seconds)
+
     def launch(self, task: Task) -> None:
         self.seq += 1
         self.running[task.key] = task

@@ -19,7 +19,7 @@ from orchtui.engine.runner import Outcome, TurnReply
 from orchtui.errors import OrchError, PlanError
 from orchtui.llm.backend import ChatBackend, LLMError, Message
 from orchtui.llm.prompts import functions_block
-from orchtui.llm.tools import tools_for
+from orchtui.llm.tools import Loader, tools_for
 from orchtui.llm.translate import format_plan_error
 from orchtui.plan.model import Call, Lit
 from orchtui.plan.parser import parse_plan
@@ -137,9 +137,9 @@ class ToolCallingAgent(_Agent):
     purpose = "parallelfc"
 
     def __init__(self, scenario: Scenario, backend: ChatBackend,
-                 max_turns: int = MAX_TURNS) -> None:
+                 max_turns: int = MAX_TURNS, load: Loader | None = None) -> None:
         super().__init__(scenario, backend, max_turns)
-        self.tools = tools_for(scenario)
+        self.tools = tools_for(scenario, load)
         self.messages: list[dict[str, Any]] = [
             {"role": "system", "content": PFC_SYSTEM},
             {"role": "user", "content": " ".join(scenario.query.split())},

@@ -1,11 +1,15 @@
 """OpenAI tool definitions for a scenario's functions: JSON-schema parameters from the Python
 signature of the function's impl when it can be imported, else from the signature its
-description shows (`search(term, k=500): ...`)."""
+description shows (`search(term, k=500): ...`).
+
+The caller passes the loader of impls (`load(impl, base_dir) -> callable`): the executors own
+how an impl is found, and model code does not import them."""
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from typing import Any
 
 from orchtui.scenario.model import FunctionSpec, Scenario
@@ -15,8 +19,12 @@ _JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string",
                list: "array", dict: "object"}
 
 
-def tool_schema(f: FunctionSpec, scenario: Scenario) -> dict[str, Any]:
-    params = _from_impl(f, scenario)
+Loader = Callable[[str, str], Callable[..., Any]]
+
+
+def tool_schema(f: FunctionSpec, scenario: Scenario, load: Loader | None = None
+                ) -> dict[str, Any]:
+    params = _from_impl(f, scenario, load) if load else None
     if params is None:
         params = _from_description(f)
     properties: dict[str, Any] = {}
@@ -40,17 +48,16 @@ def tool_schema(f: FunctionSpec, scenario: Scenario) -> dict[str, Any]:
     }}
 
 
-def tools_for(scenario: Scenario) -> list[dict[str, Any]]:
-    return [tool_schema(f, scenario) for f in scenario.functions]
+def tools_for(scenario: Scenario, load: Loader | None = None) -> list[dict[str, Any]]:
+    return [tool_schema(f, scenario, load) for f in scenario.functions]
 
 
-def _from_impl(f: FunctionSpec, scenario: Scenario) -> list[tuple[str, Any, Any]] | None:
+def _from_impl(f: FunctionSpec, scenario: Scenario, load: Loader
+               ) -> list[tuple[str, Any, Any]] | None:
     if not f.impl:
         return None
     try:
-        from orchtui.executors.workers import load_impl
-
-        sig = inspect.signature(load_impl(f.impl, str(scenario.base_dir)))
+        sig = inspect.signature(load(f.impl, str(scenario.base_dir)))
     except Exception:  # a function we cannot import here: the description will do
         return None
     out = []

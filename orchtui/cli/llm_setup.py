@@ -16,7 +16,6 @@ Such runs are labelled "recorded". With --llm, every model call is real and meas
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -141,7 +140,9 @@ class LLMSetup:
         if self.policy == "react":
             return ReActAgent(self.scenario, self.backend)
         if self.policy == "parallelfc":
-            return ToolCallingAgent(self.scenario, self.backend)
+            from orchtui.executors.workers import load_impl  # tools from the impls' signatures
+
+            return ToolCallingAgent(self.scenario, self.backend, load=load_impl)
         return Answerer(self.scenario, self.backend)
 
     def make_run(self, mode: str, processors: int | None = None,
@@ -166,7 +167,8 @@ class LLMSetup:
         try:
             if self.live:
                 warm_model_clients(run.executor, sc)
-            start_clock_at(run.executor, self.seconds_before_run)
+            if self.seconds_before_run > 0:
+                run.executor.start_clock_at(self.seconds_before_run)
         except BaseException:
             run.executor.close()
             raise
@@ -192,33 +194,15 @@ def warm_model_clients(executor: Executor, scenario: Scenario, timeout: float = 
     A live compute call of math/chatbot/self needs the client in its worker, and importing
     `openai` takes about a second: paid inside the run, it would delay the first such call on
     each processor for reasons that belong to no policy. This runs the functions' context
-    hook as a job on each worker of a real executor, then restarts the executor's clock."""
-    pool = getattr(executor, "pool", None)
-    if pool is None or not hasattr(executor, "t0") or fctx.engine_mode() != fctx.LIVE:
-        return  # the sim, an executor without local workers, or recorded replies
+    hook on each worker of the executor (which restarts its clock)."""
+    if fctx.engine_mode() != fctx.LIVE:
+        return  # recorded replies: no client to build
     hooks = [f for f in scenario.functions if f.kind == "compute" and f.impl
              and f.impl.startswith("orchtui.functions")
              and f.impl.rpartition(":")[2] in fctx.MODEL_FUNCTIONS]
-    if not hooks:
-        return
-    ctx = fctx.call_context(scenario, None, 0.0, "compute", hooks[0].impl)
-    for n, cpu in enumerate(executor.cpus):
-        pool.submit(f"warm:{n}", frozenset({cpu}), "orchtui.functions.context:activate", None,
-                    (ctx,), {}, timeout)
-    while pool.pending():
-        pool.poll(1.0)
-    executor.t0 = time.perf_counter()  # type: ignore[attr-defined]
-
-
-def start_clock_at(executor: Executor, seconds: float) -> None:
-    """Make the executor's clock read `seconds` now: time spent before it opened (translating)
-    counts in the run."""
-    if seconds <= 0:
-        return
-    if hasattr(executor, "t0"):  # real: perf_counter-based
-        executor.t0 -= seconds  # type: ignore[attr-defined]
-    elif hasattr(executor, "t"):  # sim: virtual seconds
-        executor.t = max(executor.t, seconds)  # type: ignore[attr-defined]
+    if hooks:
+        ctx = fctx.call_context(scenario, None, 0.0, "compute", hooks[0].impl)
+        executor.warm("orchtui.functions.context:activate", ctx, timeout)
 
 
 def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
