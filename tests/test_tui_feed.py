@@ -27,12 +27,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-
-
 def seo_events() -> list[ev.Event]:
     run = make_run(load_input(str(HERE / "seo.yaml")), seed=0)
     try:

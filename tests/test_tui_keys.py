@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from orchtui.cli.inputs import load_input
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
 from orchtui.tui.app import AppOptions, OrchApp
@@ -29,18 +28,12 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # `e` writes its trace into the current directory
 
 
-def make_app(name: str = "seo", **options: object) -> OrchApp:
-    opts = {"step": True, "threaded": False, "speed": math.inf, "seed": 0, **options}
-    return OrchApp(load_input(str(HERE / f"{name}.yaml")), AppOptions(**opts))  # type: ignore[arg-type]
 
-
-async def test_space_pauses_and_plays() -> None:
+async def test_space_pauses_and_plays(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -55,7 +48,7 @@ async def test_space_pauses_and_plays() -> None:
         assert app.status() == "ok"
 
 
-async def test_n_steps_one_event_and_says_why() -> None:
+async def test_n_steps_one_event_and_says_why(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -74,7 +67,7 @@ async def test_n_steps_one_event_and_says_why() -> None:
         assert app.status() == "paused"
 
 
-async def test_n_pauses_a_playing_run() -> None:
+async def test_n_pauses_a_playing_run(make_app) -> None:
     app = make_app(step=False, speed=None)  # paced: a few events per frame at most
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
@@ -84,7 +77,7 @@ async def test_n_pauses_a_playing_run() -> None:
         assert len(app.shown) == shown + 1
 
 
-async def test_r_restarts() -> None:
+async def test_r_restarts(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -96,7 +89,7 @@ async def test_r_restarts() -> None:
         assert app.decisions.entries == []
 
 
-async def test_p_switches_policy() -> None:
+async def test_p_switches_policy(make_app) -> None:
     app = make_app()
     names = list(POLICY_CLASSES)
     async with app.run_test(size=SIZE) as pilot:
@@ -109,7 +102,7 @@ async def test_p_switches_policy() -> None:
         assert app.record.status == "ok"
 
 
-async def test_plus_and_minus_change_processors() -> None:
+async def test_plus_and_minus_change_processors(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -128,7 +121,7 @@ async def test_plus_and_minus_change_processors() -> None:
         assert len(app.lanes.cpu_lanes) == 1
 
 
-async def test_c_opens_compare_and_back() -> None:
+async def test_c_opens_compare_and_back(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -148,7 +141,7 @@ async def test_c_opens_compare_and_back() -> None:
         assert not isinstance(app.screen, CompareScreen)
 
 
-async def test_s_opens_sweep() -> None:
+async def test_s_opens_sweep(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -164,7 +157,7 @@ async def test_s_opens_sweep() -> None:
         assert not isinstance(app.screen, SweepScreen)
 
 
-async def test_e_exports_the_trace(tmp_path: Path) -> None:
+async def test_e_exports_the_trace(tmp_path: Path, make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -177,7 +170,7 @@ async def test_e_exports_the_trace(tmp_path: Path) -> None:
     assert events == app.shown
 
 
-async def test_question_mark_shows_help() -> None:
+async def test_question_mark_shows_help(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
@@ -186,7 +179,7 @@ async def test_question_mark_shows_help() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_q_quits() -> None:
+async def test_q_quits(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
@@ -195,7 +188,7 @@ async def test_q_quits() -> None:
     assert app.feed is None  # the engine was stopped and its executor closed
 
 
-async def test_arrows_and_clicks_select_calls() -> None:
+async def test_arrows_and_clicks_select_calls(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -215,7 +208,7 @@ async def test_arrows_and_clicks_select_calls() -> None:
         assert "s2" in str(app.detail.border_title)
 
 
-async def test_trace_option_writes_every_event(tmp_path: Path) -> None:
+async def test_trace_option_writes_every_event(tmp_path: Path, make_app) -> None:
     app = make_app(trace_path=str(tmp_path / "t.jsonl"))
     async with app.run_test(size=SIZE):
         app.show_all()
@@ -223,7 +216,7 @@ async def test_trace_option_writes_every_event(tmp_path: Path) -> None:
     assert len(lines) == len(app.shown)
 
 
-async def test_failed_call_shows_error_and_no_recovery() -> None:
+async def test_failed_call_shows_error_and_no_recovery(make_app) -> None:
     app = make_app("seo_fault")
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -234,7 +227,7 @@ async def test_failed_call_shows_error_and_no_recovery() -> None:
         assert "s3 failed" in app.recovery.placeholder
 
 
-async def test_replay_plays_a_trace_and_keeps_it_fixed() -> None:
+async def test_replay_plays_a_trace_and_keeps_it_fixed(make_app) -> None:
     source = make_app()
     async with source.run_test(size=SIZE):
         source.show_all()

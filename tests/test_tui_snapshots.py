@@ -23,14 +23,6 @@ HERE = Path(__file__).parent / "tui_scenarios"
 SIZE = (120, 36)
 
 
-@pytest.fixture(autouse=True)
-def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
-    # NO_COLOR breaks every snapshot (STYLE.md); a fixed theme, no animations.
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("TEXTUAL_THEME", raising=False)
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    monkeypatch.setenv("TZ", "UTC")
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
 
 
 class SameCall:
@@ -41,10 +33,6 @@ class SameCall:
     def repair(self, call: Call, failed: object, scenario: Scenario, dialect: str) -> Call:
         return call
 
-
-def make_app(name: str = "seo", **options: object) -> OrchApp:
-    opts = {"step": True, "threaded": False, "speed": math.inf, "seed": 0, **options}
-    return OrchApp(load_input(str(HERE / f"{name}.yaml")), AppOptions(**opts))  # type: ignore[arg-type]
 
 
 def advance(app: OrchApp, count: int | None):
@@ -59,19 +47,19 @@ def advance(app: OrchApp, count: int | None):
 
 
 class TestRunScreen:
-    def test_mid_run(self, snap_compare) -> None:
+    def test_mid_run(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 12))
 
-    def test_end(self, snap_compare) -> None:
+    def test_end(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, None))
 
-    def test_step_mode_three_steps(self, snap_compare) -> None:
+    def test_step_mode_three_steps(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, press=["n", "n", "n"], terminal_size=SIZE)
 
-    def test_failed_call(self, snap_compare) -> None:
+    def test_failed_call(self, snap_compare, make_app) -> None:
         app = make_app("seo_fault")
 
         async def run_before(pilot) -> None:
@@ -99,24 +87,24 @@ class TestRunScreen:
                       run_factory=build)
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 26))
 
-    def test_plan_of_60_calls(self, snap_compare) -> None:
+    def test_plan_of_60_calls(self, snap_compare, make_app) -> None:
         app = make_app("plan60")
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 150))
 
-    def test_small_terminal(self, snap_compare) -> None:
+    def test_small_terminal(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=(80, 24), run_before=advance(app, 16))
 
 
 class TestScreens:
-    def test_compare(self, snap_compare) -> None:
+    def test_compare(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, press=["c"], terminal_size=SIZE, run_before=advance(app, None))
 
-    def test_sweep(self, snap_compare) -> None:
+    def test_sweep(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, press=["s"], terminal_size=SIZE)
 
-    def test_help(self, snap_compare) -> None:
+    def test_help(self, snap_compare, make_app) -> None:
         app = make_app()
         assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
