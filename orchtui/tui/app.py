@@ -441,17 +441,12 @@ class OrchApp(App[int]):
         self._refresh_header()
 
     def _graph_ready(self, e: ev.GraphReady, frg: FRGView) -> None:
-        # A streamed plan (and the live baselines) declare their calls one GraphReady at a
-        # time: the graph grows, so merge by id rather than replace.
+        # A growing plan (streamed, or a live baseline's) declares its new calls in each
+        # GraphReady, with the whole graph's exclusive groups: merge the calls by id.
         self.graph_info.update({d["id"]: d for d in e.calls})
         calls = list(self.graph_info.values())
-        by_rank: dict[int, list[str]] = {}
-        for d in calls:
-            if d["kind"] == "compute":
-                by_rank.setdefault(d["rank"], []).append(d["id"])
-        groups = tuple(tuple(g) for _, g in sorted(by_rank.items()) if len(g) > 1)
         frg.set_graph([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
-                       for d in calls], groups, self.record)
+                       for d in calls], e.exclusive_groups, self.record)
         self.estimate = self.record.lower_bound(measured=False)
         if self.source_paced:
             speed = self.options.speed
