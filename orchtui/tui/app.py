@@ -663,6 +663,7 @@ class OrchApp(App[int]):
             return None
 
     def action_compare(self) -> None:
+        from orchtui.tui.compare import measured_turn
         from orchtui.tui.screens.compare import CompareScreen
 
         scenario = self._scenario_for_screens()
@@ -671,7 +672,8 @@ class OrchApp(App[int]):
         processors = self.record.processors or self.options.processors or scenario.processors
         compute = self.record.compute or self.options.compute
         self.push_screen(CompareScreen(scenario, processors, compute, self.options.seed,
-                                       threaded=self.options.threaded))
+                                       threaded=self.options.threaded,
+                                       llm_turn=measured_turn(self.record)))
 
     def action_sweep(self) -> None:
         from orchtui.tui.screens.sweep import SweepScreen

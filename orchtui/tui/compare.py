@@ -5,7 +5,7 @@ Engine-side work only (no Textual), so it runs on a worker thread."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
@@ -23,7 +23,11 @@ class PolicyRun:
 
 
 def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = "serial",
-               seed: int | None = None) -> PolicyRun:
+               seed: int | None = None, llm_turn: float | None = None) -> PolicyRun:
+    """`llm_turn`: charge each model turn this long (a live run's measured turns), instead of
+    the scenario's own llm_turn."""
+    if llm_turn is not None:
+        scenario = replace(scenario, llm_turn=llm_turn)
     run = make_run(scenario, mode="sim", policy=policy, processors=processors, compute=compute,
                    seed=seed)
     record = RunRecord()
@@ -40,7 +44,16 @@ def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = 
 
 
 def compare_policies(scenario: Scenario, processors: int, compute: str = "serial",
-                     seed: int | None = None,
-                     policies: Sequence[str] | None = None) -> Iterator[PolicyRun]:
+                     seed: int | None = None, policies: Sequence[str] | None = None,
+                     llm_turn: float | None = None) -> Iterator[PolicyRun]:
     for policy in policies or POLICY_CLASSES:
-        yield run_policy(scenario, policy, processors, compute, seed)
+        yield run_policy(scenario, policy, processors, compute, seed, llm_turn)
+
+
+def measured_turn(record: RunRecord) -> float | None:
+    """The mean length of a run's model turns, when it took live ones: what the compare
+    screen charges every policy per turn, so no paradigm's turns are left out."""
+    if record.mode == "sim":
+        return None
+    lengths = [end - start for _, start, end in record.turns if end is not None]
+    return sum(lengths) / len(lengths) if lengths else None

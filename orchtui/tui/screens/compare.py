@@ -29,8 +29,10 @@ class CompareScreen(Screen[None]):
     ]
 
     def __init__(self, scenario: Scenario, processors: int, compute: str = "serial",
-                 seed: int | None = None, *, threaded: bool = True) -> None:
+                 seed: int | None = None, *, threaded: bool = True,
+                 llm_turn: float | None = None) -> None:
         super().__init__()
+        self.llm_turn = llm_turn  # measured in a live run: every policy's turns cost this
         self.scenario = scenario
         self.processors = processors
         self.compute = compute
@@ -51,17 +53,29 @@ class CompareScreen(Screen[None]):
             (self.scenario.name, Style(bold=True)),
             f" · {self.processors} processor{'s' if self.processors != 1 else ''} · sim{extra}"
             " · every policy, same plan, same costs",
+            self._turn_note(),
         ))
         self.query_one("#compare-lanes").border_title = "lanes, one time scale"
         self.query_one("#compare-table").border_title = "makespan (sim)"
         if self.threaded:
             self.run_worker(self._compute, thread=True, group="compare", exit_on_error=False)
         else:
-            for run in compare_policies(self.scenario, self.processors, self.compute, self.seed):
+            for run in self._runs():
                 self._add(run)
 
+    def _turn_note(self) -> str:
+        turn = self.scenario.llm_turn if self.llm_turn is None else self.llm_turn
+        if not turn:
+            return " · LLM turns free (llm_turn 0)"
+        how = "measured in this run" if self.llm_turn is not None else "the scenario's llm_turn"
+        return f" · each LLM turn {turn:.2f} s ({how})"
+
+    def _runs(self):
+        return compare_policies(self.scenario, self.processors, self.compute, self.seed,
+                                llm_turn=self.llm_turn)
+
     def _compute(self) -> None:
-        for run in compare_policies(self.scenario, self.processors, self.compute, self.seed):
+        for run in self._runs():
             self.app.call_from_thread(self._add, run)
 
     def _add(self, run: PolicyRun) -> None:
@@ -83,6 +97,7 @@ class CompareScreen(Screen[None]):
         table.add_column("makespan", justify="right", no_wrap=True)
         table.add_column("speedup vs react", justify="right", no_wrap=True)
         table.add_column("bound", justify="right", no_wrap=True)
+        table.add_column("LLM turns", justify="right", no_wrap=True)
         if wide:
             table.add_column("how it schedules", ratio=1)
         react = next((r.record.makespan for r in self.runs if r.policy == "react"), None)
@@ -95,6 +110,7 @@ class CompareScreen(Screen[None]):
             table.add_row(Text(r.policy, style=win), Text(f"{makespan:.2f} s{status}", style=win),
                           Text(speedup, style=win),
                           Text(f"{r.record.lower_bound():.2f} s", style=Style(color=theme.MUTED)),
+                          Text(str(len(r.record.turns)), style=Style(color=theme.MUTED)),
                           *([POLICY_CLASSES[r.policy].summary] if wide else []))
         self.query_one("#compare-table", Static).update(table)
 
