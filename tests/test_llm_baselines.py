@@ -127,3 +127,25 @@ def test_live_react_recovers_from_a_failing_call(executor: Executor) -> None:
     failed = [e for e in events if isinstance(e, ev.Failed)]
     assert [e.call for e in failed] == ["s1"] and "k must be at least 1" in failed[0].error
     assert [e.turn for e in events if isinstance(e, ev.TurnStarted)] == ["think:1", "think:2"]
+
+
+def test_a_live_plan_ahead_run_pays_its_answer_turn(executor: Executor) -> None:
+    from dataclasses import replace
+
+    from orchtui.llm.agents import Answerer
+    from orchtui.plan.parser import parse_plan
+
+    text = 's1: search("New Jersey", k=40)'
+    sc = replace(SC, plan=parse_plan(text, functions=["search", "math"]), plan_text=text,
+                 faults={})
+    with FakeOpenAI(["About 411 people per km2."]) as server:
+        backend = OpenAIBackend(LLMConfig(base_url=server.base_url, max_retries=0, timeout=5))
+        executor.t0 = time.perf_counter()  # type: ignore[attr-defined]
+        events = list(Run(sc, executor, RunOptions(policy="llmorch", processors=2),
+                          turns=Answerer(sc, backend)).events())
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.answer == "About 411 people per km2."
+    assert [name for name, _, _ in rec.turns] == ["answer"]  # the plan turn was the prelude
+    answer_turn = rec.turns[0]
+    assert answer_turn[1] >= rec.calls["s1"].end  # asked once the results were in
+    assert "New Jersey" in server.requests[0].last_user  # given the results

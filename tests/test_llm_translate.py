@@ -107,3 +107,18 @@ def test_recorded_translation_goes_through_the_same_code() -> None:
     assert tr.source == "recorded" and tr.plan.ids == ("s1", "s2", "s3")
     assert [e.source for e in tr.events if isinstance(e, ev.TranslationAttempt)] == [
         "recorded", "recorded"]
+
+
+def test_llmcompiler_is_asked_in_its_own_planner_words() -> None:
+    """--policy llmcompiler --llm: LLMCompiler's planner prompt, and its `1. f(...)`, `$1`,
+    join() reply format, read as LLMCompiler's dialect."""
+    reply = ('Thought: both pages first.\n1. search("Texas")\n2. search("Ohio")\n'
+             '3. math("compare $1 and ${2}")\n4. join()<END_OF_PLAN>')
+    with FakeOpenAI([reply]) as server:
+        tr = translate(SCENARIO, live(server), dialect="llmcompiler")
+    system = server.requests[0].messages[0]["content"]
+    assert "utmost parallelizability" in system and "join()" in system and "$id" in system
+    assert "2. math(prompt): a calculator\n3. join()" in system  # numbered actions, join last
+    assert server.requests[0].messages[1]["content"].startswith("Question: Compare")
+    assert tr.plan.dialect == "llmcompiler" and [c.id for c in tr.plan.calls] == ["1", "2", "3"]
+    assert tr.plan.calls[2].refs == ("1", "2")
