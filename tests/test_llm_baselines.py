@@ -149,3 +149,24 @@ def test_a_live_plan_ahead_run_pays_its_answer_turn(executor: Executor) -> None:
     answer_turn = rec.turns[0]
     assert answer_turn[1] >= rec.calls["s1"].end  # asked once the results were in
     assert "New Jersey" in server.requests[0].last_user  # given the results
+
+
+def test_live_tool_calling_recovers_a_failed_tool_call(executor: Executor) -> None:
+    """A round's tool call fails (k=0): the model repairs it through runtime recovery, the
+    round runs it again, and the next round's tool messages carry the good result."""
+    def model(r: Request) -> Reply | str:
+        if r.messages[0]["content"].startswith("You repair"):
+            return 's2: search("Florida", k=30)'
+        tools = [m for m in r.messages if m["role"] == "tool"]
+        if not tools:
+            return Reply(tool_calls=(("search", {"term": "Texas", "k": 30}),
+                                     ("search", {"term": "Florida", "k": 0})))
+        assert all(not m["content"].startswith("Error") for m in tools), tools
+        return "Both pages read."
+
+    with FakeOpenAI(responder=model) as server:
+        events = run(ToolCallingAgent, server, "parallelfc", executor, repair=True)
+    rec = RunRecord.from_events(events)
+    assert rec.status == "ok" and rec.answer == "Both pages read." and rec.recoveries == 1
+    assert [e.call for e in events if isinstance(e, ev.Failed)] == ["s2"]
+    assert [name for name, _, _ in rec.turns] == ["round:1", "round:2"]

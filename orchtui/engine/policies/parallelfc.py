@@ -89,7 +89,17 @@ class ParallelFC(BaselineCompute):
                       for _, calls in made_ready for c in calls]
 
     def on_resume(self, points, cleared) -> list[Decision]:
-        if self.growing == "turns":  # the repair was the model's new word: rerun, no new turn
-            return self._live_round()
+        if self.growing == "turns":
+            # The repair was the model's new word: the reset calls rejoin the round, which
+            # still waits for its calls that recovery left running. No new turn.
+            running = self.n_running()
+            self.ready.update(dict.fromkeys(self.ready_waiting()))
+            ready = self._take_ready()
+            if not ready and not running:
+                return self._round()
+            self.round_left = len(ready) + running
+            for c in ready:
+                self.set_state(c, "submitted")
+            return self._launch_round(ready, self.round) if ready else []
         self.ready.update(dict.fromkeys(self.ready_waiting()))
         return self._round()
