@@ -249,3 +249,26 @@ if __name__ == "__main__":
           f"({n_chunks * interval:.2f} s of generation)")
     for k, v in run_both(interval).items():
         print(f"  {k:36s} {v:7.3f} s")
+
+
+def test_a_live_stream_that_stops_mid_plan_or_fails_says_so() -> None:
+    """The model's own stream (a fake server through the real client): a reply that stops
+    inside a call, and a server error, each end the run with one line saying why."""
+    from orchtui.engine.runner import Run, RunOptions
+    from orchtui.executors.sim import SimExecutor
+    from orchtui.llm.prompts import translation_messages
+
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    cut = sc.plan_text[: sc.plan_text.index("s5:") + 10]
+    for reply, expected in ((Reply(cut, token_interval=0.0), "the stream closed mid-plan"),
+                            (Reply(status=500), "the model's stream failed")):
+        with FakeOpenAI([reply]) as server:
+            backend = OpenAIBackend(LLMConfig(base_url=server.base_url, max_retries=0,
+                                              timeout=5))
+            stream = StreamedPlan.live(backend, translation_messages(sc),
+                                       [f.name for f in sc.functions])
+            events = list(Run(sc, SimExecutor(2, 0.0), RunOptions(policy="llmorch"),
+                              stream=stream).events())
+        end = events[-1]
+        assert isinstance(end, ev.RunFinished) and end.status == "failed"
+        assert expected in end.error and "\n" not in end.error, end.error

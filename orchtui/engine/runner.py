@@ -176,8 +176,7 @@ class Run:
         added = self.frg.add_calls(calls)
         for c in calls:
             self.calls[c.id] = c
-            self.costs[c.id] = (self.scenario.costs[c.id] if c.id in self.scenario.costs
-                                else self.scenario.function(c.function).cost)
+            self.costs[c.id] = self.scenario.cost(c.id, c.function)
         return added
 
     # -- the loop -----------------------------------------------------------------------------

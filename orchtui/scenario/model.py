@@ -67,12 +67,15 @@ class Scenario:
     def kinds(self) -> dict[str, Kind]:
         return {f.name: f.kind for f in self.functions}
 
-    def cost(self, call_id: str) -> float:
-        """A call's declared duration: its `costs:` entry, else its function's cost."""
+    def cost(self, call_id: str, function: str | None = None) -> float:
+        """A call's declared duration: its `costs:` entry, else its function's cost. Give the
+        function for a call that is not in the scenario's plan (one that streamed in)."""
         if call_id in self.costs:
             return self.costs[call_id]
-        assert self.plan is not None
-        return self.function(self.plan[call_id].function).cost
+        if function is None:
+            assert self.plan is not None
+            function = self.plan[call_id].function
+        return self.function(function).cost
 
     def with_plan(self, plan: Plan, text: str) -> Scenario:
         from dataclasses import replace
