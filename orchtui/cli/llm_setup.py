@@ -116,8 +116,9 @@ class LLMSetup:
 
     def plan_stream(self) -> StreamedPlan | None:
         """A fresh plan source for one run with --stream: the live model's stream, or the
-        recorded reply replayed."""
-        if not self.stream:
+        recorded reply replayed. None for a policy that plans call by call (the TUI's `p`
+        may switch to one): it runs the plan whole, or from its own live turns."""
+        if not self.stream or self.policy not in STREAM_POLICIES:
             return None
         sc = self.scenario
         names = [f.name for f in sc.functions]

@@ -1,4 +1,10 @@
-"""The runner: applies a policy's decisions on an executor and turns everything into events.
+"""The runner: the one run loop. It applies a policy's decisions on an executor, turns what the
+executor observes into events, recovers failed calls (paper §III-D) and produces the answer.
+
+Its plan comes from a plan source: a fixed plan (recorded, or translated before the run), a
+`PlanStream` whose calls arrive while the model writes (the FRG grows under the policy), or a
+`TurnTaker` whose live model turns name the calls (ReAct, tool calling). The model's side of
+those lives in orchtui.llm; the loop, the events and the recovery are here, once.
 
 `Run.events()` is a generator, so a consumer sets the pace: the headless CLI drains it, the TUI
 pulls one event per step when stepping, a test collects it into a list.
