@@ -71,7 +71,8 @@ def test_a_broken_call_is_an_error_once_the_stream_moves_past_it() -> None:
 
 
 # -- the run loop on a replayed stream (sim: virtual time, deterministic) -----------------------
-def replayed(policy: str, text: str | None = None, rate: float = 50.0, **options):
+def replayed(policy: str, text: str | None = None, rate: float = 50.0, repair: bool = True,
+             **options):
     from orchtui.engine.runner import Run, RunOptions
     from orchtui.executors.sim import SimExecutor
     from orchtui.llm.recorded import RecordedBackend
@@ -82,7 +83,7 @@ def replayed(policy: str, text: str | None = None, rate: float = 50.0, **options
     stream = StreamedPlan.replay(sc.plan_text if text is None else text, names, rate)
     run = Run(sc, SimExecutor(2, sc.oversubscription_penalty),
               RunOptions(policy=policy, processors=2, transient_faults=True, **options),
-              LLMRepairer(RecordedBackend(sc.recorded)), stream=stream)
+              LLMRepairer(RecordedBackend(sc.recorded)) if repair else None, stream=stream)
     return list(run.events())
 
 
@@ -113,6 +114,20 @@ def test_every_plan_ahead_policy_streams() -> None:
     reasons = [e.reason for e in replayed("critical-path")
                if isinstance(e, ev.Dispatched) and e.processor is not None]
     assert any("so far: the plan is still growing" in r for r in reasons)
+
+
+def test_a_call_arriving_after_its_input_failed_is_skipped() -> None:
+    """Without a repairer, s3 and s4 fail while the plan still streams; s5 and s13, which
+    arrive later and depend on them, are skipped on arrival, and the run ends."""
+    for policy in ("llmorch", "critical-path", "llmcompiler"):
+        events = replayed(policy, repair=False)
+        skipped = {e.call: e.reason for e in events if isinstance(e, ev.Skipped)}
+        failed_at = max(e.t for e in events if isinstance(e, ev.Failed))
+        arrived = {d["id"]: e.t for e in events if isinstance(e, ev.GraphReady)
+                   for d in e.calls}
+        assert arrived["s13"] > failed_at and set(skipped) == {"s5", "s13"}, policy
+        assert skipped["s13"] == "depends on s5, which was skipped"
+        assert RunRecord.from_events(events).status == "failed"
 
 
 def test_the_answer_turn_is_paid_after_a_streamed_plan() -> None:

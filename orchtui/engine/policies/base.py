@@ -171,9 +171,20 @@ class Policy:
         self.counts["waiting"] += len(calls)
         ready = self.readiness.add(calls)
         self.on_added(calls)
+        # A call whose input already failed (or was skipped) can never run: skip it now, as
+        # skip_descendants did for the calls there at the failure. Recovery's resume, if it
+        # retries that input, turns it back to waiting.
+        out: list[Decision] = []
+        for c in calls:
+            lost = [p for p in self.frg.preds(c) if self.state[p] in ("failed", "skipped")]
+            if lost:
+                self.set_state(c, "skipped")
+                how = "failed" if self.state[lost[0]] == "failed" else "was skipped"
+                out.append(Skip(c, f"depends on {lost[0]}, which {how}"))
+        ready = [c for c in ready if self.state[c] == "waiting"]
         if self.halted or not self.accepting or self.growing == "turns":
-            return []  # scheduled on resume, by the plan turn, or by the turn's continuation
-        return self.on_arrivals(ready)
+            return out  # scheduled on resume, by the plan turn, or by the turn's continuation
+        return out + self.on_arrivals(ready) + (self.maybe_finish() if out else [])
 
     def close_plan(self) -> list[Decision]:
         """No more calls will arrive."""
