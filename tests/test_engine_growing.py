@@ -1,0 +1,68 @@
+"""Every plan-ahead policy on a growing plan (a stream replayed in the sim), over random plans:
+each call runs once, after its inputs, and the rules of the policy hold while the plan grows.
+A pure growth with no time between arrivals schedules like the fixed plan."""
+
+from __future__ import annotations
+
+from engine_helpers import record, scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchtui.engine import events as ev
+from orchtui.engine.runner import Run, RunOptions
+from orchtui.executors.sim import SimExecutor
+from orchtui.graph.frg import FRG, build_frg
+from orchtui.llm.streaming import StreamedPlan
+
+
+@st.composite
+def plans(draw) -> str:
+    n = draw(st.integers(1, 12))
+    lines = []
+    for k in range(1, n + 1):
+        deps = draw(st.lists(st.integers(1, k - 1), max_size=3, unique=True)) if k > 1 else []
+        fn = draw(st.sampled_from(["io", "c"]))
+        args = ", ".join(f"s{d}" for d in deps)
+        lines.append(f"s{k}: {fn}({args})")
+    return "\n".join(lines)
+
+
+def streamed(text: str, policy: str, rate: float, P: int) -> list[ev.Event]:
+    sc = scenario(text)
+    stream = StreamedPlan.replay(text, ["io", "c"], rate)
+    return list(Run(sc, SimExecutor(P, 0.0), RunOptions(policy=policy, processors=P),
+                    stream=stream).events())
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.sampled_from(["llmorch", "critical-path", "llmcompiler"]),
+       st.sampled_from([2.0, 20.0, 1e6]), st.integers(1, 3))
+def test_a_growing_plan_runs_every_call_once_after_its_inputs(text, policy, rate, P) -> None:
+    events = streamed(text, policy, rate, P)
+    rec = record(events)
+    assert rec.status == "ok"
+    started = [e.call for e in events if isinstance(e, ev.Started)]
+    assert sorted(started) == sorted(rec.calls) and len(set(started)) == len(started)
+    for c in rec.calls.values():
+        for d in c.deps:
+            assert rec.calls[d].end <= c.start + 1e-9
+    if policy == "critical-path":  # one compute call per processor at any time
+        busy: dict[int, float] = {}
+        for e in events:
+            if isinstance(e, ev.Started) and e.processor is not None:
+                assert busy.get(e.processor, -1.0) <= e.t + 1e-9
+                c = rec.calls[e.call]
+                busy[e.processor] = c.end
+
+
+@settings(max_examples=40, deadline=None)
+@given(plans())
+def test_the_frg_grown_call_by_call_is_the_frg_of_the_whole_plan(text) -> None:
+    sc = scenario(text)
+    whole = build_frg(sc.plan, sc.kinds)
+    grown = FRG(sc.kinds)
+    for call in sc.plan.calls:
+        grown.add_calls([call])
+    assert grown.ranks == whole.ranks and grown.order == whole.order
+    assert grown.exclusive_groups() == whole.exclusive_groups()
+    assert sorted(grown.edges) == sorted(whole.edges)
