@@ -287,3 +287,16 @@ def test_a_live_stream_that_stops_mid_plan_or_fails_says_so() -> None:
         end = events[-1]
         assert isinstance(end, ev.RunFinished) and end.status == "failed"
         assert expected in end.error and "\n" not in end.error, end.error
+
+
+def test_json_of_a_streamed_run_shows_the_repair(capsys) -> None:
+    import json
+
+    from orchtui.cli.main import main
+
+    assert main(["scenario", "parallelqa_83", "--stream", "--sim", "--headless", "--json",
+                 "--stream-rate", "40"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "ok" and out["recoveries"] == 1 and out["error"] == ""
+    assert {"call": "s2", "before": 's2: search("Florida")',
+            "after": 's2: search("Florida", k=1000)'} in out["repairs"]

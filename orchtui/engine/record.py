@@ -51,6 +51,7 @@ class RunRecord:
     error: str = ""  # why the run failed, when no call's failure says it
     now: float = 0.0
     recoveries: int = 0
+    repairs: list[tuple[str, str, str]] = field(default_factory=list)  # (call, before, after)
     _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
 
     def apply(self, e: ev.Event) -> None:
@@ -100,6 +101,8 @@ class RunRecord:
                                          if cid in self.calls}
                 for cid in self._before_recovery:
                     self.calls[cid].status = "recovering"
+            case ev.CallRepaired():
+                self.repairs.append((e.call, e.before, e.after))
             case ev.RecoveryFailed():
                 for cid, status in self._before_recovery.items():
                     if self.calls[cid].status == "recovering":
@@ -154,6 +157,7 @@ class RunRecord:
                  "status": c.status if c.status in ("done", "failed") else "skipped"}
                 for c in self.calls.values()
             ],
+            "repairs": [{"call": c, "before": b, "after": a} for c, b, a in self.repairs],
         }
 
 
