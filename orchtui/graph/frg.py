@@ -38,6 +38,7 @@ class FRG:
         self._by_rank: dict[int, list[str]] = {}
         self._plan: Plan | None = None
         self._groups: dict[int, tuple[str, ...]] | None = None
+        self._order_tuple: tuple[str, ...] | None = None
 
     # -- growth --------------------------------------------------------------------------------
     def add_calls(self, calls: Iterable[Call]) -> list[str]:
@@ -88,6 +89,7 @@ class FRG:
                 self._by_rank.setdefault(self.ranks[c.id], []).append(c.id)
         self._plan = None
         self._groups = None
+        self._order_tuple = None
         return added
 
     # -- reading -------------------------------------------------------------------------------
@@ -123,7 +125,9 @@ class FRG:
     def order(self) -> tuple[str, ...]:
         """A topological order that follows plan order wherever the data edges allow (within
         each arrival: a call never comes before one that arrived earlier)."""
-        return tuple(self._order)
+        if self._order_tuple is None:  # cached: policies read it on every decision
+            self._order_tuple = tuple(self._order)
+        return self._order_tuple
 
     @property
     def edges(self) -> list[tuple[str, str]]:
