@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from orchtui.engine import events as ev
-from orchtui.engine.runner import Repairer, Run, RunOptions, TurnTaker
+from orchtui.engine.runner import Repairer, Run, TurnTaker
 from orchtui.engine.session import make_run
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor
@@ -106,13 +106,6 @@ class LLMSetup:
     seconds_before_run: float = 0.0  # wall time spent translating before the run began
     stream_rate: float = DEFAULT_STREAM_RATE
     temperature: float = 0.0
-
-    def run_options(self, processors: int, compute: str = "serial", seed: int | None = None
-                    ) -> RunOptions:
-        return RunOptions(policy=self.policy, processors=processors, compute=compute,
-                          seed=seed, recovery_attempts=self.recovery_attempts,
-                          plan_source=self.plan_source, llm_label=self.llm_label,
-                          transient_faults=True)
 
     def plan_stream(self) -> StreamedPlan | None:
         """A fresh plan source for one run with --stream: the live model's stream, or the
