@@ -66,3 +66,33 @@ def test_the_frg_grown_call_by_call_is_the_frg_of_the_whole_plan(text) -> None:
     assert grown.ranks == whole.ranks and grown.order == whole.order
     assert grown.exclusive_groups() == whole.exclusive_groups()
     assert sorted(grown.edges) == sorted(whole.edges)
+
+
+class SameCall:
+    """A repairer that gives the recovery call back unchanged (the fault is transient)."""
+
+    source = "recorded"
+
+    def repair(self, call, failed, scenario, dialect):
+        return call
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.sampled_from(["llmorch", "critical-path", "llmcompiler"]),
+       st.sampled_from([2.0, 20.0, 1e6]), st.integers(1, 3), st.data())
+def test_a_growing_plan_recovers_a_failed_call(text, policy, rate, P, data) -> None:
+    from dataclasses import replace
+
+    sc = scenario(text)
+    bad = data.draw(st.sampled_from(sc.plan.ids))
+    sc = replace(sc, faults={bad: "boom"})
+    stream = StreamedPlan.replay(text, ["io", "c"], rate)
+    events = list(Run(sc, SimExecutor(P, 0.0),
+                      RunOptions(policy=policy, processors=P, transient_faults=True),
+                      SameCall(), stream=stream).events())
+    rec = record(events)
+    assert rec.status == "ok" and rec.recoveries == 1
+    assert [e.call for e in events if isinstance(e, ev.Failed)] == [bad]
+    for c in rec.calls.values():  # the last run of each call came after its inputs' last
+        for d in c.deps:
+            assert rec.calls[d].end <= c.start + 1e-9

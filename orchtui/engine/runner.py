@@ -243,18 +243,21 @@ class Run:
                 stuck = [c for c in self.frg.ids if c not in st.status]
                 raise EngineError(f"{opt.policy} stopped with calls neither run nor skipped: "
                                   f"{', '.join(stuck[:10])}")
-            done, failed, turns = [], [], []
+            done, failed, turns, ticks = [], [], [], []
             live = self.streaming and self.stream_live
-            yield from self._observe(done, failed, turns, pending, 0.002 if live else 0.1)
+            yield from self._observe(done, failed, turns, ticks, 0.002 if live else 0.1)
             for name in turns:
                 pending.extend(policy.on_turn_done(name))
             if failed and self.repairer and attempts < opt.recovery_attempts:
                 attempts += 1
                 # _recover has handed done and failed to the policy, whatever its outcome
                 yield from self._recover(failed, done, attempts, pending)
-                continue
-            if done or failed:
+            elif done or failed:
                 pending.extend(policy.on_events(done, failed))
+            # Calls that arrived at this instant join after the completions: a recovery
+            # started by them must not wipe decisions already taken about the new calls.
+            for _ in ticks:
+                yield from self._tick(pending)
         yield self._run_finished()
 
     def graph_event(self, calls: list[str] | None = None) -> ev.GraphReady:
@@ -400,14 +403,14 @@ class Run:
 
     # -- observations -------------------------------------------------------------------------
     def _observe(self, done: list[str], failed: list[str], turns: list[str],
-                 pending: deque[Decision], timeout: float = 0.1) -> Iterator[ev.Event]:
+                 ticks: list[float], timeout: float = 0.1) -> Iterator[ev.Event]:
         """Poll the executor once and turn what happened into events. Completed and failed
-        calls, and finished LLM turns, are appended for the caller to hand to the policy;
-        a replayed stream's pieces are handed to the policy at once."""
+        calls, finished LLM turns, and the moments a replayed stream's next piece came, are
+        appended for the caller to hand to the policy."""
         for e in self.executor.poll(timeout=timeout):
             if e.key == TICK:
                 if isinstance(e, TaskFinished) and self.streaming:
-                    yield from self._tick(pending)
+                    ticks.append(e.t)
             elif isinstance(e, TaskStarted):
                 yield from self._started(e)
             elif e.key.startswith("turn:"):
@@ -483,8 +486,11 @@ class Run:
                                   "running, but nothing is in flight")
             more_done: list[str] = []
             more_failed: list[str] = []
-            yield from self._observe(more_done, more_failed, turns_done, pending)
+            ticks: list[float] = []
+            yield from self._observe(more_done, more_failed, turns_done, ticks)
             policy.on_events(more_done, more_failed)  # halted: bookkeeping only
+            for _ in ticks:  # halted: the calls join the graph, resume schedules them
+                yield from self._tick(pending)
             failed = sorted([*failed, *more_failed], key=self.frg.index.__getitem__)
         yield ev.RecoveryStarted(ex.now(), tuple(failed), tuple(plan.points), attempt,
                                  tuple(plan.reset), tuple(cleared))

@@ -171,9 +171,12 @@ class Policy:
         self.counts["waiting"] += len(calls)
         ready = self.readiness.add(calls)
         self.on_added(calls)
+        if self.halted:
+            # recovery is under way: its resume schedules them, or, if it fails, its
+            # skip_descendants skips those whose inputs failed
+            return []
         # A call whose input already failed (or was skipped) can never run: skip it now, as
-        # skip_descendants did for the calls there at the failure. Recovery's resume, if it
-        # retries that input, turns it back to waiting.
+        # skip_descendants did for the calls there at the failure.
         out: list[Decision] = []
         for c in calls:
             lost = [p for p in self.frg.preds(c) if self.state[p] in ("failed", "skipped")]
@@ -182,8 +185,8 @@ class Policy:
                 how = "failed" if self.state[lost[0]] == "failed" else "was skipped"
                 out.append(Skip(c, f"depends on {lost[0]}, which {how}"))
         ready = [c for c in ready if self.state[c] == "waiting"]
-        if self.halted or not self.accepting or self.growing == "turns":
-            return out  # scheduled on resume, by the plan turn, or by the turn's continuation
+        if not self.accepting or self.growing == "turns":
+            return out  # scheduled by the plan turn, or by the turn's continuation
         return out + self.on_arrivals(ready) + (self.maybe_finish() if out else [])
 
     def close_plan(self) -> list[Decision]:
