@@ -34,3 +34,24 @@ def test_the_turn_charged_is_the_live_run_s_mean() -> None:
     assert measured_turn(RunRecord.from_events(events)) == 2.0
     sim = [ev.RunStarted(0.0, "x", "react", 1, (0,), "sim"), *events[1:]]
     assert measured_turn(RunRecord.from_events(sim)) is None  # modelled turns: the scenario's
+
+
+def test_compare_rebuilds_a_grown_plan_from_its_events() -> None:
+    """A live ReAct run has no recorded plan: the compare screen's rows run the calls it made
+    (as the model wrote them), and a streamed run's calls come one GraphReady each."""
+    from orchtui.tui.trace_scenario import scenario_from_trace
+
+    def declared(cid: str, text: str, kind: str, cost: float) -> ev.GraphReady:
+        fn = text.split("(")[0].split(": ")[-1]
+        return ev.GraphReady(0.0, ({"id": cid, "function": fn, "kind": kind, "rank": 1,
+                                    "deps": [], "thought": None, "text": text,
+                                    "cost": cost},), ())
+
+    events = [ev.RunStarted(0.0, "x", "react", 2, (0, 1), "real"),
+              declared("s1", 'search("New Jersey", k=40)', "inout", 0.3),
+              declared("s2", "math(prompt='2 + 2')", "compute", 0.4)]
+    sc = scenario_from_trace(events)
+    assert [c.id for c in sc.plan.calls] == ["s1", "s2"] and sc.kinds["math"] == "compute"
+    assert sc.costs == {"s1": 0.3, "s2": 0.4}
+    runs = {r.policy: r.record for r in compare_policies(sc, 2, llm_turn=1.0)}
+    assert len(runs["react"].turns) == 3 and runs["llmorch"].status == "ok"

@@ -651,7 +651,8 @@ class OrchApp(App[int]):
         self.notify(f"trace written: {path} ({len(self.shown)} events)", timeout=6)
 
     def _scenario_for_screens(self) -> Scenario | None:
-        if self.scenario is not None:
+        # a live baseline's or a streamed run's plan is the one the run grew, not a recorded one
+        if self.scenario is not None and self.scenario.plan is not None:
             return self.scenario
         from orchtui.tui.trace_scenario import scenario_from_trace
 
