@@ -76,8 +76,7 @@ class Readiness:
         """Calls joined the plan: return those ready at once, in the order given."""
         ready = []
         for c in calls:
-            self.missing[c] = sum(1 for p in self.frg.graph.predecessors(c)
-                                  if p not in self.done)
+            self.missing[c] = sum(1 for p in self.frg.pred_lists[c] if p not in self.done)
             if self.missing[c] == 0:
                 ready.append(c)
         return ready
