@@ -124,6 +124,8 @@ def model(repair_k: int = 1000, bad_first_plan: bool = False):
             if call.startswith("s2:"):
                 return f's2: search("Florida", k={repair_k})'
             return call
+        if system.startswith("You answered a query"):  # the answer turn: s13's result
+            return re.search(r"^s13: (\S+)", user, re.M).group(1)
         return Reply(status=400, text="unexpected request")
 
     return respond
@@ -138,7 +140,9 @@ def test_live_recovery_repairs_s2_with_k_1000() -> None:
         assert attempts == [("translate", False), ("repair", True)]
         events = run_all(setup, "real", processors=1)  # one worker to give a model client
     check_recovered_on_first_attempt(events, "llm")
+    # the answer turn, a real model call, paid after the results came in
     assert float(of(events, ev.RunFinished)[-1].answer) == pytest.approx(ANSWER)
+    assert [e.turn for e in of(events, ev.TurnStarted)][-1] == "answer"
     assert of(events, ev.PlanReady)[0].source == "llm"
     # the repair request: the failed calls with their exceptions, and the available functions
     repair = next(r for r in server.requests
