@@ -170,3 +170,26 @@ def test_live_tool_calling_recovers_a_failed_tool_call(executor: Executor) -> No
     assert rec.status == "ok" and rec.answer == "Both pages read." and rec.recoveries == 1
     assert [e.call for e in events if isinstance(e, ev.Failed)] == ["s2"]
     assert [name for name, _, _ in rec.turns] == ["round:1", "round:2"]
+
+
+def test_headless_live_react_counts_its_turns_and_charges_react_them(capsys) -> None:
+    from orchtui.cli.main import main
+    from orchtui.functions import context as fctx
+
+    def model(r: Request) -> str:
+        if not any(m["role"] == "assistant" for m in r.messages):
+            return 'Thought: I need New Jersey.\nAction: search("New Jersey", k=40)'
+        return "Thought: done.\nFinish: about 411 people per km2"
+
+    try:
+        with FakeOpenAI(responder=model) as server:
+            code = main(["scenario", "parallelqa_83", "--llm", "--base-url", server.base_url,
+                         "--policy", "react", "--headless", "--processors", "1"])
+    finally:
+        fctx.configure(fctx.RECORDED)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "LLM turns (react): 2 (think:1, think:2)" in out
+    # the reference is the calls this run made, its turns at the length this run measured
+    assert "(react " in out and "2 LLM turns of" in out
+    assert "answer: about 411 people per km2" in out

@@ -18,6 +18,7 @@ from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
 from orchtui.llm.translate import TranslationFailed
+from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
 
 
@@ -182,19 +183,27 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
 def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
                     ) -> tuple[float, str]:
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
-    modelled from this run's measured durations (react runs them one by one), and labelled so."""
+    modelled from this run's measured durations (react runs them one by one), its model turns
+    charged at the length this run's turns took, and labelled so."""
     scenario = replace(scenario, faults={})  # the reference runs without injected failures
+    if scenario.plan is None or set(scenario.plan.ids) != set(rec.calls):
+        # the plan grew during the run (streamed, or a live baseline's): the calls it made
+        plan = Plan(tuple(Call(c.id, c.function, refs=c.deps) for c in rec.calls.values()))
+        scenario = replace(scenario, plan=plan, costs={c.id: c.cost for c in rec.calls.values()})
     if rec.mode == "sim":
         row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
-        return row.makespan, "sim, without recovery"
+        return row.makespan, f"{row.turns} LLM turns, sim, without recovery"
     # a call that shared its processor ran slower than it would alone, as under react: take
     # its declared cost instead of its measured duration
     durations = rec.durations(measured=True)
     costs = {c.id: c.cost if (c.shared or c.pool) else durations[c.id]
              for c in rec.calls.values()}
-    modelled = replace(scenario, costs=costs)
+    lengths = [end - start for _, start, end in rec.turns if end is not None]
+    turn = sum(lengths) / len(lengths) if lengths else scenario.llm_turn
+    modelled = replace(scenario, costs=costs, llm_turn=turn)
     row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
-    return row.makespan, "modelled from this run's measured durations"
+    return row.makespan, (f"{row.turns} LLM turns of {turn:.2f} s, modelled from this run's "
+                          "measured durations")
 
 
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:

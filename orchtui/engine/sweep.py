@@ -18,6 +18,7 @@ class SweepRow:
     mode: str  # "sim" | "real"
     status: str = "ok"
     lower_bound: float = 0.0
+    turns: int = 0  # LLM turns paid (modelled: the scenario's llm_turn each)
 
 
 def measure(scenario: Scenario, mode: str, policy: str, processors: int,
@@ -28,7 +29,8 @@ def measure(scenario: Scenario, mode: str, policy: str, processors: int,
         rec = RunRecord.from_events(run.events())
     finally:
         run.executor.close()
-    return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound())
+    return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound(),
+                    len(rec.turns))
 
 
 def real_cap(processors: list[int]) -> tuple[list[int], int]:
