@@ -652,8 +652,10 @@ class OrchApp(App[int]):
 
     def _scenario_for_screens(self) -> Scenario | None:
         # a live baseline's or a streamed run's plan is the one the run grew, not a recorded one
-        if self.scenario is not None and self.scenario.plan is not None:
-            return self.scenario
+        sc = self.scenario
+        calls = self.record.calls
+        if sc is not None and sc.plan is not None and (not calls or set(sc.plan.ids) == set(calls)):
+            return sc
         from orchtui.tui.trace_scenario import scenario_from_trace
 
         try:
