@@ -4,6 +4,7 @@ A pure growth with no time between arrivals schedules like the fixed plan."""
 
 from __future__ import annotations
 
+import pytest
 from engine_helpers import record, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -96,3 +97,23 @@ def test_a_growing_plan_recovers_a_failed_call(text, policy, rate, P, data) -> N
     for c in rec.calls.values():  # the last run of each call came after its inputs' last
         for d in c.deps:
             assert rec.calls[d].end <= c.start + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.data())
+def test_bottom_levels_kept_up_as_the_plan_grows_equal_the_whole_plan_s(text, data) -> None:
+    from orchtui.engine.policies.critical_path import CriticalPath, bottom_levels
+
+    sc = scenario(text, costs={c: data.draw(st.sampled_from([0.5, 1.0, 3.0]))
+                               for c in scenario(text).plan.ids})
+    frg = FRG(sc.kinds)
+    costs = {c.id: sc.cost(c.id) for c in sc.plan.calls}
+    policy = CriticalPath(frg, 2, costs, growing="stream")
+    policy.begin()
+    calls = list(sc.plan.calls)
+    while calls:  # arrivals in batches of 1-3 calls
+        k = data.draw(st.integers(1, 3))
+        batch, calls = calls[:k], calls[k:]
+        policy.add_calls(frg.add_calls(batch))
+    whole = bottom_levels(build_frg(sc.plan, sc.kinds), costs)
+    assert policy.bottom == pytest.approx(whole)

@@ -21,11 +21,25 @@ class CriticalPath(Policy):
         return self._admit(self.readiness.initial())
 
     def on_added(self, calls: list[str]) -> None:
-        # Bottom levels of the plan so far: a new call lengthens its predecessors' paths, so
-        # queued calls are reordered by the new levels.
-        self.bottom = bottom_levels(self.frg, self.costs)
-        self.queue = [(-round(self.bottom[c], 9), i, c) for _, i, c in self.queue]
-        heapq.heapify(self.queue)
+        """Bottom levels of the plan so far. New calls come in topological order and only
+        after their inputs, so their own levels are final at once; each may lengthen the paths
+        of the calls before it, which are raised in turn, and the queue is reordered."""
+        new = set(calls)
+        for c in reversed(calls):
+            self.bottom[c] = self.costs.get(c, 0.0) + max(
+                (self.bottom[s] for s in self.frg.succ_lists[c]), default=0.0)
+        stack = [(p, c) for c in calls for p in self.frg.pred_lists[c] if p not in new]
+        raised = False
+        while stack:
+            p, c = stack.pop()
+            level = self.costs.get(p, 0.0) + self.bottom[c]
+            if level > self.bottom[p]:
+                self.bottom[p] = level
+                raised = True
+                stack.extend((q, p) for q in self.frg.pred_lists[p])
+        if raised and self.queue:
+            self.queue = [(-round(self.bottom[c], 9), i, c) for _, i, c in self.queue]
+            heapq.heapify(self.queue)
 
     def _level(self, c: str) -> str:
         text = f"{self.bottom[c]:.2f}s"
