@@ -42,7 +42,7 @@ def parse_range(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = with_overrides(load_input(args.file), args)
+    scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     processors = parse_range(args.processors)
     policies = [p.strip() for p in args.policies.split(",")] if args.policies else list(POLICIES)
     for p in policies:

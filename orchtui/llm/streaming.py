@@ -72,7 +72,7 @@ class StreamParser:
     def _complete(self, text: str) -> list[Call]:
         text = plan_text_from_reply(text)
         try:
-            return list(parse_plan(text, functions=self.functions).calls)
+            plan = parse_plan(text, functions=self.functions)
         except PlanError as err:
             if "has no function calls" in err.message:
                 return []
@@ -93,6 +93,13 @@ class StreamParser:
                 if _may_grow(err2):
                     return []
                 raise
+        calls = list(plan.calls)
+        # A last call whose brackets the parser closed because the text ended may still be
+        # growing (its next line has not arrived): it is complete only once a line follows.
+        if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
+                         for w in plan.warnings):
+            calls.pop()
+        return calls
 
 
 def _may_grow(err: PlanError) -> bool:
