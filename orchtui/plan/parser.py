@@ -43,6 +43,13 @@ END_OF_PLAN = "<END_OF_PLAN>"
 # this also bounds chains like `1 + 1 + ... + 1` and `- - - 1`, so that nothing downstream
 # (printing, binding, copying) can run out of stack on a parsed plan.
 MAX_DEPTH = 200
+# How many values one call's arguments may hold (counted by the commas and operators between
+# them, outside strings, so `1 + 1 + ... + 1` counts as a long list does). Python's parser
+# spends about a kilobyte of memory on each value: a 10 MB list literal of 2.6 million numbers
+# took 2.8 GB and 19 s. 100,000 values (100,000 keyword arguments) parse in about a second.
+MAX_VALUES = 100_000
+# Plain text (a search query written without quotes) is short; longer text is not read as it.
+MAX_PLAIN = 10_000
 
 _REF_NAME = "__ref__"  # `$1` outside strings is rewritten to the identifier `__ref__1`
 
@@ -87,6 +94,7 @@ _PLAIN_CALL = re.compile(r"([^\W\d]\w*)[ \t]*\((.*)\)[ \t\f]*(<END_OF_PLAN>.*)?$
 _PLAIN_TEXT = re.compile(r"[\w \t.,:!?&/%+()'\u2019\u2013\u2014-]+")
 _NOT_PLAIN = re.compile(r"(?<!\w)['\u2019]|\w\(|^(?:class|def|import|from|lambda|return|yield|"
                         r"async|await|raise|del|global|nonlocal|assert|with|pass|print|exec)\b")
+_SEPARATORS = (",", "+", "-", "*", "/", "%", ":")
 _WORD_REF = re.compile(r"\bs\d+\b")
 _CURLY = {"\u201c": "\u201d", "\u2018": "\u2019"}
 _CLOSE_FOR = {"(": ")", "[": "]", "{": "}"}
@@ -114,7 +122,11 @@ def parse_plan(
     paused = gc.isenabled()
     gc.disable()
     try:
-        plan = _Parser(text, functions, strict).parse()
+        with warnings.catch_warnings():
+            # once for the whole plan (per call it cost more than parsing): `ast` warns about
+            # escapes like "\d", which are fine in a plan
+            warnings.simplefilter("ignore")
+            plan = _Parser(text, functions, strict).parse()
         if source and plan.warnings:
             plan = replace(plan, warnings=tuple(w.located(source) for w in plan.warnings))
         return plan
@@ -403,7 +415,7 @@ class _Parser:
     def _is_plain_text(self, text: str) -> bool:
         """Words, not code: no quotes, brackets, keywords or references, and either not Python
         at all (`The Lord of the Rings`) or only bare words (`Rosetta`, `Paris, France`)."""
-        if (not _PLAIN_TEXT.fullmatch(text) or _NOT_PLAIN.search(text)
+        if (len(text) > MAX_PLAIN or not _PLAIN_TEXT.fullmatch(text) or _NOT_PLAIN.search(text)
                 or not any(c.isalpha() for c in text)):
             return False
         if self.dialect == "llmorch" and _WORD_REF.search(text):
@@ -416,9 +428,7 @@ class _Parser:
         if depth:
             return False
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                node = ast.parse(f"f({text})", mode="eval").body
+            node = ast.parse(f"f({text})", mode="eval").body
         except SyntaxError:
             return True
         except (ValueError, RecursionError, MemoryError):
@@ -519,10 +529,10 @@ class _Parser:
         text = self.lines[li][col:].rstrip(" \t\f")
         if not text.endswith(")") or (self.dialect == "llmcompiler" and "$" in text):
             return None
+        if sum(map(text.count, _SEPARATORS)) >= MAX_VALUES:
+            return None  # perhaps too many values: the scanner counts them and says where
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                node = ast.parse(text, mode="eval").body
+            node = ast.parse(text, mode="eval").body
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             return None
         size = len(text) if text.isascii() else len(text.encode("utf-8"))
@@ -535,9 +545,7 @@ class _Parser:
 
     def _ast(self, src: _Source, li: int, col: int) -> ast.expr:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escapes like "\d" are fine in a plan
-                return ast.parse(src.src, mode="eval").body
+            return ast.parse(src.src, mode="eval").body
         except SyntaxError as err:
             index = src.index(err.lineno or 1, (err.offset or 1) - 1, in_bytes=False)
             message = (err.msg or "invalid syntax").splitlines()[0] if err.msg else "invalid syntax"
@@ -556,6 +564,7 @@ class _Parser:
         out = _Source()
         lines = self.lines
         stack: list[tuple[str, int, int]] = []
+        values = 1  # separators outside strings, plus one: bounds what `ast` will be given
         while True:
             line = lines[i]
             if j >= len(line):
@@ -572,6 +581,12 @@ class _Parser:
             m = _CODE_RUN.match(line, j)
             if m:
                 out.emit(m.group(), i, j)
+                values += sum(map(m.group().count, _SEPARATORS))
+                if values > MAX_VALUES:
+                    ch, sl, sc = stack[-1]
+                    raise PlanError(f"the call's arguments hold over {MAX_VALUES:,} values (this "
+                                    f"'{ch}' is where they pass it): put that much data in a "
+                                    "file and pass its name", sl + 1, sc + 1)
                 j = m.end()
                 continue
             ch = line[j]
