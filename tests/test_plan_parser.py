@@ -558,6 +558,12 @@ def test_no_quadratic_steps():
         + '\ns0: g("' + " ".join(f"{{s{i}}}" for i in range(1, n + 1)) + '")',
         "one long multiline string": lambda n: 's1: f("""' + "é {s1x} \n" * (n * 20) + '""")',
         "a long line": lambda n: "s1: f([" + "1, " * (n * 10) + "])",
+        "keyword arguments": lambda n: "s1: f(" + ", ".join(f"k{i}=1" for i in range(n * 10))
+        + ")",
+        "plain-text calls": lambda n: "\n".join(f"{i}. search(The Lord of the Rings {i})"
+                                                for i in range(1, n + 1)),
+        "calls left open": lambda n: "\n".join(f'{i}. math("step", ["${max(1, i - 1)}"]'
+                                               for i in range(1, n + 1)),
     }
 
     def timed(text: str) -> float:
