@@ -583,7 +583,7 @@ class _Parser:
                 out.emit(m.group(), i, j)
                 values += sum(map(m.group().count, _SEPARATORS))
                 if values > MAX_VALUES:
-                    ch, sl, sc = stack[-1]
+                    ch, sl, sc = stack[-1] if stack else ("(", i, j)
                     raise PlanError(f"the call's arguments hold over {MAX_VALUES:,} values (this "
                                     f"'{ch}' is where they pass it): put that much data in a "
                                     "file and pass its name", sl + 1, sc + 1)
