@@ -529,7 +529,7 @@ class _Parser:
         text = self.lines[li][col:].rstrip(" \t\f")
         if not text.endswith(")") or (self.dialect == "llmcompiler" and "$" in text):
             return None
-        if sum(map(text.count, _SEPARATORS)) >= MAX_VALUES:
+        if len(text) > MAX_VALUES and sum(map(text.count, _SEPARATORS)) >= MAX_VALUES:
             return None  # perhaps too many values: the scanner counts them and says where
         try:
             node = ast.parse(text, mode="eval").body
