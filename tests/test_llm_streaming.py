@@ -80,6 +80,9 @@ def test_a_call_left_open_waits_for_the_next_line() -> None:
     assert [c.id for c in p.feed('s2: search("b")\n')] == ["s1", "s2"]  # s1 is closed
     # the stream's end closes the last call (a warning in the plan, not an error)
     assert [c.args for c in iter_calls(tokens('s1: search("a"\n'))] == [(Lit("a"),)]
+    p = StreamParser(["search"])
+    p.feed('s1: search("a"\n')
+    assert [c.id for c in p.finish()] == ["s1"] and [w.kind for w in p.warnings] == ["unclosed"]
 
 
 # -- StreamingRun against a fake server ---------------------------------------------------------
