@@ -246,3 +246,23 @@ def test_corpus_files_read_leniently_by_the_cli(capsys):
     assert code == 0 and len(json.loads(out)["calls"]) == 7
     assert [line.split(": warning: ")[0] for line in err.splitlines()] == [
         f"{path}:{n}:8" for n in (21, 23, 25)]  # the header's 18 lines come first
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_tui_decision_log_shows_them(tmp_path, monkeypatch, anyio_backend):
+    import math
+
+    from orchtui.cli.inputs import load_input
+    from orchtui.tui.app import AppOptions, OrchApp
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    path = tmp_path / "s.yaml"
+    path.write_text(YAML)
+    app = OrchApp(load_input(str(path)), AppOptions(step=True, threaded=False, speed=math.inf,
+                                                     seed=0))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        (line,) = [e for e in app.decisions.entries if e.tag == "warning"]
+        assert line.body.plain.startswith("plan read leniently (2): 6:13 plan: the arguments")
