@@ -433,8 +433,7 @@ class _Parser:
             return True
         except (ValueError, RecursionError, MemoryError):
             return False
-        assert isinstance(node, ast.Call)
-        return not node.keywords and all(
+        return isinstance(node, ast.Call) and not node.keywords and all(
             isinstance(a, ast.Name) and not a.id.startswith("_") and a.id not in _JSONISH
             and not _CALL_ID_NAME.fullmatch(a.id)  # a reference, perhaps of the other dialect
             for a in node.args)
