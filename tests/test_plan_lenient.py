@@ -265,3 +265,12 @@ async def test_the_tui_decision_log_shows_them(tmp_path, monkeypatch, anyio_back
         await pilot.pause()
         (line,) = [e for e in app.decisions.entries if e.tag == "warning"]
         assert line.body.plain.startswith("plan read leniently (2): 6:13 plan: the arguments")
+
+
+def test_sweep_takes_strict_too(capsys, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(YAML)
+    code, out, err = run(capsys, "sweep", str(path), "--processors", "1-2", "--json")
+    assert code == 0 and json.loads(out)["rows"] and err.count(": warning: plan: ") == 2
+    code, out, err = run(capsys, "sweep", str(path), "--processors", "1-2", "--strict")
+    assert code == 2 and out == "" and f"{path}:6:13: plan: syntax error" in err
