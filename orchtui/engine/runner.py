@@ -87,6 +87,7 @@ class StreamUpdate:
     ended: bool = False
     text: str = ""  # once ended: the plan text as the model wrote it
     error: str | None = None  # the stream broke or stopped parsing: one line
+    warnings: tuple[dict[str, Any], ...] = ()  # once ended: what was read leniently
 
 
 class PlanStream(Protocol):
@@ -196,7 +197,8 @@ class Run:
                             tuple(getattr(ex, "lanes", ())))
         yield from self.prelude
         if self.growing is None:
-            yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
+            yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text,
+                               tuple(w.to_json() for w in sc.plan.warnings))  # type: ignore[union-attr]
             yield self.graph_event()
         live_turns = self.turns is not None
         policy = POLICY_CLASSES[opt.policy](
@@ -301,7 +303,7 @@ class Run:
         yield ev.TranslationAttempt(ex.now(), 1, "translate", 0.0, error is None, error,
                                     stream.source)
         if error is None:
-            yield ev.PlanReady(ex.now(), stream.source, u.text)
+            yield ev.PlanReady(ex.now(), stream.source, u.text, u.warnings)
         else:
             stream.cancel()
             # The calls that arrived run on (LLMCompiler streams without a safety net too);

@@ -219,4 +219,5 @@ def build_frg(plan: Plan, kinds: Mapping[str, Kind]) -> FRG:
     missing from it is inout (a plain text plan names only its compute functions)."""
     frg = FRG(kinds, plan.dialect)
     frg.add_calls(plan.calls)
+    frg._plan = plan  # the parsed plan itself, with what it carries (its PlanWarnings)
     return frg

@@ -25,7 +25,7 @@ from orchtui.errors import PlanError
 from orchtui.llm.backend import ChatBackend, LLMError, Message
 from orchtui.llm.extract import plan_text_from_reply
 from orchtui.llm.translate import format_plan_error
-from orchtui.plan.model import Call
+from orchtui.plan.model import Call, PlanWarning
 from orchtui.plan.parser import parse_plan, starts_call
 
 # how a recorded reply is cut into pieces: a word and the blanks before it, as a model's
@@ -40,6 +40,7 @@ class StreamParser:
         self.functions = functions
         self.text = ""
         self.calls: list[Call] = []  # the calls handed out so far
+        self.warnings: tuple[PlanWarning, ...] = ()  # what the whole plan was read leniently as
         self._scanned = 0  # length of the text already looked at for complete calls
 
     def feed(self, piece: str) -> list[Call]:
@@ -52,8 +53,9 @@ class StreamParser:
 
     def finish(self) -> list[Call]:
         """The stream ended: the rest must parse (raises PlanError)."""
-        calls = parse_plan(plan_text_from_reply(self.text), functions=self.functions).calls
-        return self._take(list(calls))
+        plan = parse_plan(plan_text_from_reply(self.text), functions=self.functions)
+        self.warnings = plan.warnings
+        return self._take(list(plan.calls))
 
     def _take(self, calls: list[Call]) -> list[Call]:
         known = {c.id for c in self.calls}
@@ -68,7 +70,7 @@ class StreamParser:
     def _complete(self, text: str) -> list[Call]:
         text = plan_text_from_reply(text)
         try:
-            return list(parse_plan(text, functions=self.functions).calls)
+            plan = parse_plan(text, functions=self.functions)
         except PlanError as err:
             if "has no function calls" in err.message:
                 return []
@@ -89,6 +91,13 @@ class StreamParser:
                 if _may_grow(err2):
                     return []
                 raise
+        calls = list(plan.calls)
+        # A last call whose brackets the parser closed because the text ended may still be
+        # growing (its next line has not arrived): it is complete only once a line follows.
+        if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
+                         for w in plan.warnings):
+            calls.pop()
+        return calls
 
 
 def _may_grow(err: PlanError) -> bool:
@@ -188,8 +197,10 @@ class StreamedPlan:
                 calls += self.parser.finish()
         except PlanError as err:
             return StreamUpdate(error=_stopped(self.parser.text, format_plan_error(err), end))
-        text = plan_text_from_reply(self.parser.text) if end else ""
-        return StreamUpdate(tuple(calls), end, text)
+        if not end:
+            return StreamUpdate(tuple(calls))
+        return StreamUpdate(tuple(calls), True, plan_text_from_reply(self.parser.text),
+                            warnings=tuple(w.to_json() for w in self.parser.warnings))
 
     def _read(self) -> None:
         assert self.backend is not None
