@@ -114,7 +114,8 @@ def model(repair_k: int = 1000, bad_first_plan: bool = False):
         if system.startswith("You translate"):
             asked["translate"] += 1
             if bad_first_plan and asked["translate"] == 1:
-                return PLAN.replace('search("Texas")', 'search("Texas"')
+                # an unterminated string: no lenient reading explains it
+                return PLAN.replace('search("Texas")', 'search("Texas)')
             return f"```\n{PLAN}\n```"
         if system.startswith("You are a calculator"):
             hits = [k for k in MATH if k in user]
