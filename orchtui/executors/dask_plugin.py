@@ -11,11 +11,16 @@ Events go `worker.log_event(topic, msg)` → scheduler → `client.subscribe_top
 pushed, a few milliseconds end to end. Messages are small msgpack-able dicts.
 
 Which CPU a worker pins itself to:
-1. ``cpus[worker.name]`` when the executor passed a map (its LocalCluster names workers 0..P-1);
+1. the executor's map, by worker name or Nanny address (`worker_key`): its LocalCluster names
+   workers 0..P-1; on a cluster it did not start, the executor gives each worker that has
+   neither of the next two a CPU of its mask that no other chosen worker on that machine has;
 2. else ``$ORCHTUI_CPU`` in the worker's environment;
 3. else the worker's affinity as it was started, if that is one CPU (``taskset -c 3 dask worker
    ...``): kept as is;
-4. else nothing: the worker is not pinned, and reports ``cpu`` None.
+4. else nothing: the worker is not pinned, and reports ``cpu`` None (the lane says so).
+
+A worker pinned through the plugin stays pinned after the executor leaves (a mask cannot be
+widened back reliably once threads have inherited it).
 
 This module is imported on the workers, so a remote worker needs orchtui installed.
 """
@@ -57,10 +62,26 @@ def pin_all_threads(cpu: int) -> None:
             os.sched_setaffinity(int(tid), {cpu})
 
 
-def _choose_cpu(name: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
+def worker_facts() -> dict[str, Any]:
+    """What the executor needs to pin a worker it did not start (run through `Client.run`
+    before the plugin is registered): its machine, its CPU mask, and any CPU asked for."""
+    return {"boot": boot_id(), "host": socket.gethostname(),
+            "affinity": sorted(os.sched_getaffinity(0)),
+            "env": os.environ.get(CPU_ENV, "").strip() or None}
+
+
+def worker_key(worker: Any) -> Any:
+    """How the executor names a worker in the plugin's CPU map: its Nanny's address, which a
+    replacement started by that Nanny keeps (a worker started without ``--name`` is named
+    after its own address, which a replacement does not keep), else its name."""
+    return getattr(worker, "nanny", None) or _plain(worker.name)
+
+
+def _choose_cpu(worker: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
     """(cpu, whether to pin to it)."""
-    if name in cpus:
-        return cpus[name], True
+    for key in (_plain(worker.name), worker_key(worker)):
+        if key in cpus:
+            return cpus[key], True
     env = os.environ.get(CPU_ENV, "").strip()
     if env:
         return int(env), True
@@ -88,13 +109,14 @@ class PinPlugin(WorkerPlugin):
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
         error = None
         try:
-            cpu, pin = _choose_cpu(worker.name, self.cpus)
+            cpu, pin = _choose_cpu(worker, self.cpus)
             if pin and cpu is not None:
                 pin_all_threads(cpu)
         except Exception as exc:  # reported, so the executor can say why a lane is unpinned
             cpu, error = None, describe_exception(exc)
         worker.log_event(self.topic, {
             "op": "ready", "name": _plain(worker.name), "address": worker.address,
+            "nanny": getattr(worker, "nanny", None),
             "host": socket.gethostname(), "boot": boot_id(), "pid": os.getpid(), "cpu": cpu,
             "affinity": sorted(os.sched_getaffinity(0)), "error": error,
         })

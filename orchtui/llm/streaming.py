@@ -275,7 +275,8 @@ class StreamingRun:
                     proc = 0 if e.key in serial_busy else None
                     yield ev.Started(e.t, e.key, proc, e.cpu, e.pid, tuple(e.affinity))
                     continue
-                assert isinstance(e, TaskFinished)
+                if not isinstance(e, TaskFinished):  # a retry after a lost Dask worker
+                    continue
                 if e.key in serial_busy:
                     serial_busy.remove(e.key)
                 if e.ok:

@@ -126,12 +126,16 @@ class LanesView(ScrollView, can_focus=True):
             style = Style(color=theme.INK, bgcolor=theme.DONE_ALT)
         elif bar.state == "cancelled":
             style = theme.badge("skipped") + Style(reverse=True)
+        elif bar.state == "lost":  # its worker was lost: it ends in ✗, and runs again
+            style = theme.badge("failed")
         else:
             style = theme.badge(bar.state)
         if bar.key == self.selected:
             style += Style(bold=True, underline=True)
         # a label only where it fits whole: cut ids side by side read as noise
         text = bar.key.ljust(x1 - x0) if len(bar.key) <= x1 - x0 else " " * (x1 - x0)
+        if bar.state == "lost":
+            text = (text[:-1] if len(bar.key) < x1 - x0 else " " * (x1 - x0 - 1)) + "✗"
         for i, ch in enumerate(text):
             cells[x0 + i] = (ch, style)
 
