@@ -174,6 +174,9 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         print(json.dumps(rec.to_json()))
     else:
         print_summary(rec, setup.scenario, args)
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
+    if fatal:
+        print(f"orchtui: {fatal}", file=sys.stderr)
     return 0 if rec.status == "ok" else 1
 
 

@@ -41,6 +41,14 @@ from distributed import WorkerPlugin, get_worker
 from orchtui.executors.workers import describe_exception, describe_load_error, load_impl
 
 CPU_ENV = "ORCHTUI_CPU"
+# The worker process's CPU mask before the plugin first pinned it. A later executor (the next
+# run of a sweep) decides from this mask, not from the one CPU an earlier run left, and a
+# worker it does not pin gets this mask back.
+_original_mask: set[int] | None = None
+
+
+def _mask() -> set[int]:
+    return set(_original_mask) if _original_mask is not None else os.sched_getaffinity(0)
 
 
 def boot_id() -> str:
@@ -53,20 +61,20 @@ def boot_id() -> str:
         return f"{socket.gethostname()}-unknown-boot"
 
 
-def pin_all_threads(cpu: int) -> None:
-    """Pin the whole process: every thread that exists now (a worker already runs a few), and,
-    through the calling thread's mask, every thread started from it later."""
-    os.sched_setaffinity(0, {cpu})
+def pin_all_threads(cpus: set[int]) -> None:
+    """Set the whole process's mask: every thread that exists now (a worker already runs a
+    few), and, through the calling thread's mask, every thread started from it later."""
+    os.sched_setaffinity(0, cpus)
     for tid in os.listdir("/proc/self/task"):
         with contextlib.suppress(OSError):  # a thread may exit while we iterate
-            os.sched_setaffinity(int(tid), {cpu})
+            os.sched_setaffinity(int(tid), cpus)
 
 
 def worker_facts() -> dict[str, Any]:
     """What the executor needs to pin a worker it did not start (run through `Client.run`
     before the plugin is registered): its machine, its CPU mask, and any CPU asked for."""
     return {"boot": boot_id(), "host": socket.gethostname(),
-            "affinity": sorted(os.sched_getaffinity(0)),
+            "affinity": sorted(_mask()),
             "env": os.environ.get(CPU_ENV, "").strip() or None}
 
 
@@ -85,7 +93,7 @@ def _choose_cpu(worker: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]
     env = os.environ.get(CPU_ENV, "").strip()
     if env:
         return int(env), True
-    affinity = os.sched_getaffinity(0)
+    affinity = _mask()
     if len(affinity) == 1:
         return next(iter(affinity)), False
     return None, False
@@ -107,11 +115,16 @@ class PinPlugin(WorkerPlugin):
         if self.ignore_sigint:
             with contextlib.suppress(ValueError):  # only the main thread may set handlers
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+        global _original_mask
         error = None
         try:
             cpu, pin = _choose_cpu(worker, self.cpus)
             if pin and cpu is not None:
-                pin_all_threads(cpu)
+                if _original_mask is None:
+                    _original_mask = os.sched_getaffinity(0)
+                pin_all_threads({cpu})
+            elif _original_mask is not None and os.sched_getaffinity(0) != _original_mask:
+                pin_all_threads(_original_mask)  # an earlier executor pinned it; this one not
         except Exception as exc:  # reported, so the executor can say why a lane is unpinned
             cpu, error = None, describe_exception(exc)
         worker.log_event(self.topic, {
