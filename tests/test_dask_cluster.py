@@ -236,6 +236,21 @@ def test_a_scenario_runs_on_workers_started_with_the_dask_command(cluster: Clust
         assert value == i * i and len(mask) == 1
     assert events[-1].answer == str(sum(i * i for i in range(1, 9)))  # type: ignore[attr-defined]
 
+    # A sweep on the cluster: each run on P of its workers, the sim's curve next to it.
+    done = run_cli(["sweep", str(path), "--executor", "dask", "--scheduler", cluster.address,
+                    "--processors", "1-2", "--policies", "llmorch", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["mode"] == "dask"
+    measured = [(r["policy"], r["processors"], r["mode"], r["status"]) for r in out["rows"]]
+    assert measured == [("react", 1, "dask", "ok"), ("llmorch", 1, "dask", "ok"),
+                        ("llmorch", 2, "dask", "ok")]
+    assert all(r["makespan"] > 0 and r["sim_makespan"] > 0 for r in out["rows"])
+    assert [r["mode"] for r in out["sim"]["rows"]] == ["sim"] * 3
+    # the sim of 8 equal calls halves the makespan from P=1 to P=2
+    assert out["rows"][2]["sim_speedup"] == pytest.approx(2 * out["rows"][1]["sim_speedup"],
+                                                          rel=0.01)
+
     # A third worker, and three processors on this 2-CPU machine: one worker cannot have a CPU
     # of its own, and its lane says so.
     if len(os.sched_getaffinity(0)) == 2:
@@ -249,6 +264,15 @@ def test_a_scenario_runs_on_workers_started_with_the_dask_command(cluster: Clust
             == ["cpu 0", "cpu 1"]
         unpinned = [lane for lane in lanes if "(not pinned)" in lane]
         assert len(unpinned) == 1 and unpinned[0].startswith(f"{host}/worker ")
+
+
+def test_sweep_flags_are_checked(tmp_path: Path):
+    path = scenario(tmp_path, EIGHT)
+    done = run_cli(["sweep", str(path), "--scheduler", "tcp://127.0.0.1:1"], tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "orchtui: --scheduler goes with --executor dask")
+    done = run_cli(["sweep", str(path), "--executor", "dask", "--sim"], tmp_path)
+    assert done.returncode == 2 and "leave out --sim" in done.stderr
 
 
 # -- lost workers -----------------------------------------------------------------------------

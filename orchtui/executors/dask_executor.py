@@ -94,6 +94,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
@@ -309,20 +310,7 @@ class DaskExecutor(RealExecutor):
         P = len(self.cpus)
         self._quiet_logs()
         if self.scheduler is None:
-            with dask.config.set(LOCAL_CLUSTER_CONFIG):
-                try:
-                    self.cluster = LocalCluster(
-                        n_workers=P, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None, resources={"CPU": 1},
-                        # No dashboard; its HTTP server (health checks) on any free port, not
-                        # 8787: a second cluster would warn on stderr.
-                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                        memory_limit=memory_limit_bytes or 0,  # 0: no limit, as local workers
-                        silence_logs=_QUIET,
-                    )
-                except Exception as exc:
-                    raise OrchError(f"could not start a Dask LocalCluster: {one_line(exc)}") \
-                        from None
+            self.cluster = _start_local_cluster(P, memory_limit_bytes)
             self.client = Client(self.cluster, set_as_default=False)
             self.slots = [_Slot(i, i) for i in range(P)]
             cpu_map: dict[Any, int] = dict(enumerate(self.cpus))
@@ -788,6 +776,44 @@ class DaskExecutor(RealExecutor):
             if slot.pid is None or slot.boot != self.boot:
                 continue
             _kill_tree(slot)
+
+
+def _start_local_cluster(n: int, memory_limit_bytes: int | None = None) -> Any:
+    """n single-thread worker processes with CPU=1 on 127.0.0.1, set up as in the module doc."""
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        try:
+            return LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, resources={"CPU": 1},
+                # No dashboard; its HTTP server (health checks) on any free port, not 8787: a
+                # second cluster would warn on stderr.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                memory_limit=memory_limit_bytes or 0,  # 0: no limit, as local workers
+                silence_logs=_QUIET,
+            )
+        except Exception as exc:
+            raise OrchError(f"could not start a Dask LocalCluster: {one_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def local_cluster(n: int) -> Iterator[str]:
+    """A LocalCluster of n workers that outlives the executors of several runs (a sweep): its
+    scheduler's address, for them to connect to as to any cluster (so they pin its workers on
+    connect). Closed at the end, and whatever of its workers is left is killed."""
+    require_dask()
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    cluster = _start_local_cluster(n)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        ours = [p for p in me.children(recursive=True) if p.pid not in before]
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+        for p in ours:
+            with contextlib.suppress(psutil.Error):
+                if "resource_tracker" not in " ".join(p.cmdline()):
+                    p.kill()
 
 
 def _cpu_list(cpus: list[int]) -> str:

@@ -44,10 +44,13 @@ def run_replay(events: list[Event], *, step: bool = False, speed: float | None =
 
 
 def run_sweep_app(scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
-                  policies: Sequence[str] | None = None, real: bool = False) -> int:
-    """The sweep screen on its own (`orchtui sweep FILE --tui`)."""
+                  policies: Sequence[str] | None = None, real: bool = False,
+                  executor: str = "real", scheduler: str | None = None) -> int:
+    """The sweep screen on its own (`orchtui sweep FILE --tui`); `real` measures too, with
+    `executor` ("real" or "dask", on the cluster at `scheduler` if given)."""
     from orchtui.tui.sweep_app import SweepApp
 
-    app = SweepApp(scenario, processors=processors, policies=policies, real=real)
+    app = SweepApp(scenario, processors=processors, policies=policies, real=real,
+                   executor=executor, scheduler=scheduler)
     app.run()
     return app.return_code or 0
