@@ -35,6 +35,7 @@ import os
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -51,6 +52,9 @@ from orchtui.scenario.model import FunctionSpec, Scenario
 HERE = Path(__file__).resolve()
 CPUS = (0, 1)
 COMPUTE_CALLS = {f"s{i}" for i in range(1, 9)}
+# the `dask` command of this interpreter's environment
+DASK = str(Path(sys.executable).with_name("dask")) if Path(sys.executable).with_name(
+    "dask").exists() else "dask"
 
 
 # -- the functions (run in the workers, loaded as bench_dask.py:name) ------------------------
@@ -130,7 +134,7 @@ def dask_cli_cluster(workers: int = 2) -> Iterator[str]:
         env = {**os.environ, "PYTHONPATH": str(HERE.parents[1])}  # the workers import orchtui
 
         def start(*args: str) -> None:
-            groups.append(subprocess.Popen(["dask", *args], stdout=subprocess.DEVNULL,
+            groups.append(subprocess.Popen([DASK, *args], stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL, env=env, cwd=tmp,
                                            start_new_session=True))
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,8 +31,14 @@ from orchtui.engine import events as ev
 from orchtui.engine.trace import read_trace
 
 ROOT = Path(__file__).resolve().parents[1]
+# The `dask` command of this interpreter's environment (a venv's bin/ may not be on PATH).
+_NEXT_TO_PYTHON = Path(sys.executable).with_name("dask")
+DASK = str(_NEXT_TO_PYTHON) if _NEXT_TO_PYTHON.exists() else shutil.which("dask")
 CPUS = {0, 1}
-pytestmark = pytest.mark.skipif(not os.sched_getaffinity(0) >= CPUS, reason="needs CPUs 0 and 1")
+pytestmark = [
+    pytest.mark.skipif(not os.sched_getaffinity(0) >= CPUS, reason="needs CPUs 0 and 1"),
+    pytest.mark.skipif(DASK is None, reason="the dask command is not installed"),
+]
 
 # The scenario's functions, written next to its YAML (the folder a scenario's code may be in).
 FUNCS = '''
@@ -105,7 +112,7 @@ class Cluster:
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         """`dask ARGS` (the command itself, as a user types it) in a process group of its own."""
         with (self.where / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen(["dask", *args], stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen([DASK, *args], stdout=log, stderr=subprocess.STDOUT,
                                     env=self.env, start_new_session=True, cwd=self.where)
         self.groups.append(proc)
         return proc
