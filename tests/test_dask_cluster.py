@@ -328,6 +328,7 @@ def test_a_worker_killed_mid_call_is_retried_elsewhere_and_none_left_fails(clust
     assert f"pid {victim.pid}) died" in r.error
     s1_starts = [e for e in events if isinstance(e, ev.Started) and e.call == "s1"]
     assert len(s1_starts) == 2 and s1_starts[1].pid != victim.pid and s1_starts[1].t >= r.t
+    assert s1_starts[1].processor != victim.processor  # elsewhere: the worker that was up
     assert s1_starts[1].affinity == (s1_starts[1].cpu,)
     assert events[-1].status == "ok" and events[-1].answer == "3"  # type: ignore[attr-defined]
     assert json.loads(out)["calls"][0]["retried"] == [r.error]

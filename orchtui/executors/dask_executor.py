@@ -44,9 +44,10 @@ Clocks
 
 Failures: a lost worker retries the call elsewhere, a bounded number of times
     A worker lost mid-call (its process killed, its machine gone) says nothing about the call,
-    so the call runs again, on any worker of the run that is up (the other processors' workers,
-    or the lost one's replacement, whichever Dask finds free first), as many times as its
-    function's ``retries:`` allows (default 1; 0 turns it off). Each lost attempt is a
+    so the call runs again, on the run's workers that are up at that moment (Dask picks the one
+    whose CPU token frees first; a replacement that comes up later is not waited for), as many
+    times as its function's ``retries:`` allows (default 1; 0 turns it off). If none is up, it
+    waits for one, as below. Each lost attempt is a
     TaskRetried (the runner's Retried event: the lane's bar ends in ✗, the recovery log says
     why), and the retry's TaskStarted names the processor it runs on. Past the last retry the
     call fails with one line, e.g. ``worker lost mid-call: Dask worker 0 (host/cpu 1, pid
