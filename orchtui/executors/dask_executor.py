@@ -91,6 +91,7 @@ import logging
 import queue
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -779,8 +780,24 @@ class DaskExecutor(RealExecutor):
             _kill_tree(slot)
 
 
+def _ensure_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the Nannies' queues need it) with the real
+    stderr: it passes sys.stderr's file descriptor to its child, and inside the TUI sys.stderr
+    is Textual's capture, whose descriptor is not one ("bad value(s) in fds_to_keep")."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    if sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
 def _start_local_cluster(n: int, memory_limit_bytes: int | None = None) -> Any:
     """n single-thread worker processes with CPU=1 on 127.0.0.1, set up as in the module doc."""
+    _ensure_resource_tracker()
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
         try:
             return LocalCluster(
