@@ -226,7 +226,7 @@ def test_a_scenario_runs_on_workers_started_with_the_dask_command(cluster: Clust
     events = read_trace(trace)
     begun = events[0]
     assert isinstance(begun, ev.RunStarted)
-    host = socket.gethostname()
+    host = socket.gethostname().split(".")[0]  # lanes have little room
     # orchtui did not start these workers: it pinned them, one CPU each, on connect
     assert sorted(begun.lanes) == [f"{host}/cpu 0", f"{host}/cpu 1"]
     assert sorted(begun.cpus) == [0, 1]

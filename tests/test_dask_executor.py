@@ -96,7 +96,8 @@ def ex() -> Iterator[DaskExecutor]:
 def test_compute_runs_on_the_worker_of_its_processor_pinned_to_its_cpu(ex: DaskExecutor):
     assert ex.mode == "dask" and ex.cpus == CPUS
     host = socket.gethostname()
-    assert ex.lanes == (f"{host}/cpu 0", f"{host}/cpu 1")
+    short = host.split(".")[0]  # lanes have little room
+    assert ex.lanes == (f"{short}/cpu 0", f"{short}/cpu 1")
     t_launch = ex.now()
     for p in (0, 1):
         ex.launch(call(f"a{p}", "thread_affinities", processor=p))

@@ -92,3 +92,16 @@ def test_a_lost_bar_ends_in_a_cross():
     cells = [(" ", None)] * 20
     view._paint(cells, Bar("s1", 0.0, 5.0, "failed"), 0, 20)
     assert "✗" not in "".join(ch for ch, _ in cells)
+
+
+def test_long_lane_labels_widen_the_label_column_within_a_bound():
+    from orchtui.tui.components.lanes_view import LABEL_W, MAX_LABEL_W, LanesView
+
+    view = LanesView()
+    long = "node7/worker 40123 (not pinned)"
+    view.model = LaneModel((0, 1), labels=("node7/cpu 0", long))
+    view.changed()
+    assert view.label_w == len(long) + 1 <= MAX_LABEL_W
+    view.model = LaneModel((0, 1))
+    view.changed()
+    assert view.label_w == LABEL_W  # "cpu 0" lanes keep the usual column

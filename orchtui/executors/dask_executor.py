@@ -184,11 +184,12 @@ class _Slot:
 
     @property
     def label(self) -> str:
+        host = _short_host(self.host) or "?"
         if self.cpu is not None:
-            return f"{self.host or '?'}/cpu {self.cpu}"
+            return f"{host}/cpu {self.cpu}"
         name = str(self.name)
         short = name.rsplit(":", 1)[-1] if "://" in name else name  # tcp://h:port -> port
-        return f"{self.host or '?'}/worker {short} (not pinned)"
+        return f"{host}/worker {short} (not pinned)"
 
 
 @dataclass
@@ -832,6 +833,13 @@ def local_cluster(n: int) -> Iterator[str]:
             with contextlib.suppress(psutil.Error):
                 if "resource_tracker" not in " ".join(p.cmdline()):
                     p.kill()
+
+
+def _short_host(host: str) -> str:
+    """node7.cluster.example.org -> node7, as lanes have little room; an IP address stays."""
+    if not host or host.replace(".", "").isdigit() or ":" in host:
+        return host
+    return host.split(".", 1)[0]
 
 
 def _cpu_list(cpus: list[int]) -> str:
