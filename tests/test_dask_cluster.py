@@ -101,8 +101,10 @@ class Cluster:
         self.pids: set[int] = set()
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the workers import orchtui
         self.file = where / "scheduler.json"
+        # The timeouts are a net for a test process killed outright (no finally runs): the
+        # scheduler ends once idle for 2 minutes, and workers a minute after it is gone.
         self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(self.file)], "scheduler")
+                     "--scheduler-file", str(self.file), "--idle-timeout", "120"], "scheduler")
         end = time.monotonic() + 30
         while not self.file.exists() or not self.file.read_text().strip():
             assert time.monotonic() < end, self.log("scheduler")
@@ -122,7 +124,8 @@ class Cluster:
         """`dask worker ADDRESS --nworkers n --nthreads 1 --resources CPU=1`, as the README
         says to start them."""
         proc = self._start(["worker", self.address, "--nworkers", str(n), "--nthreads", "1",
-                            "--resources", "CPU=1", "--host", "127.0.0.1", "--no-dashboard"],
+                            "--resources", "CPU=1", "--host", "127.0.0.1", "--no-dashboard",
+                            "--death-timeout", "60"],
                            name)
         self.wait_workers(wait_for or n, name)
         return proc
