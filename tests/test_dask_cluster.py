@@ -247,9 +247,11 @@ def test_a_scenario_runs_on_workers_started_with_the_dask_command(cluster: Clust
     assert events[-1].answer == str(sum(i * i for i in range(1, 9)))  # type: ignore[attr-defined]
 
     # A sweep on the cluster: each run on P of its workers, the sim's curve next to it.
+    # P=3 is more than the cluster's 2 workers: capped, and said so.
     done = run_cli(["sweep", str(path), "--executor", "dask", "--scheduler", cluster.address,
-                    "--processors", "1-2", "--policies", "llmorch", "--json"], tmp_path)
+                    "--processors", "1-3", "--policies", "llmorch", "--json"], tmp_path)
     assert done.returncode == 0, done.stderr
+    assert f"dask sweep: P capped at 2, the workers of {cluster.address}" in done.stderr
     out = json.loads(done.stdout)
     assert out["mode"] == "dask"
     measured = [(r["policy"], r["processors"], r["mode"], r["status"]) for r in out["rows"]]

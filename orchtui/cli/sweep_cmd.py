@@ -11,7 +11,7 @@ from rich.table import Table
 from orchtui.cli.inputs import load_input
 from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.session import parse_int_list
-from orchtui.engine.sweep import SweepRow, real_cap, speedup, sweep
+from orchtui.engine.sweep import SweepRow, measured_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
 
@@ -65,10 +65,12 @@ def run(args: argparse.Namespace) -> int:
                              real=mode != "sim", executor=mode if mode != "sim" else "real",
                              scheduler=args.scheduler)
     console = Console(stderr=True)
-    if mode == "real" or (mode == "dask" and not args.scheduler):
-        kept, cap = real_cap(processors)
+    if mode != "sim":
+        kept, cap, why = measured_cap(mode, processors, args.scheduler)
+        if not kept:
+            raise OrchError(f"--processors {args.processors}: {why} serve at most {cap}")
         if len(kept) < len(processors):
-            console.print(f"{mode} sweep: P capped at {cap}, the CPUs this process may use")
+            console.print(f"{mode} sweep: P capped at {cap}, {why}")
         processors = kept
     rows = sweep(scenario, mode, processors, policies, args.compute, args.seed, args.scheduler)
     baseline = next(rows)

@@ -39,6 +39,19 @@ def real_cap(processors: list[int]) -> tuple[list[int], int]:
     return [p for p in processors if p <= cap], cap
 
 
+def measured_cap(mode: str, processors: list[int], scheduler: str | None = None
+                 ) -> tuple[list[int], int, str]:
+    """The processor counts a measured sweep can run, the cap, and what sets it: this process's
+    CPUs, or the workers of the Dask cluster at `scheduler` (one thread, CPU=1 each)."""
+    if mode == "dask" and scheduler:
+        from orchtui.executors.dask_executor import cluster_slots
+
+        cap = cluster_slots(scheduler)
+        return [p for p in processors if p <= cap], cap, f"the workers of {scheduler}"
+    kept, cap = real_cap(processors)
+    return kept, cap, "the CPUs this process may use"
+
+
 def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[str] | None = None,
           compute: str = "serial", seed: int | None = None,
           scheduler: str | None = None) -> Iterator[SweepRow]:
@@ -48,8 +61,8 @@ def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[s
     slots); without an address, one local cluster of this machine's CPUs serves the whole
     sweep, so that runs do not pay for starting one each."""
     policies = list(policies or POLICIES)
-    if mode == "real" or (mode == "dask" and scheduler is None):
-        processors, _ = real_cap(processors)
+    if mode != "sim":
+        processors, _, _ = measured_cap(mode, processors, scheduler)
     with contextlib.ExitStack() as stack:
         if mode == "dask" and scheduler is None and processors:
             from orchtui.executors.dask_executor import local_cluster

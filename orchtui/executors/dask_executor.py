@@ -349,8 +349,7 @@ class DaskExecutor(RealExecutor):
         """The first P workers with one thread and CPU=1, by (host, name): the same ones for
         every run on an unchanged cluster, so a sweep's P=1 run uses one of its P=2 run's."""
         workers = self.client.scheduler_info(n_workers=-1)["workers"]
-        fit = [{**w, "address": address} for address, w in workers.items()
-               if w.get("nthreads") == 1 and (w.get("resources") or {}).get("CPU", 0) >= 1]
+        fit = [{**w, "address": address} for address, w in workers.items() if _fits(w)]
         fit.sort(key=lambda w: (w.get("host", ""), str(w.get("name"))))
         if len(fit) < P:
             raise OrchError(
@@ -779,6 +778,23 @@ class DaskExecutor(RealExecutor):
             if slot.pid is None or slot.boot != self.boot:
                 continue
             _kill_tree(slot)
+
+
+def _fits(worker: dict[str, Any]) -> bool:
+    """A worker that can serve as one processor: one thread, and the resource CPU."""
+    return worker.get("nthreads") == 1 and (worker.get("resources") or {}).get("CPU", 0) >= 1
+
+
+def cluster_slots(scheduler: str) -> int:
+    """How many processors the cluster at `scheduler` can serve (a sweep's cap)."""
+    require_dask()
+    try:
+        with Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT) as client:
+            workers = client.scheduler_info(n_workers=-1)["workers"].values()
+            return sum(_fits(w) for w in workers)
+    except Exception as exc:
+        raise OrchError(f"cannot reach the Dask scheduler at {scheduler}: {one_line(exc)}"
+                        ) from None
 
 
 def _ensure_resource_tracker() -> None:

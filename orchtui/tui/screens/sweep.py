@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from orchtui.engine.sweep import SweepRow, real_cap, sweep
+from orchtui.engine.sweep import SweepRow, measured_cap, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES, Scenario
 from orchtui.tui import theme
@@ -78,8 +78,8 @@ class SweepScreen(Screen[None]):
 
     def _rows(self, mode: str):
         processors = self.processors
-        if mode == "real" or (mode == "dask" and not self.scheduler):
-            processors, _cap = real_cap(processors)
+        if mode != "sim":
+            processors, _cap, _why = measured_cap(mode, processors, self.scheduler)
             if not processors:
                 return
         yield from sweep(self.scenario, mode, processors, self.policies, self.compute, self.seed,
