@@ -180,7 +180,6 @@ class _Slot:
     created: float | None = None  # the worker process's start time (psutil), on this machine
     lost_at: float | None = None  # perf_counter when its worker was lost
     lost_why: str = ""
-    unpinned_why: str = ""  # set when the executor found no CPU to pin the worker to
 
     @property
     def label(self) -> str:
@@ -370,7 +369,7 @@ class DaskExecutor(RealExecutor):
                             f"installed on every worker): {_dask_error(exc)}") from None
         taken: dict[str, set[int]] = {}
         loose = []
-        for slot, w in zip(self.slots, chosen, strict=True):
+        for w in chosen:
             f = facts[w["address"]]
             used = taken.setdefault(f["boot"], set())
             if f["env"] is not None:
@@ -379,14 +378,12 @@ class DaskExecutor(RealExecutor):
             elif len(f["affinity"]) == 1:
                 used.add(f["affinity"][0])
             else:
-                loose.append((slot, w, f))
+                loose.append((w, f))
         cpu_map: dict[Any, int] = {}
-        for slot, w, f in loose:
+        for w, f in loose:
             used = taken[f["boot"]]
             cpu = next((c for c in f["affinity"] if c not in used), None)
-            if cpu is None:
-                slot.unpinned_why = (f"no CPU left for it on {f['host']}: the run's workers "
-                                     f"there already hold all of {_cpu_list(f['affinity'])}")
+            if cpu is None:  # more workers than CPUs on that machine: its lane says so
                 continue
             used.add(cpu)
             cpu_map[w.get("nanny") or w["name"]] = cpu
@@ -836,19 +833,23 @@ def local_cluster(n: int) -> Iterator[str]:
     scheduler's address, for them to connect to as to any cluster (so they pin its workers on
     connect). Closed at the end, and whatever of its workers is left is killed."""
     require_dask()
-    me = psutil.Process()
-    before = {p.pid for p in me.children(recursive=True)}
     cluster = _start_local_cluster(n)
     try:
         yield cluster.scheduler_address
     finally:
-        ours = [p for p in me.children(recursive=True) if p.pid not in before]
+        # its workers' processes, as its Nannies know them (their calls' children too)
+        ours: list[psutil.Process] = []
+        for nanny in list(getattr(cluster, "workers", {}).values()):
+            pid = getattr(getattr(nanny, "process", None), "pid", None)
+            with contextlib.suppress(psutil.Error):
+                if pid:
+                    proc = psutil.Process(pid)
+                    ours += [proc, *proc.children(recursive=True)]
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
-        for p in ours:
+        for proc in ours:
             with contextlib.suppress(psutil.Error):
-                if "resource_tracker" not in " ".join(p.cmdline()):
-                    p.kill()
+                proc.kill()
 
 
 def _short_host(host: str) -> str:
@@ -856,10 +857,6 @@ def _short_host(host: str) -> str:
     if not host or host.replace(".", "").isdigit() or ":" in host:
         return host
     return host.split(".", 1)[0]
-
-
-def _cpu_list(cpus: list[int]) -> str:
-    return "CPU " + ",".join(map(str, cpus)) if len(cpus) < 9 else f"{len(cpus)} CPUs"
 
 
 def _reachable(address: str, timeout: float = 0.3) -> bool:
