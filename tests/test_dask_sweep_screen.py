@@ -8,6 +8,8 @@ import os
 import time
 from pathlib import Path
 
+import anyio
+import psutil
 import pytest
 
 pytest.importorskip("distributed")
@@ -42,6 +44,7 @@ async def test_the_sweep_screen_measures_on_dask_next_to_the_sim(tmp_path: Path)
     (tmp_path / "funcs.py").write_text(FUNCS)
     (tmp_path / "tiny.yaml").write_text(SCENARIO)
     scenario = load_scenario(tmp_path / "tiny.yaml")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     app = SweepApp(scenario, processors=[1, 2], policies=["llmorch"], real=True,
                    executor="dask")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -55,3 +58,28 @@ async def test_the_sweep_screen_measures_on_dask_next_to_the_sim(tmp_path: Path)
                        ("sim", "llmorch", 2, "ok"), ("sim", "react", 1, "ok")]
         table = app.sweep.query_one("#sweep-table")
         assert {str(k.value) for k in table.rows} == {"llmorch/sim", "llmorch/dask"}
+    # the sweep's own local cluster is gone (multiprocessing's resource tracker, a helper of
+    # this interpreter, stays until it exits)
+    end = time.monotonic() + 10
+    while True:
+        left = [p for p in psutil.Process().children(recursive=True)
+                if p.pid not in before and _alive(p)
+                and "resource_tracker" not in " ".join(_cmdline(p))]
+        if not left or time.monotonic() > end:
+            break
+        await anyio.sleep(0.1)
+    assert not left, [_cmdline(p) for p in left]
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _cmdline(p: psutil.Process) -> list[str]:
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return []
