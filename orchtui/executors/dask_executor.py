@@ -47,7 +47,9 @@ Failures: a lost worker retries the call elsewhere, a bounded number of times
     so the call runs again, on the run's workers that are up at that moment (Dask picks the one
     whose CPU token frees first; a replacement that comes up later is not waited for), as many
     times as its function's ``retries:`` allows (default 1; 0 turns it off). If none is up, it
-    waits for one, as below. Each lost attempt is a
+    waits for one, as below. The policy still counts the call on the processor it chose until
+    it ends; a call it places meanwhile on the retry's processor waits behind the retry (one
+    CPU token per worker), which keeps every CPU at one call. Each lost attempt is a
     TaskRetried (the runner's Retried event: the lane's bar ends in ✗, the recovery log says
     why), and the retry's TaskStarted names the processor it runs on. Past the last retry the
     call fails with one line, e.g. ``worker lost mid-call: Dask worker 0 (host/cpu 1, pid
