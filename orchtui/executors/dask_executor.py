@@ -388,7 +388,10 @@ class DaskExecutor(RealExecutor):
             if cpu is None:  # more workers than CPUs on that machine: its lane says so
                 continue
             used.add(cpu)
-            cpu_map[w.get("nanny") or w["name"]] = cpu
+            # by address (this process) and by Nanny (the replacements it starts)
+            cpu_map[w["address"]] = cpu
+            if w.get("nanny"):
+                cpu_map[w["nanny"]] = cpu
         return cpu_map
 
     def _await_workers(self, limit: float) -> None:

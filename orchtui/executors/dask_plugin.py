@@ -11,7 +11,7 @@ Events go `worker.log_event(topic, msg)` → scheduler → `client.subscribe_top
 pushed, a few milliseconds end to end. Messages are small msgpack-able dicts.
 
 Which CPU a worker pins itself to:
-1. the executor's map, by worker name or Nanny address (`worker_key`): its LocalCluster names
+1. the executor's map, by worker name, address or Nanny address: its LocalCluster names
    workers 0..P-1; on a cluster it did not start, the executor gives each worker that has
    neither of the next two a CPU of its mask that no other chosen worker on that machine has;
 2. else ``$ORCHTUI_CPU`` in the worker's environment;
@@ -87,8 +87,8 @@ def worker_key(worker: Any) -> Any:
 
 def _choose_cpu(worker: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
     """(cpu, whether to pin to it)."""
-    for key in (_plain(worker.name), worker_key(worker)):
-        if key in cpus:
+    for key in (_plain(worker.name), getattr(worker, "address", None), worker_key(worker)):
+        if key is not None and key in cpus:
             return cpus[key], True
     env = os.environ.get(CPU_ENV, "").strip()
     if env:
