@@ -95,8 +95,9 @@ plan: |
 class Cluster:
     """A scheduler and groups of workers, each its own process group, all ended by close()."""
 
-    def __init__(self, where: Path) -> None:
+    def __init__(self, where: Path, tls: list[str] | None = None) -> None:
         self.where = where
+        self.tls = tls or []  # --tls-ca-file ... for the scheduler and the workers
         self.groups: list[subprocess.Popen] = []
         self.pids: set[int] = set()
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the workers import orchtui
@@ -104,12 +105,20 @@ class Cluster:
         # The timeouts are a net for a test process killed outright (no finally runs): the
         # scheduler ends once idle for 2 minutes, and workers a minute after it is gone.
         self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(self.file), "--idle-timeout", "120"], "scheduler")
+                     "--scheduler-file", str(self.file), "--idle-timeout", "120",
+                     *(["--protocol", "tls", *self.tls] if self.tls else [])], "scheduler")
         end = time.monotonic() + 30
         while not self.file.exists() or not self.file.read_text().strip():
             assert time.monotonic() < end, self.log("scheduler")
             time.sleep(0.1)
         self.address = json.loads(self.file.read_text())["address"]
+        self.security = None
+        if self.tls:
+            from distributed.security import Security
+
+            ca, cert, key = self.tls[1], self.tls[3], self.tls[5]
+            self.security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key,
+                                     require_encryption=True)
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         """`dask ARGS` (the command itself, as a user types it) in a process group of its own."""
@@ -125,7 +134,7 @@ class Cluster:
         says to start them."""
         proc = self._start(["worker", self.address, "--nworkers", str(n), "--nthreads", "1",
                             "--resources", "CPU=1", "--host", "127.0.0.1", "--no-dashboard",
-                            "--death-timeout", "60"],
+                            "--death-timeout", "60", *self.tls],
                            name)
         self.wait_workers(wait_for or n, name)
         return proc
@@ -134,7 +143,7 @@ class Cluster:
         from distributed import Client
 
         end = time.monotonic() + 60
-        with Client(self.address, timeout=20) as client:
+        with Client(self.address, timeout=20, security=self.security) as client:
             while len(client.scheduler_info(n_workers=-1)["workers"]) < n:
                 assert time.monotonic() < end, self.log(name)
                 time.sleep(0.1)
@@ -180,14 +189,19 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     try:
         yield c
     finally:
-        c.close()
-        end = time.monotonic() + 10
-        while True:
-            left = [p for p in c.pids if _alive(p)]
-            if not left or time.monotonic() > end:
-                break
-            time.sleep(0.1)
-        assert not left, f"processes left behind: {left}"
+        close_and_check(c)
+
+
+def close_and_check(c: Cluster) -> None:
+    """End every process the test started, and check that none is left."""
+    c.close()
+    end = time.monotonic() + 10
+    while True:
+        left = [p for p in c.pids if _alive(p)]
+        if not left or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    assert not left, f"processes left behind: {left}"
 
 
 def _alive(pid: int) -> bool:
@@ -356,3 +370,41 @@ def test_a_worker_killed_mid_call_is_retried_elsewhere_and_none_left_fails(clust
     assert len(lines) == 1 and lines[0].startswith("orchtui: no Dask worker left: "), err
     assert time.monotonic() - t_kill < 30  # it did not wait out the replacement timeout
     assert json.loads(out)["status"] == "failed"
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+def test_a_tls_cluster_needs_only_dask_s_own_settings(tmp_path: Path):
+    """`dask scheduler --protocol tls` and `dask worker tls://...` with certificates; orchtui
+    gets its client's through Dask's configuration (environment variables), as the README
+    says, and runs unchanged."""
+    pytest.importorskip("cryptography")  # Security.temporary() makes the certificates with it
+    from distributed.security import Security
+
+    made = Security.temporary()  # a throwaway CA and one certificate signed by it
+    files = {}
+    for name, pem in (("ca", made.tls_ca_file), ("cert", made.tls_worker_cert),
+                      ("key", made.tls_worker_key)):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(pem)
+    tls = ["--tls-ca-file", str(files["ca"]), "--tls-cert", str(files["cert"]),
+           "--tls-key", str(files["key"])]
+    c = Cluster(tmp_path, tls=tls)
+    try:
+        assert c.address.startswith("tls://")
+        c.workers(2)
+        path = scenario(tmp_path, EIGHT)
+        env = {**os.environ, "PYTHONPATH": str(ROOT),
+               "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(files["ca"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(files["cert"]),
+               "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(files["key"])}
+        done = subprocess.run([sys.executable, "-m", "orchtui", "scenario", str(path),
+                               "--headless", "--json", "--executor", "dask", "--scheduler",
+                               c.address, "--processors", "2"], capture_output=True, text=True,
+                              timeout=60, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        record = json.loads(done.stdout)
+        assert record["status"] == "ok"
+        assert sorted({call["cpu"] for call in record["calls"] if call["kind"] == "compute"}) \
+            == [0, 1]
+    finally:
+        close_and_check(c)
