@@ -95,13 +95,22 @@ plan: |
 class Cluster:
     """A scheduler and groups of workers, each its own process group, all ended by close()."""
 
-    def __init__(self, where: Path, tls: list[str] | None = None) -> None:
+    def __init__(self, where: Path, tls: dict[str, Path] | None = None) -> None:
+        """`tls`: the files "ca", "cert" and "key" for a tls:// cluster."""
         self.where = where
-        self.tls = tls or []  # --tls-ca-file ... for the scheduler and the workers
+        self.tls = ([] if tls is None else ["--tls-ca-file", str(tls["ca"]), "--tls-cert",
+                                            str(tls["cert"]), "--tls-key", str(tls["key"])])
         self.groups: list[subprocess.Popen] = []
         self.pids: set[int] = set()
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the workers import orchtui
         self.file = where / "scheduler.json"
+        try:
+            self._start_scheduler(tls)
+        except BaseException:
+            self.close()  # a scheduler that never reported its address is ended too
+            raise
+
+    def _start_scheduler(self, tls: dict[str, Path] | None) -> None:
         # The timeouts are a net for a test process killed outright (no finally runs): the
         # scheduler ends once idle for 2 minutes, and workers a minute after it is gone.
         self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -113,12 +122,11 @@ class Cluster:
             time.sleep(0.1)
         self.address = json.loads(self.file.read_text())["address"]
         self.security = None
-        if self.tls:
+        if tls is not None:
             from distributed.security import Security
 
-            ca, cert, key = self.tls[1], self.tls[3], self.tls[5]
-            self.security = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key,
-                                     require_encryption=True)
+            self.security = Security(tls_ca_file=str(tls["ca"]), tls_client_cert=str(tls["cert"]),
+                                     tls_client_key=str(tls["key"]), require_encryption=True)
 
     def _start(self, args: list[str], name: str) -> subprocess.Popen:
         """`dask ARGS` (the command itself, as a user types it) in a process group of its own."""
@@ -386,9 +394,7 @@ def test_a_tls_cluster_needs_only_dask_s_own_settings(tmp_path: Path):
                       ("key", made.tls_worker_key)):
         files[name] = tmp_path / f"{name}.pem"
         files[name].write_text(pem)
-    tls = ["--tls-ca-file", str(files["ca"]), "--tls-cert", str(files["cert"]),
-           "--tls-key", str(files["key"])]
-    c = Cluster(tmp_path, tls=tls)
+    c = Cluster(tmp_path, tls=files)
     try:
         assert c.address.startswith("tls://")
         c.workers(2)
