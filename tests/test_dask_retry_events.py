@@ -65,6 +65,13 @@ def test_a_retried_call_shows_its_lost_attempt_and_its_retry_elsewhere():
     assert rec.calls["s1"].processor == 1 and rec.calls["s1"].retried == [LOST]
     assert rec.to_json()["calls"][0]["retried"] == [LOST]
 
+    from orchtui.engine.trace import chrome_trace
+
+    spans = [e for e in chrome_trace(events)["traceEvents"] if e.get("ph") == "X"
+             and e["name"].startswith("s1 ")]
+    assert sorted((e["name"], e["args"]["status"]) for e in spans) == [
+        ("s1 c", "done"), ("s1 c (worker lost)", "lost")]
+
     lanes = LaneModel((0, 1), labels=("vm/cpu 0", "vm/cpu 1"))
     replay = RunRecord()
     for e in events:

@@ -32,6 +32,8 @@ class CallRecord:
     shared: bool = False
     pool: bool = False
     retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
+    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +85,8 @@ class RunRecord:
                     c.processor = e.processor
             case ev.Retried() if c:
                 c.retried.append(e.error)
+                start = c.start if c.start is not None else e.t
+                c.lost.append((start, e.t, e.processor, c.cpu))
             case ev.Finished() if c:
                 c.end, c.status, c.preview = e.t, "done", e.preview
             case ev.Failed() if c:
