@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from collections.abc import Sequence
 
 from orchtui.errors import OrchError
+from orchtui.text import inert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,13 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_interrupted = False
+# The signal that is ending the run (None: none). The exit code says which: 128 + its number,
+# as a shell reports it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+_caught: int | None = None
+_SAID = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    # SIGINT and SIGTERM unwind like Ctrl-C, so `finally` blocks close workers and traces.
-    global _interrupted
-    _interrupted = True
+    # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C, so `finally` blocks close workers and
+    # traces; the TUI replaces this while it runs, to exit through its own shutdown.
+    global _caught
+    _caught = signum
     raise KeyboardInterrupt
 
 
@@ -46,11 +52,12 @@ def _unraisable(hook: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _interrupted
-    _interrupted = False
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # `nohup`, `&` in a script
-        signal.signal(signal.SIGINT, _interrupt)
+    global _caught
+    _caught = None
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # an ignored signal stays ignored: `nohup`, `&` in a script
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _interrupt)
     sys.unraisablehook = _unraisable
     # Results and errors are printed as they are; one holding a lone surrogate must not end the
     # run with UnicodeEncodeError (stderr already escapes them).
@@ -61,26 +68,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         code = int(args.func(args) or 0)
     except OrchError as err:
-        print(f"orchtui: {err}", file=sys.stderr)
+        # The message may quote a model's reply or a function's error: shown, never obeyed.
+        print(f"orchtui: {inert(str(err), newlines=False)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return _interrupted_exit()
+        return interrupted_exit(_caught)
     except BrokenPipeError:
         return 0
     except Exception:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
-        if _interrupted:
-            return _interrupted_exit()
+        if _caught is not None:
+            return interrupted_exit(_caught)
         raise
-    if _interrupted:  # the interrupt was swallowed on its way up (see _unraisable)
-        return _interrupted_exit()
+    if _caught is not None:  # the interrupt was swallowed on its way up (see _unraisable)
+        return interrupted_exit(_caught)
     return code
 
 
-def _interrupted_exit() -> int:
-    print("orchtui: interrupted", file=sys.stderr)
-    return 130
+def interrupted_exit(signum: int | None) -> int:
+    """Say which signal ended the run, and return its exit code (128 + the signal number)."""
+    signum = signum or signal.SIGINT
+    # After SIGHUP the terminal may be gone: saying so must not fail.
+    with contextlib.suppress(OSError):
+        print(f"orchtui: {_SAID.get(signum, 'interrupted')}", file=sys.stderr)
+    return 128 + signum
 
 
 if __name__ == "__main__":

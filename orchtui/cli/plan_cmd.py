@@ -13,6 +13,7 @@ from rich.text import Text
 from orchtui.cli.inputs import load_input, split_names
 from orchtui.errors import OrchError, ScenarioError
 from orchtui.graph import FRG, build_frg
+from orchtui.text import inert
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except OrchError as err:
-        print(err, file=sys.stderr)
+        print(inert(str(err), newlines=False), file=sys.stderr)
         return 2
 
 
@@ -77,7 +78,7 @@ def calls_table(frg: FRG, title: str) -> Table:
             c, frg.call(c).function,
             Text(kind, style="bold magenta" if kind == "compute" else "cyan"),
             str(frg.ranks[c]), _short_list(frg.preds(c)), _short_list(frg.exclusive_partners(c)),
-            frg.call(c).thought or "",
+            Text(inert(frg.call(c).thought or "")),
         )
     return table
 

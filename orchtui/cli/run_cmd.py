@@ -19,6 +19,7 @@ from orchtui.errors import OrchError
 from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
+from orchtui.text import inert
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -121,11 +122,11 @@ def run(args: argparse.Namespace) -> int:
     except TranslationFailed as err:
         # The run ends: no valid plan came of any attempt. The attempts go to the trace.
         if args.trace:
-            writer = TraceWriter(args.trace)
+            writer = TraceWriter(args.trace, on_error=_warn)
             for e in err.events:
                 writer.write(e)
             writer.close()
-        print(f"orchtui: {err}", file=sys.stderr)
+        print(f"orchtui: {inert(str(err), newlines=False)}", file=sys.stderr)
         return 1
     if not args.headless:
         from orchtui.tui import run_app
@@ -135,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
                        seed=args.seed, step=args.step, trace_path=args.trace,
                        speed=args.speed, run_factory=tui_factory(setup, args))
     return run_headless(setup, args, mode)
+
+
+def _warn(message: str) -> None:
+    print(f"orchtui: {inert(message, newlines=False)}", file=sys.stderr, flush=True)
 
 
 def tui_factory(setup: LLMSetup, args: argparse.Namespace):
@@ -150,10 +155,19 @@ def tui_factory(setup: LLMSetup, args: argparse.Namespace):
 
 
 def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
-    run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
-                         compute=args.compute, seed=args.seed,
-                         memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
-    writer = TraceWriter(args.trace) if args.trace else None
+    """Run without the TUI and print a summary (or JSON). Exit 0 when the run succeeded and
+    every output asked for was written; 1 when the run failed, or it succeeded but its trace
+    or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
+    # Opened first: a path that cannot be written is refused before anything runs.
+    writer = TraceWriter(args.trace, on_error=_warn) if args.trace else None
+    try:
+        run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
+                             compute=args.compute, seed=args.seed,
+                             memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
+    except BaseException:
+        if writer:
+            writer.close()
+        raise
     events = []
     try:
         for e in run.events():
@@ -167,14 +181,19 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
+    lost = writer is not None and writer.error is not None
     if args.chrome_trace:
-        write_chrome_trace(events, args.chrome_trace)
+        try:
+            write_chrome_trace(events, args.chrome_trace)
+        except OrchError as err:
+            _warn(str(err))
+            lost = True
     rec = RunRecord.from_events(events)
     if args.json:
         print(json.dumps(rec.to_json()))
     else:
         print_summary(rec, setup.scenario, args)
-    return 0 if rec.status == "ok" else 1
+    return 0 if rec.status == "ok" and not lost else 1
 
 
 def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
@@ -198,11 +217,12 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
     console = Console()
     cpus = ",".join(map(str, rec.cpus))
-    title = (f"{rec.scenario} · {rec.policy} · P={rec.processors} "
+    # Every string here may come from a function, a model or a scenario file: shown, not obeyed.
+    title = (f"{inert(rec.scenario, newlines=False)} · {rec.policy} · P={rec.processors} "
              f"({'cpus' if rec.mode != 'sim' else 'processors'} {cpus}) · {rec.mode}")
     if rec.policy in ("parallelfc", "llmcompiler"):
         title += f" · compute {rec.compute}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
         table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
     for c in rec.calls.values():
@@ -213,7 +233,8 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
             where += " shared" if c.shared else ""
         else:
             where = "I/O"
-        table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
+        table.add_row(Text(inert(c.id, newlines=False)), Text(inert(c.function, newlines=False)),
+                      c.kind, str(c.rank), where, _s(c.start), _s(c.end),
                       _status(c.status, c.error))
     console.print(table)
     makespan = rec.makespan or 0.0
@@ -227,7 +248,7 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
                       f"(react {react:.3f} s, {how})")
     console.print(f"status: [{'green' if rec.status == 'ok' else 'red'}]{rec.status}[/]")
     if rec.answer:
-        console.print(f"answer: {rec.answer[:400]}", markup=False, highlight=False)
+        console.print(f"answer: {inert(rec.answer[:400])}", markup=False, highlight=False)
 
 
 def _s(x: float | None) -> str:
@@ -236,7 +257,7 @@ def _s(x: float | None) -> str:
 
 def _status(status: str, error: str) -> Text:
     if status == "failed":
-        return Text.assemble(("failed", "red"), f": {error[:80]}")
+        return Text.assemble(("failed", "red"), f": {inert(error[:80], newlines=False)}")
     if status == "done":
         return Text("done", style="green")
     return Text("skipped", style="yellow")

@@ -148,7 +148,8 @@ class RunRecord:
                  "processor": c.processor if c.kind == "compute" else None,
                  "cpu": c.cpu if c.kind == "compute" else None,
                  "start": _r(c.start), "end": _r(c.end),
-                 "status": c.status if c.status in ("done", "failed") else "skipped"}
+                 "status": c.status if c.status in ("done", "failed") else "skipped",
+                 **({"error": c.error} if c.status == "failed" else {})}
                 for c in self.calls.values()
             ],
         }
