@@ -24,7 +24,7 @@ NO_KEY = "sk-no-key-required"
 class LLMConfig:
     model: str = DEFAULT_MODEL
     base_url: str | None = None  # None: OPENAI_BASE_URL, else OpenAI's own endpoint
-    timeout: float = DEFAULT_TIMEOUT  # seconds per request
+    timeout: float = DEFAULT_TIMEOUT  # seconds: a deadline for a whole reply (llm/deadline.py)
     max_retries: int = 1  # the openai client's retries on connection errors and 5xx
     temperature: float = 0.0  # of the first translation; retranslations rise from it
 
