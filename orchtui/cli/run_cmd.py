@@ -19,6 +19,7 @@ from orchtui.errors import OrchError
 from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
+from orchtui.scenario.trust import require_trust
 from orchtui.text import inert
 
 
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         raise OrchError("--json goes with --headless")
     scenario = with_overrides(load_input(args.file), args)
     mode = choose_mode(scenario, args)
+    if mode != "sim":  # refused before a model is asked or the screen opens
+        require_trust(scenario)
     try:
         setup = prepare(scenario, args)
     except TranslationFailed as err:
