@@ -94,3 +94,8 @@ def redact(text: str, *secrets: str | None) -> str:
     if any(t in lowered for t in _TRIGGERS):
         text = _SHAPES.sub(_hide, text)
     return text
+
+
+def safe_line(text: str) -> str:
+    """An error or warning line as orchtui prints it: one line, inert, with keys redacted."""
+    return inert(redact(text), newlines=False)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from orchtui.errors import OrchError
-from orchtui.text import inert
+from orchtui.text import safe_line
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(args) or 0)
     except OrchError as err:
         # The message may quote a model's reply or a function's error: shown, never obeyed.
-        print(f"orchtui: {inert(str(err), newlines=False)}", file=sys.stderr)
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return interrupted_exit(_caught)

@@ -13,7 +13,7 @@ from rich.text import Text
 from orchtui.cli.inputs import load_input, split_names
 from orchtui.errors import OrchError, ScenarioError
 from orchtui.graph import FRG, build_frg
-from orchtui.text import inert
+from orchtui.text import inert, safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except OrchError as err:
-        print(inert(str(err), newlines=False), file=sys.stderr)
+        print(safe_line(str(err)), file=sys.stderr)
         return 2
 
 

@@ -9,7 +9,7 @@ import sys
 from orchtui.engine.record import RunRecord
 from orchtui.engine.trace import write_chrome_trace
 from orchtui.engine.trace_reader import read_trace
-from orchtui.text import inert
+from orchtui.text import safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     line is a warning, and the events before it replay."""
     read = read_trace(args.trace)
     for warning in read.warnings:
-        print(f"orchtui: warning: {inert(warning, newlines=False)}", file=sys.stderr)
+        print(f"orchtui: warning: {safe_line(warning)}", file=sys.stderr)
     events = read.events
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)

@@ -20,7 +20,7 @@ from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
 from orchtui.scenario.trust import require_trust
-from orchtui.text import inert
+from orchtui.text import inert, safe_line
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             for e in err.events:
                 writer.write(e)
             writer.close()
-        print(f"orchtui: {inert(str(err), newlines=False)}", file=sys.stderr)
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 1
     if not args.headless:
         from orchtui.tui import run_app
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warn(message: str) -> None:
-    print(f"orchtui: {inert(message, newlines=False)}", file=sys.stderr, flush=True)
+    print(f"orchtui: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def tui_factory(setup: LLMSetup, args: argparse.Namespace):

@@ -9,6 +9,7 @@ than the event allows), and the calls it names must have been declared. Bad inpu
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import types
@@ -122,15 +123,15 @@ class _Reader:
         if cls is None:
             shown = repr(name)[:40] if name is not None else "missing"
             raise _Bad(f"event: unknown event {shown} (one of {', '.join(ev.Event.registry)})")
-        hints = typing.get_type_hints(cls)
+        schema = _schema(cls)
         kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
-                if f.default is MISSING and f.default_factory is MISSING:
-                    raise _Bad(f"{name}: missing field {f.name!r}")
+        for field_name, hint, required in schema:
+            if field_name not in data:
+                if required:
+                    raise _Bad(f"{name}: missing field {field_name!r}")
                 continue
-            kwargs[f.name] = _typed(data[f.name], hints[f.name], f"{name}.{f.name}")
-        unknown = set(data) - {f.name for f in fields(cls)} - {"event"}
+            kwargs[field_name] = _typed(data[field_name], hint, f"{name}.{field_name}")
+        unknown = set(data) - {f for f, _, _ in schema} - {"event"}
         if unknown:
             raise _Bad(f"{name}: unknown field {sorted(unknown)[0][:40]!r}")
         self.check(cls, kwargs, name)
@@ -212,6 +213,14 @@ class _Torn(ValueError):
         super().__init__(message)
         self.message = message
         self.col = col
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[tuple[str, Any, bool], ...]:
+    """Each field of an event class: its name, its type, and whether a trace must give it."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name], f.default is MISSING and f.default_factory is MISSING)
+                 for f in fields(cls))
 
 
 def _no_constant(name: str) -> Any:
