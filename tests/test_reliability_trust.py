@@ -90,6 +90,14 @@ def test_a_real_run_is_refused_until_trusted(tree: Path, impl: str) -> None:
     assert nothing_ran(tree)
 
 
+@pytest.mark.parametrize("command", [["sweep", "--real", "--processors", "1"], ["calibrate"]])
+def test_sweep_and_calibrate_are_refused_too(tree: Path, command: list[str]) -> None:
+    path = scenario(tree, "os:system")
+    done = cli(tree, command[0], str(path), *command[1:])
+    assert done.returncode == 2 and "not trusted" in done.stderr, done.stderr
+    assert nothing_ran(tree)
+
+
 def test_plan_and_sim_need_no_trust(tree: Path) -> None:
     path = scenario(tree, "os:system", "../elsewhere/x.py:f")
     assert cli(tree, "plan", str(path)).returncode == 0

@@ -14,6 +14,7 @@ from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import real_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
+from orchtui.scenario.trust import require_trust
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     mode = "real" if args.real else "sim"
     if mode == "real" and any(not f.impl for f in scenario.functions):
         raise OrchError("--real: the scenario's functions need an impl to run for real")
+    if mode == "real":
+        require_trust(scenario)  # before the sweep screen opens
     if args.tui:
         from orchtui.tui import run_sweep_app
 
