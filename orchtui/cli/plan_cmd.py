@@ -68,8 +68,8 @@ def _short_list(items: list[str] | tuple[str, ...], most: int = 6) -> str:
 
 
 def calls_table(frg: FRG, title: str) -> Table:
-    table = Table(title=f"{title}: {len(frg.ids)} calls in {frg.depth} ranks",
-                  title_justify="left")
+    table = Table(title=Text(f"{inert(title, newlines=False)}: {len(frg.ids)} calls in "
+                             f"{frg.depth} ranks"), title_justify="left")
     for col in ("id", "function", "kind", "rank", "depends on", "exclusive with", "thought"):
         table.add_column(col, overflow="fold")
     for c in frg.ids:

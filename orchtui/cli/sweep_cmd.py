@@ -7,6 +7,7 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orchtui.cli.inputs import load_input
 from orchtui.cli.run_cmd import with_overrides
@@ -15,6 +16,7 @@ from orchtui.engine.sweep import real_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
 from orchtui.scenario.trust import require_trust
+from orchtui.text import inert
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -75,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
                       "speedup": _r(speedup(baseline, r))} for r in results],
         }))
         return 0
-    table = Table(title=f"{scenario.name}: makespan and speedup vs react at P=1 "
-                        f"({baseline.makespan:.2f} s), {mode}", title_justify="left")
+    table = Table(title=Text(f"{inert(scenario.name, newlines=False)}: makespan and speedup "
+                             f"vs react at P=1 ({baseline.makespan:.2f} s), {mode}"),
+                  title_justify="left")
     table.add_column("P", justify="right")
     for policy in policies:
         table.add_column(policy, justify="right")
