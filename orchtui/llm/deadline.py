@@ -21,6 +21,8 @@ from typing import Any
 import httpcore2
 import httpx2
 
+from orchtui.llm.backend import LLMError
+
 _local = threading.local()
 
 
@@ -109,8 +111,8 @@ def http_client(**kwargs: Any) -> httpx2.Client:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is None:
-            raise RuntimeError("this httpx2 has no connection pool to bound: the model "
-                               "reply's deadline cannot be enforced")
+            raise LLMError("this httpx2 has no connection pool to bound: the model reply's "
+                           "deadline (--llm-timeout) cannot be enforced")
         if not isinstance(backend, _Backend):
             pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
     return client
