@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
 from collections.abc import Sequence
 
 from orchtui.errors import OrchError
+from orchtui.exits import signal_exit
 from orchtui.text import safe_line
 
 
@@ -30,10 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# The signal that is ending the run (None: none). The exit code says which: 128 + its number,
-# as a shell reports it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+# The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
 _caught: int | None = None
-_SAID = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -72,27 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return interrupted_exit(_caught)
+        return signal_exit(_caught)
     except BrokenPipeError:
         return 0
     except Exception:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
         if _caught is not None:
-            return interrupted_exit(_caught)
+            return signal_exit(_caught)
         raise
     if _caught is not None:  # the interrupt was swallowed on its way up (see _unraisable)
-        return interrupted_exit(_caught)
+        return signal_exit(_caught)
     return code
-
-
-def interrupted_exit(signum: int | None) -> int:
-    """Say which signal ended the run, and return its exit code (128 + the signal number)."""
-    signum = signum or signal.SIGINT
-    # After SIGHUP the terminal may be gone: saying so must not fail.
-    with contextlib.suppress(OSError):
-        print(f"orchtui: {_SAID.get(signum, 'interrupted')}", file=sys.stderr)
-    return 128 + signum
 
 
 if __name__ == "__main__":

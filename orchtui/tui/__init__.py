@@ -63,9 +63,9 @@ def _run(app: Any) -> int:
     with _signals_end(app) as caught:
         app.run()
     if caught:
-        from orchtui.cli.main import interrupted_exit
+        from orchtui.exits import signal_exit
 
-        return interrupted_exit(caught[0])
+        return signal_exit(caught[0])
     return app.return_code or 0
 
 
