@@ -9,7 +9,9 @@ Chrome trace, the TUI's lanes and log lines) takes without raising.
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
 import subprocess
 import threading
@@ -255,3 +257,43 @@ def test_mutated_traces_are_refused_or_shown(tmp_path: Path, data: st.DataObject
         assert re.match(rf"{re.escape(str(path))}(:\d+:|: )", str(err)), str(err)
         return
     shown_everywhere(read.events)
+
+
+def accepted_mutations(count: int, seed: int, folder: Path) -> list[list[ev.Event]]:
+    """Traces the reader accepts although one of their values was changed at random."""
+    rnd = random.Random(seed)
+    values = [None, True, 0, -1, 1, 3, 10**9, 0.0, 1e9, "", "s1", "x" * 500, "\x1b[2J",
+              [], ["s1"], {}]
+    out: list[list[ev.Event]] = []
+    while len(out) < count:
+        lines = list(VALID)
+        n = rnd.randrange(len(lines))
+        obj = json.loads(lines[n])
+        target = rnd.choice(obj["calls"]) if obj["event"] == "GraphReady" else obj
+        target[rnd.choice(sorted(target))] = rnd.choice(values)
+        lines[n] = json.dumps(obj)
+        try:
+            out.append(read_trace(write(folder / "a.jsonl", lines)).events)
+        except OrchError:
+            continue
+    return out
+
+
+@pytest.mark.anyio
+async def test_the_tui_replays_whatever_the_reader_accepts(tmp_path: Path) -> None:
+    from orchtui.tui.app import AppOptions, OrchApp
+
+    for events in accepted_mutations(6, seed=14, folder=tmp_path):
+        app = OrchApp(None, AppOptions(step=True, threaded=False, speed=math.inf),
+                      replay=events)
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.show_all()
+            await pilot.pause()
+            await pilot.press("tab", "down", "down")
+            await pilot.pause()
+            assert app.error is None, app.error
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
