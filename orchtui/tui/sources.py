@@ -43,7 +43,9 @@ class LiveSource:
             for e in events:
                 yield ev.inert_event(e)
         finally:
-            events.close()  # closing this closes the run's generator, as before
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # closing this closes the run's generator, as before
 
     def graph(self) -> ev.GraphReady | None:
         try:
