@@ -13,13 +13,11 @@ connection the pool reuses for another request obeys that request's deadline.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
-
-import httpcore2
-import httpx2
 
 from orchtui.llm.backend import LLMError
 
@@ -54,50 +52,66 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _Stream(httpcore2.NetworkStream):
-    def __init__(self, inner: httpcore2.NetworkStream) -> None:
+class _Errors:
+    """The timeout exceptions of the httpcore the pool belongs to (httpcore2 under openai 3,
+    httpcore under older clients): raised as its own, the HTTP client maps them as timeouts."""
+
+    def __init__(self, package: Any) -> None:
+        self.read = package.ReadTimeout
+        self.write = package.WriteTimeout
+        self.connect = package.ConnectTimeout
+
+
+class _Stream:
+    """A network stream whose every operation ends by the deadline (duck-typed like the
+    httpcore stream it wraps)."""
+
+    def __init__(self, inner: Any, errors: _Errors) -> None:
         self._inner = inner
+        self._errors = errors
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
+        return self._inner.read(max_bytes, _bounded(timeout, self._errors.read))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+        self._inner.write(buffer, _bounded(timeout, self._errors.write))
 
     def close(self) -> None:
         self._inner.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore2.NetworkStream:
+                  timeout: float | None = None) -> _Stream:
         return _Stream(self._inner.start_tls(ssl_context, server_hostname,
-                                             _bounded(timeout, httpcore2.ConnectTimeout)))
+                                             _bounded(timeout, self._errors.connect)),
+                       self._errors)
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
 
 
-class _Backend(httpcore2.NetworkBackend):
-    def __init__(self, inner: httpcore2.NetworkBackend) -> None:
+class _Backend:
+    """A network backend whose connections are `_Stream`s."""
+
+    def __init__(self, inner: Any, errors: _Errors) -> None:
         self._inner = inner
+        self._errors = errors
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
+                    local_address: str | None = None, socket_options: Any = None) -> _Stream:
         return _Stream(self._inner.connect_tcp(
-            host, port, _bounded(timeout, httpcore2.ConnectTimeout), local_address,
-            socket_options))
+            host, port, _bounded(timeout, self._errors.connect), local_address,
+            socket_options), self._errors)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None
-                            ) -> httpcore2.NetworkStream:
+                            socket_options: Any = None) -> _Stream:
         return _Stream(self._inner.connect_unix_socket(
-            path, _bounded(timeout, httpcore2.ConnectTimeout), socket_options))
+            path, _bounded(timeout, self._errors.connect), socket_options), self._errors)
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
-def http_client(**kwargs: Any) -> httpx2.Client:
+def http_client(**kwargs: Any) -> Any:
     """An HTTP client for the `openai` client whose requests obey `within` deadlines."""
     import openai
 
@@ -111,8 +125,15 @@ def http_client(**kwargs: Any) -> httpx2.Client:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is None:
-            raise LLMError("this httpx2 has no connection pool to bound: the model reply's "
-                           "deadline (--llm-timeout) cannot be enforced")
+            raise LLMError("this HTTP client has no connection pool to bound: the model "
+                           "reply's deadline (--llm-timeout) cannot be enforced")
         if not isinstance(backend, _Backend):
-            pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+            package = importlib.import_module(type(pool).__module__.split(".")[0])
+            pool._network_backend = _Backend(backend, _Errors(package))  # type: ignore[union-attr]
     return client
+
+
+def is_timeout(err: BaseException) -> bool:
+    """A timeout of the HTTP stack (httpx or httpx2), raised bare while a stream is read."""
+    return any(c.__name__ == "TimeoutException" and c.__module__.startswith("httpx")
+               for c in type(err).__mro__)

@@ -106,13 +106,12 @@ class OpenAIBackend:
                     chunks.close()  # hang up on a server still sending
 
     def _error(self, err: Exception, purpose: str, deadline: float | None = None) -> LLMError:
-        import httpx2
         import openai
 
-        from orchtui.llm.deadline import passed
+        from orchtui.llm.deadline import is_timeout, passed
 
         where = f"model endpoint {self.config.endpoint} ({purpose})"
-        timed_out = isinstance(err, openai.APITimeoutError | httpx2.TimeoutException)
+        timed_out = isinstance(err, openai.APITimeoutError) or is_timeout(err)
         if timed_out or (deadline is not None and passed(deadline)):
             text = (f"{where}: no reply within {self.config.timeout:g} s (--llm-timeout, "
                     "a deadline for the whole reply)")
