@@ -63,6 +63,14 @@ class TraceWriter:
                 self._on_error(self.error)
 
 
+def read_trace(path: str | Path) -> list[ev.Event]:
+    """The events of a JSONL trace, every field checked (engine.trace_reader, which also says
+    what a torn last line lost); an OrchError names the file and line."""
+    from orchtui.engine.trace_reader import read_trace as read_checked
+
+    return read_checked(path).events
+
+
 def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
     """Chrome trace format: complete ("X") events in µs, one thread per track."""
     events = list(events)

@@ -202,7 +202,6 @@ class _Reader:
             # Declared before: a trace's graph is acyclic by construction, as a plan's is.
             if dep not in self.calls:
                 raise _Bad(f"{where}.deps: {dep[:40]!r} is not an earlier call")
-        call["deps"] = tuple(call["deps"])
         self.calls.add(cid)
 
 
