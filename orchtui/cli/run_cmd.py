@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
@@ -45,6 +45,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",
                    help="override the scenario's llm_turn: how long each LLM turn takes")
     p.add_argument("--memory-limit", type=_megabytes, metavar="MB",
@@ -116,7 +118,7 @@ def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise OrchError("--json goes with --headless")
-    scenario = with_overrides(load_input(args.file), args)
+    scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
     if mode != "sim":  # refused before a model is asked or the screen opens
         require_trust(scenario)
@@ -161,6 +163,8 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     """Run without the TUI and print a summary (or JSON). Exit 0 when the run succeeded and
     every output asked for was written; 1 when the run failed, or it succeeded but its trace
     or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
+    if not args.json:  # with --json, the warnings are in the JSON
+        print_plan_warnings(setup.scenario.plan)
     # Opened first: a path that cannot be written is refused before anything runs.
     writer = TraceWriter(args.trace, on_error=_warn) if args.trace else None
     try:
