@@ -20,6 +20,8 @@ from orchtui.errors import OrchError
 from orchtui.llm.translate import TranslationFailed
 from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
+from orchtui.scenario.trust import require_trust
+from orchtui.text import inert, safe_line
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -119,16 +121,18 @@ def run(args: argparse.Namespace) -> int:
         raise OrchError("--json goes with --headless")
     scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
+    if mode != "sim":  # refused before a model is asked or the screen opens
+        require_trust(scenario)
     try:
         setup = prepare(scenario, args)
     except TranslationFailed as err:
         # The run ends: no valid plan came of any attempt. The attempts go to the trace.
         if args.trace:
-            writer = TraceWriter(args.trace)
+            writer = TraceWriter(args.trace, on_error=_warn)
             for e in err.events:
                 writer.write(e)
             writer.close()
-        print(f"orchtui: {err}", file=sys.stderr)
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 1
     if not args.headless:
         from orchtui.tui import run_app
@@ -139,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
                        speed=args.speed, run_factory=tui_factory(setup, args),
                        scheduler=args.scheduler)
     return run_headless(setup, args, mode)
+
+
+def _warn(message: str) -> None:
+    print(f"orchtui: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def tui_factory(setup: LLMSetup, args: argparse.Namespace):
@@ -154,12 +162,21 @@ def tui_factory(setup: LLMSetup, args: argparse.Namespace):
 
 
 def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    """Run without the TUI and print a summary (or JSON). Exit 0 when the run succeeded and
+    every output asked for was written; 1 when the run failed, or it succeeded but its trace
+    or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
-    run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
-                         compute=args.compute, seed=args.seed,
-                         memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
-    writer = TraceWriter(args.trace) if args.trace else None
+    # Opened first: a path that cannot be written is refused before anything runs.
+    writer = TraceWriter(args.trace, on_error=_warn) if args.trace else None
+    try:
+        run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
+                             compute=args.compute, seed=args.seed,
+                             memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
+    except BaseException:
+        if writer:
+            writer.close()
+        raise
     events = []
     try:
         for e in run.events():
@@ -173,19 +190,24 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
+    lost = writer is not None and writer.error is not None
     if args.chrome_trace:
-        write_chrome_trace(events, args.chrome_trace)
+        try:
+            write_chrome_trace(events, args.chrome_trace)
+        except OrchError as err:
+            _warn(str(err))
+            lost = True
     rec = RunRecord.from_events(events)
     if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
-        print(f"orchtui: {rec.error}", file=sys.stderr)
+        _warn(rec.error)
     if args.json:
         print(json.dumps(rec.to_json()))
     else:
         print_summary(rec, setup.scenario, args)
     fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
     if fatal:
-        print(f"orchtui: {fatal}", file=sys.stderr)
-    return 0 if rec.status == "ok" else 1
+        print(safe_line(f"orchtui: {fatal}"), file=sys.stderr)
+    return 0 if rec.status == "ok" and not lost else 1
 
 
 def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
@@ -217,11 +239,12 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
     console = Console()
     cpus = ",".join(map(str, rec.cpus))
-    title = (f"{rec.scenario} · {rec.policy} · P={rec.processors} "
+    # Every string here may come from a function, a model or a scenario file: shown, not obeyed.
+    title = (f"{inert(rec.scenario, newlines=False)} · {rec.policy} · P={rec.processors} "
              f"({'cpus' if rec.mode != 'sim' else 'processors'} {cpus}) · {rec.mode}")
     if rec.policy in ("parallelfc", "llmcompiler"):
         title += f" · compute {rec.compute}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
         table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
     for c in rec.calls.values():
@@ -235,8 +258,8 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
         status = _status(c.status, c.error)
         if c.retried:  # its Dask worker was lost mid-call; it ran again
             status.append(f" (retried {len(c.retried)}×: worker lost)", style="yellow")
-        table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
-                      status)
+        table.add_row(Text(inert(c.id, newlines=False)), Text(inert(c.function, newlines=False)),
+                      c.kind, str(c.rank), where, _s(c.start), _s(c.end), status)
     console.print(table)
     makespan = rec.makespan or 0.0
     bound = rec.lower_bound()
@@ -254,7 +277,7 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
                   highlight=False)
     console.print(f"status: [{'green' if rec.status == 'ok' else 'red'}]{rec.status}[/]")
     if rec.answer:
-        console.print(f"answer: {rec.answer[:400]}", markup=False, highlight=False)
+        console.print(f"answer: {inert(rec.answer[:400])}", markup=False, highlight=False)
 
 
 def _s(x: float | None) -> str:
@@ -263,7 +286,7 @@ def _s(x: float | None) -> str:
 
 def _status(status: str, error: str) -> Text:
     if status == "failed":
-        return Text.assemble(("failed", "red"), f": {error[:80]}")
+        return Text.assemble(("failed", "red"), f": {inert(error[:80], newlines=False)}")
     if status == "done":
         return Text("done", style="green")
     return Text("skipped", style="yellow")

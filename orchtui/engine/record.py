@@ -168,7 +168,8 @@ class RunRecord:
                  "cpu": c.cpu if c.kind == "compute" else None,
                  "start": _r(c.start), "end": _r(c.end),
                  "status": c.status if c.status in ("done", "failed") else "skipped",
-                 **({"retried": list(c.retried)} if c.retried else {})}
+                 **({"retried": list(c.retried)} if c.retried else {}),
+                 **({"error": c.error} if c.status == "failed" else {})}
                 for c in self.calls.values()
             ],
             "repairs": [{"call": c, "before": b, "after": a} for c, b, a in self.repairs],

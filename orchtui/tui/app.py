@@ -26,8 +26,10 @@ from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
 from orchtui.engine.record import RunRecord
 from orchtui.engine.runner import Run
+from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.scenario.model import Scenario
+from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
 from orchtui.tui.components.frg_view import FRGView
 from orchtui.tui.components.key_bar import KeyBar
@@ -145,7 +147,7 @@ class OrchApp(App[int]):
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
-        self._trace = None
+        self._trace: TraceWriter | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -191,9 +193,9 @@ class OrchApp(App[int]):
         if source is None:
             try:
                 source = self._make_source(self.options)
-            except OrchError as err:
-                self.error = str(err)
-                self.notify(str(err), severity="error", timeout=10)
+            except OrchError as err:  # it may quote a model's reply: shown, not obeyed
+                self.error = inert(str(err), newlines=False)
+                self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
         self._begin(source)
@@ -398,14 +400,14 @@ class OrchApp(App[int]):
         frg = self.frg
         for item in items:
             if isinstance(item, EngineCrashed):
-                self.error = f"engine error: {item.error}"
+                self.error = f"engine error: {inert(str(item.error), newlines=False)}"
                 self.notify(self.error, severity="error", timeout=15)
                 continue
             e = item
             self.record.apply(e)
             self.shown.append(e)
             if self._trace is not None:
-                self._trace.write(ev.event_to_line(e) + "\n")
+                self._trace.write(e)
             match e:
                 case ev.RunStarted():
                     self.lanes = LaneModel(e.cpus, labels=e.lanes)
@@ -544,10 +546,12 @@ class OrchApp(App[int]):
         self._close_trace()
         if self.options.trace_path:
             try:
-                # held open across the run and closed at its end, hence no `with`
-                self._trace = Path(self.options.trace_path).open("w", encoding="utf-8")  # noqa: SIM115
-            except OSError as err:
-                self.notify(f"cannot write the trace: {err}", severity="error")
+                # held open across the run and closed at its end; a write that fails later
+                # (a full disk) is said once and the run goes on
+                self._trace = TraceWriter(self.options.trace_path, on_error=lambda message:
+                                          self.notify(message, severity="error", timeout=10))
+            except OrchError as err:
+                self.notify(str(err), severity="error")
 
     def _close_trace(self) -> None:
         if self._trace is not None:
