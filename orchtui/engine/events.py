@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
-@dataclass(frozen=True)
+# slots: a long sim run makes hundreds of thousands of events, and the TUI keeps them all
+@dataclass(frozen=True, slots=True)
 class Event:
     t: float
     registry: ClassVar[dict[str, type[Event]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        # not super(): slots=True replaces the class, which a zero-argument super() would miss.
+        # The replacement registers itself last, so the registry holds the final class.
+        object.__init_subclass__(**kwargs)
         Event.registry[cls.__name__] = cls
 
     def to_json(self) -> dict[str, Any]:
@@ -58,7 +61,7 @@ def _tuples(value: Any) -> Any:
 
 
 # -- the run ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunStarted(Event):
     scenario: str
     policy: str
@@ -72,7 +75,7 @@ class RunStarted(Event):
     lanes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TranslationAttempt(Event):
     attempt: int
     kind: str  # "translate" | "repair" | "retranslate"
@@ -82,13 +85,13 @@ class TranslationAttempt(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanReady(Event):
     source: str  # "recorded" | "llm"
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphReady(Event):
     # each call: {"id", "function", "kind", "rank", "deps", "thought", "text", "cost"}
     calls: tuple[dict[str, Any], ...]
@@ -98,7 +101,7 @@ class GraphReady(Event):
 
 
 # -- scheduling and coordination --------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scheduled(Event):
     """The scheduler's sendcoord: a set of calls submitted together."""
 
@@ -106,13 +109,13 @@ class Scheduled(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Queued(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dispatched(Event):
     call: str
     processor: int | None  # None: an inout call, which occupies no processor
@@ -121,7 +124,7 @@ class Dispatched(Event):
     pool: bool = False  # unpinned: time-shares every allocated processor (--compute eager)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Started(Event):
     call: str
     processor: int | None
@@ -130,26 +133,26 @@ class Started(Event):
     affinity: tuple[int, ...] = ()  # what the worker read from os.sched_getaffinity(0) itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finished(Event):
     call: str
     duration: float
     preview: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failed(Event):
     call: str
     error: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnStarted(Event):
     """An LLM turn: planning, ReAct's thought before a call, a round's request, the answer."""
 
@@ -157,14 +160,14 @@ class TurnStarted(Event):
     purpose: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnFinished(Event):
     turn: str
     duration: float
 
 
 # -- recovery -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryStarted(Event):
     failed: tuple[str, ...]
     points: tuple[str, ...]
@@ -173,7 +176,7 @@ class RecoveryStarted(Event):
     cleared: tuple[str, ...] = ()  # scheduled calls that had not started
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRepaired(Event):
     call: str
     before: str
@@ -181,12 +184,12 @@ class CallRepaired(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryFailed(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunFinished(Event):
     makespan: float
     status: str  # "ok" | "failed" | "cancelled"

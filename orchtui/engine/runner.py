@@ -161,21 +161,8 @@ class Run:
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
         ex, st = self.executor, self.st
         t = ex.now()
-        if isinstance(d, Submit):
-            yield ev.Scheduled(t, d.calls, d.reason)
-        elif isinstance(d, Wait):
-            if st.said_waiting.get(d.call) != d.reason:
-                st.said_waiting[d.call] = d.reason
-                yield ev.Queued(t, d.call, d.reason)
-        elif isinstance(d, Skip):
-            st.status[d.call] = "skipped"
-            yield ev.Skipped(t, d.call, d.reason)
-        elif isinstance(d, Turn):
-            key = f"turn:{d.turn}"
-            st.started[key] = t
-            yield ev.TurnStarted(t, d.turn, d.purpose)
-            ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
-        elif isinstance(d, Start):
+        # Start first: the most frequent decision, then Wait (hot path of long runs)
+        if isinstance(d, Start):
             st.said_waiting.pop(d.call, None)
             yield ev.Dispatched(t, d.call, d.processor, d.reason, d.shared, d.pool)
             try:
@@ -187,6 +174,20 @@ class Run:
                 pending.extend(self.policy.on_events([], [d.call]))
                 return
             ex.launch(task)
+        elif isinstance(d, Wait):
+            if st.said_waiting.get(d.call) != d.reason:
+                st.said_waiting[d.call] = d.reason
+                yield ev.Queued(t, d.call, d.reason)
+        elif isinstance(d, Submit):
+            yield ev.Scheduled(t, d.calls, d.reason)
+        elif isinstance(d, Skip):
+            st.status[d.call] = "skipped"
+            yield ev.Skipped(t, d.call, d.reason)
+        elif isinstance(d, Turn):
+            key = f"turn:{d.turn}"
+            st.started[key] = t
+            yield ev.TurnStarted(t, d.turn, d.purpose)
+            ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
 
     def _task(self, d: Start) -> Task:
         call = self.calls[d.call]
@@ -216,7 +217,8 @@ class Run:
         calls, and finished LLM turns, are appended for the caller to hand to the policy."""
         for e in self.executor.poll(timeout=0.1):
             if isinstance(e, TaskStarted):
-                yield from self._started(e)
+                if not e.key.startswith("turn:"):
+                    yield self._started(e)
             elif e.key.startswith("turn:"):
                 name = e.key[5:]
                 yield ev.TurnFinished(e.t, name, e.t - self.st.started.pop(e.key, e.t))
@@ -225,12 +227,10 @@ class Run:
                 yield self._finished(e)
                 (done if e.ok else failed).append(e.key)
 
-    def _started(self, e: TaskStarted) -> Iterator[ev.Event]:
-        if e.key.startswith("turn:"):
-            return
+    def _started(self, e: TaskStarted) -> ev.Event:
         self.st.started[e.key] = e.t
         processor = self.policy.where.get(e.key)
-        yield ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
+        return ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
 
     def _finished(self, e: TaskFinished) -> ev.Event:
         st = self.st
