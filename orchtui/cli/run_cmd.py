@@ -6,10 +6,7 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.gcpause import collector_paused
@@ -20,6 +17,9 @@ from orchtui.errors import OrchError
 from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -204,7 +204,14 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     return row.makespan, "modelled from this run's measured durations"
 
 
+MAX_ROWS = 200  # calls listed in the summary table
+
+
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
+    # rich only here: --json and the TUI do not pay for importing it
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     cpus = ",".join(map(str, rec.cpus))
     title = (f"{rec.scenario} · {rec.policy} · P={rec.processors} "
@@ -214,7 +221,12 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
     table = Table(title=title, title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
         table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
-    for c in rec.calls.values():
+    calls = list(rec.calls.values())
+    # rich lays a table out in memory first: 100,000 rows took minutes and a gigabyte. Failed
+    # calls are listed whatever their number; --json lists every call.
+    shown = calls if len(calls) <= MAX_ROWS else [
+        c for n, c in enumerate(calls) if n < MAX_ROWS or c.status == "failed"]
+    for c in shown:
         if c.kind == "compute" and c.pool:
             where = "shared (OS)"
         elif c.kind == "compute" and c.processor is not None:
@@ -225,6 +237,9 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
         table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
                       _status(c.status, c.error))
     console.print(table)
+    if len(shown) < len(calls):
+        console.print(f"… and {len(calls) - len(shown)} more calls, not listed "
+                      "(--json lists every call)")
     makespan = rec.makespan or 0.0
     bound = rec.lower_bound()
     console.print(f"makespan [bold]{makespan:.3f} s[/]   lower bound {bound:.3f} s "
@@ -244,6 +259,8 @@ def _s(x: float | None) -> str:
 
 
 def _status(status: str, error: str) -> Text:
+    from rich.text import Text
+
     if status == "failed":
         return Text.assemble(("failed", "red"), f": {error[:80]}")
     if status == "done":
