@@ -57,7 +57,8 @@ _BOLD = Style(bold=True)
 _DIM = Style(color=theme.MUTED)
 
 
-def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: dict[str, str]) -> LogLine | None:
+def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: Mapping[str, str]
+                  ) -> LogLine | None:
     """The decision log's line for an event, or None if the log does not show it."""
     match e:
         case ev.Scheduled():
