@@ -111,7 +111,7 @@ class LogView(ScrollView, can_focus=True):
 
     # -- wrapping -----------------------------------------------------------------------------
     def _wrap_entry(self, index: int) -> None:
-        body = self.entries[index].body.plain
+        body = self.entries[index].plain
         width = self._width
         if width >= NARROW:
             offsets = wrap_offsets(body, width - HEAD_W, width - HEAD_W)
