@@ -93,8 +93,9 @@ def parse_plan(
     # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
     paused = gc.isenabled()
     gc.disable()
+    parser = _Parser(text, functions)
     try:
-        return _Parser(text, functions).parse()
+        return parser.parse()
     except PlanError as err:
         if source:
             raise err.located(source) from None
@@ -102,6 +103,11 @@ def parse_plan(
     except (RecursionError, MemoryError):  # a last guard; calls catch these with a position
         raise PlanError("the plan is nested too deeply or too large", 1, 1, source) from None
     finally:
+        # The reference sites point back at the parser through their converters: cleared, the
+        # parser's ast nodes and sources are freed at once instead of left to a collector pass
+        # (for 100,000 calls, 1.2 million objects and most of a second)
+        parser.ref_sites.clear()
+        parser.first_site.clear()
         if paused:
             gc.enable()
 
