@@ -93,8 +93,9 @@ def parse_plan(
     # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
     paused = gc.isenabled()
     gc.disable()
-    parser = _Parser(text, functions)
+    parser: _Parser | None = None
     try:
+        parser = _Parser(text, functions)
         return parser.parse()
     except PlanError as err:
         if source:
@@ -106,8 +107,9 @@ def parse_plan(
         # The reference sites point back at the parser through their converters: cleared, the
         # parser's ast nodes and sources are freed at once instead of left to a collector pass
         # (for 100,000 calls, 1.2 million objects and most of a second)
-        parser.ref_sites.clear()
-        parser.first_site.clear()
+        if parser is not None:
+            parser.ref_sites.clear()
+            parser.first_site.clear()
         if paused:
             gc.enable()
 
