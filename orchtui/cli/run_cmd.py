@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
@@ -44,6 +44,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",
                    help="override the scenario's llm_turn: how long each LLM turn takes")
     p.add_argument("--memory-limit", type=_megabytes, metavar="MB",
@@ -115,7 +117,7 @@ def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise OrchError("--json goes with --headless")
-    scenario = with_overrides(load_input(args.file), args)
+    scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
     try:
         setup = prepare(scenario, args)
@@ -151,6 +153,8 @@ def tui_factory(setup: LLMSetup, args: argparse.Namespace):
 
 
 def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    if not args.json:  # with --json, the warnings are in the JSON
+        print_plan_warnings(setup.scenario.plan)
     with collector_paused(mode == "sim"):
         return _run_headless(setup, args, mode)
 

@@ -50,6 +50,7 @@ class RunRecord:
     answer: str = ""
     now: float = 0.0
     recoveries: int = 0
+    warnings: tuple[dict[str, Any], ...] = ()  # the plan's PlanWarnings, from PlanReady
     _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
 
     def apply(self, e: ev.Event) -> None:
@@ -65,6 +66,9 @@ class RunRecord:
         self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
         self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
         self.lanes = e.lanes
+
+    def _plan_ready(self, e: ev.PlanReady) -> None:
+        self.warnings = e.warnings
 
     def _graph_ready(self, e: ev.GraphReady) -> None:
         for d in e.calls:
@@ -175,6 +179,7 @@ class RunRecord:
             "scenario": self.scenario, "policy": self.policy, "processors": self.processors,
             "mode": self.mode, "status": self.status,
             "makespan": _r(self.makespan), "lower_bound": _r(self.lower_bound()),
+            "warnings": list(self.warnings),
             "calls": [
                 {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
                  "processor": c.processor if c.kind == "compute" else None,
@@ -188,6 +193,7 @@ class RunRecord:
 
 _HANDLERS: dict[type, Any] = {
     ev.RunStarted: RunRecord._run_started,
+    ev.PlanReady: RunRecord._plan_ready,
     ev.GraphReady: RunRecord._graph_ready,
     ev.Scheduled: RunRecord._scheduled,
     ev.Queued: RunRecord._queued,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from orchtui.scenario.model import (
     FunctionSpec,
     Scenario,
 )
+from orchtui.scenario.yaml_depth import find_too_deep
 
 BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_BYTES = 16 * 1024 * 1024
@@ -79,9 +81,9 @@ def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
     return raw
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, strict: bool = False) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioError (ScenarioPlanError for an error
-    in its plan) naming the line and column."""
+    in its plan) naming the line and column. `strict` refuses a plan read leniently."""
     path = Path(path)
     raw = read_limited(path)
     if b"\x00" in raw:
@@ -94,7 +96,7 @@ def load_scenario(path: str | Path) -> Scenario:
         line = raw.count(b"\n", 0, err.start) + 1
         raise ScenarioError("not UTF-8 text", line, 1, str(path)) from None
     try:
-        return parse_scenario(text, path)
+        return parse_scenario(text, path, strict)
     except (RecursionError, MemoryError):
         raise ScenarioError("the file is nested too deeply or too large",
                             source=str(path)) from None
@@ -102,9 +104,16 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _compose(text: str, src: str) -> yaml.Node | None:
     """The YAML's node tree. libyaml is fast (16 MB in about a second, where PyYAML takes half a
-    minute) but composes recursively in C, where deep nesting crashes the process: so its event
-    stream (flat) is checked for depth first. PyYAML words the errors; it also stands in when
-    libyaml is missing, and its own recursion ends in a RecursionError."""
+    minute) but composes recursively in C, where deep nesting crashes the process. So depth is
+    measured first on the raw text by our own lexer (yaml_depth), before PyYAML or libyaml see
+    it: the refusal and its LINE:COL are then ours, whichever PyYAML release is installed
+    (6.0.2 and 6.0.4 word and locate deep nesting differently). libyaml's event stream (flat)
+    is checked for depth too, as a second line for any text the lexer misjudges. PyYAML words
+    the other errors; it also stands in when libyaml is missing."""
+    too_deep = find_too_deep(text, MAX_YAML_DEPTH)
+    if too_deep:
+        raise ScenarioError(f"nested too deeply (over {MAX_YAML_DEPTH} levels)",
+                            too_deep.line, too_deep.column, src)
     if getattr(yaml, "__with_libyaml__", False):
         depth = 0
         try:
@@ -125,7 +134,7 @@ def _compose(text: str, src: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-def parse_scenario(text: str, path: Path) -> Scenario:
+def parse_scenario(text: str, path: Path, strict: bool = False) -> Scenario:
     src = str(path)
     try:
         root = _compose(text, src)
@@ -167,11 +176,15 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         plan_text = v.scalar_str(node, "plan")
         plan_line, plan_col, every_line = _plan_origin(key_node, node, text)
         try:
-            plan = parse_plan(plan_text, functions=names)
+            plan = parse_plan(plan_text, functions=names, strict=strict)
         except PlanError as err:
             col = err.col + plan_col if every_line or err.line <= 1 else err.col
             raise ScenarioPlanError(f"plan: {err.message}", err.line + plan_line, col,
                                     src) from None
+        if plan.warnings:  # placed in the file, as errors are
+            plan = replace(plan, warnings=tuple(
+                w.located(src, plan_line, plan_col if every_line or w.line <= 1 else 0, "plan: ")
+                for w in plan.warnings))
 
     ids = set(plan.ids) if plan else set()
     costs: dict[str, float] = {}
@@ -233,10 +246,11 @@ def _plan_origin(key: yaml.Node, node: yaml.Node, text: str) -> tuple[int, int, 
     return mark.line, mark.column + (1 if node.style in ("'", '"') else 0), False
 
 
-def plan_only_scenario(text: str, path: Path, compute: set[str]) -> Scenario:
+def plan_only_scenario(text: str, path: Path, compute: set[str], strict: bool = False
+                       ) -> Scenario:
     """A scenario around a plain plan text: `compute` names the compute functions, every other
     function is inout, and any function name is allowed."""
-    plan = parse_plan(text, source=str(path))
+    plan = parse_plan(text, source=str(path), strict=strict)
     functions = tuple(
         FunctionSpec(name=f, kind="compute" if f in compute else "inout")
         for f in plan.functions
