@@ -8,10 +8,12 @@ import sys
 from collections.abc import Sequence
 
 from orchtui.errors import OrchError
+from orchtui.exits import signal_exit
+from orchtui.text import safe_line
 
 # command -> the module that defines it (its add_parser and its run function)
 COMMANDS = {"plan": "plan_cmd", "scenario": "run_cmd", "sweep": "sweep_cmd",
-            "replay": "replay_cmd", "calibrate": "calibrate_cmd"}
+            "replay": "replay_cmd", "calibrate": "calibrate_cmd", "trust": "trust_cmd"}
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -45,13 +47,15 @@ def _command(argv: Sequence[str] | None) -> str | None:
     return first if first in COMMANDS else None
 
 
-_interrupted = False
+# The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
+_caught: int | None = None
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    # SIGINT and SIGTERM unwind like Ctrl-C, so `finally` blocks close workers and traces.
-    global _interrupted
-    _interrupted = True
+    # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C, so `finally` blocks close workers and
+    # traces; the TUI replaces this while it runs, to exit through its own shutdown.
+    global _caught
+    _caught = signum
     raise KeyboardInterrupt
 
 
@@ -63,11 +67,12 @@ def _unraisable(hook: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _interrupted
-    _interrupted = False
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # `nohup`, `&` in a script
-        signal.signal(signal.SIGINT, _interrupt)
+    global _caught
+    _caught = None
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # an ignored signal stays ignored: `nohup`, `&` in a script
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _interrupt)
     sys.unraisablehook = _unraisable
     # Results and errors are printed as they are; one holding a lone surrogate must not end the
     # run with UnicodeEncodeError (stderr already escapes them).
@@ -78,26 +83,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(argv).parse_args(argv)
         code = int(args.func(args) or 0)
     except OrchError as err:
-        print(f"orchtui: {err}", file=sys.stderr)
+        # The message may quote a model's reply or a function's error: shown, never obeyed.
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return _interrupted_exit()
+        return signal_exit(_caught)
     except BrokenPipeError:
         return 0
     except Exception:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
-        if _interrupted:
-            return _interrupted_exit()
+        if _caught is not None:
+            return signal_exit(_caught)
         raise
-    if _interrupted:  # the interrupt was swallowed on its way up (see _unraisable)
-        return _interrupted_exit()
+    if _caught is not None:  # the interrupt was swallowed on its way up (see _unraisable)
+        return signal_exit(_caught)
     return code
-
-
-def _interrupted_exit() -> int:
-    print("orchtui: interrupted", file=sys.stderr)
-    return 130
 
 
 if __name__ == "__main__":

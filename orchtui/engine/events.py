@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from orchtui.text import inert, is_inert, redact
+
 
 # slots: a long sim run makes hundreds of thousands of events, and the TUI keeps them all
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,36 @@ _TIMES = {"t", "duration", "makespan", "cost"}
 
 
 def event_to_line(event: Event) -> str:
-    return json.dumps(event.to_json(), ensure_ascii=False, default=str)
+    """The event as one JSON line, as every trace writes it: with anything shaped like an API
+    key redacted (a model reply or an error body may echo one)."""
+    return redact(json.dumps(event.to_json(), ensure_ascii=False, default=str))
+
+
+def inert_event(event: Event) -> Event:
+    """The event with every text in it made inert (orchtui.text): what a screen shows of a
+    result, an error, a model's reply or a replayed trace is never obeyed by the terminal."""
+    changed = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        clean = _inert_value(value)
+        if clean is not value:
+            changed[f.name] = clean
+    return dataclasses.replace(event, **changed) if changed else event
+
+
+def _inert_value(value: Any) -> Any:
+    # Returns `value` itself when nothing in it needs escaping, so most events are not copied.
+    if isinstance(value, str):
+        return value if is_inert(value) else inert(value)
+    if isinstance(value, tuple):
+        items = [_inert_value(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else tuple(items)
+    if isinstance(value, dict):
+        pairs = [(_inert_value(k), _inert_value(v)) for k, v in value.items()]
+        same = all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items(),
+                                                                     strict=True))
+        return value if same else dict(pairs)
+    return value
 
 
 def event_from_json(data: dict[str, Any]) -> Event:
@@ -147,6 +178,18 @@ class Finished(Event):
 class Failed(Event):
     call: str
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retried(Event):
+    """An attempt of a call ended without a result through no fault of its own (its Dask worker
+    was lost mid-call); the call runs again elsewhere. Its bar ends in ✗ on `processor`."""
+
+    call: str
+    processor: int | None
+    error: str
+    attempt: int  # the attempt that ended, from 1
+    retries: int  # the function's `retries:`
 
 
 @dataclass(frozen=True, slots=True)

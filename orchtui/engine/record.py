@@ -31,6 +31,9 @@ class CallRecord:
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
+    retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
+    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +103,15 @@ class RunRecord:
         if c is not None:
             c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
             c.end, c.error, c.preview = None, "", ""
+            if e.processor is not None:  # a retry may run elsewhere
+                c.processor = e.processor
+
+    def _retried(self, e: ev.Retried) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.retried.append(e.error)
+            start = c.start if c.start is not None else e.t
+            c.lost.append((start, e.t, e.processor, c.cpu))
 
     def _finished(self, e: ev.Finished) -> None:
         c = self.calls.get(e.call)
@@ -185,7 +197,9 @@ class RunRecord:
                  "processor": c.processor if c.kind == "compute" else None,
                  "cpu": c.cpu if c.kind == "compute" else None,
                  "start": _r(c.start), "end": _r(c.end),
-                 "status": c.status if c.status in ("done", "failed") else "skipped"}
+                 "status": c.status if c.status in ("done", "failed") else "skipped",
+                 **({"retried": list(c.retried)} if c.retried else {}),
+                 **({"error": c.error} if c.status == "failed" else {})}
                 for c in self.calls.values()
             ],
         }
@@ -199,6 +213,7 @@ _HANDLERS: dict[type, Any] = {
     ev.Queued: RunRecord._queued,
     ev.Dispatched: RunRecord._dispatched,
     ev.Started: RunRecord._started,
+    ev.Retried: RunRecord._retried,
     ev.Finished: RunRecord._finished,
     ev.Failed: RunRecord._failed,
     ev.Skipped: RunRecord._skipped,

@@ -26,8 +26,10 @@ from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
 from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
+from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.scenario.model import Scenario
+from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
 from orchtui.tui.components.frg_view import FRGView
 from orchtui.tui.components.key_bar import KeyBar
@@ -74,6 +76,7 @@ class AppOptions:
     speed: float | None = None  # sim: virtual seconds per wall second; None: auto; inf: no pacing
     trace_path: str | None = None  # write every event shown as JSON lines
     threaded: bool = True  # False: the app pulls the engine itself (deterministic tests)
+    scheduler: str | None = None  # mode "dask": an existing cluster's scheduler (the sweep's too)
 
 
 RunFactory = Callable[[AppOptions], Run]
@@ -87,7 +90,8 @@ def default_run_factory(scenario: Scenario) -> RunFactory:
 
         return make_run(scenario, mode=options.mode, policy=options.policy,
                         processors=options.processors, cpus=options.cpus,
-                        compute=options.compute, seed=options.seed)
+                        compute=options.compute, seed=options.seed,
+                        scheduler=options.scheduler)
     return build
 
 
@@ -143,7 +147,7 @@ class OrchApp(App[int]):
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
-        self._trace = None
+        self._trace: TraceWriter | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -189,9 +193,9 @@ class OrchApp(App[int]):
         if source is None:
             try:
                 source = self._make_source(self.options)
-            except OrchError as err:
-                self.error = str(err)
-                self.notify(str(err), severity="error", timeout=10)
+            except OrchError as err:  # it may quote a model's reply: shown, not obeyed
+                self.error = inert(str(err), newlines=False)
+                self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
         self._begin(source)
@@ -397,14 +401,14 @@ class OrchApp(App[int]):
         frg = self.frg
         for item in items:
             if isinstance(item, EngineCrashed):
-                self.error = f"engine error: {item.error}"
+                self.error = f"engine error: {inert(str(item.error), newlines=False)}"
                 self.notify(self.error, severity="error", timeout=15)
                 continue
             e = item
             self.record.apply(e)
             self.shown.append(e)
             if self._trace is not None:
-                self._trace.write(ev.event_to_line(e) + "\n")
+                self._trace.write(e)
             match e:
                 case ev.RunStarted():
                     self.lanes = LaneModel(e.cpus, labels=e.lanes)
@@ -551,10 +555,12 @@ class OrchApp(App[int]):
         self._close_trace()
         if self.options.trace_path:
             try:
-                # held open across the run and closed at its end, hence no `with`
-                self._trace = Path(self.options.trace_path).open("w", encoding="utf-8")  # noqa: SIM115
-            except OSError as err:
-                self.notify(f"cannot write the trace: {err}", severity="error")
+                # held open across the run and closed at its end; a write that fails later
+                # (a full disk) is said once and the run goes on
+                self._trace = TraceWriter(self.options.trace_path, on_error=lambda message:
+                                          self.notify(message, severity="error", timeout=10))
+            except OrchError as err:
+                self.notify(str(err), severity="error")
 
     def _close_trace(self) -> None:
         if self._trace is not None:
@@ -688,9 +694,12 @@ class OrchApp(App[int]):
         scenario = self._scenario_for_screens()
         if scenario is None:
             return
-        real = self.replay is None and self.options.mode == "real"
+        mode = self.options.mode
+        real = self.replay is None and mode in ("real", "dask")
         self.push_screen(SweepScreen(scenario, real=real, compute=self.options.compute,
-                                     seed=self.options.seed, threaded=self.options.threaded))
+                                     seed=self.options.seed, threaded=self.options.threaded,
+                                     executor=mode if real else "real",
+                                     scheduler=self.options.scheduler))
 
     def action_help(self) -> None:
         from orchtui.tui.screens.help import HelpScreen

@@ -21,7 +21,7 @@ class Bar:
     key: str  # the call id, or the LLM turn's name
     start: float
     end: float | None = None  # None: still running
-    state: str = "running"  # running, done, failed, cancelled, llm
+    state: str = "running"  # running, done, failed, lost (retried elsewhere), cancelled, llm
 
 
 @dataclass
@@ -92,11 +92,12 @@ class LaneModel:
             self.lane_for(record, e.call, e.processor).place(bar)
             self.open[e.call] = bar
             self.bars.append(bar)
-        elif kind is ev.Finished or kind is ev.Failed:
+        elif kind is ev.Finished or kind is ev.Failed or kind is ev.Retried:
             bar = self.open.pop(e.call, None)
             if bar is not None:
                 bar.end = e.t
-                bar.state = "done" if kind is ev.Finished else "failed"
+                bar.state = ("done" if kind is ev.Finished
+                             else "lost" if kind is ev.Retried else "failed")
         elif kind is ev.TurnStarted:
             bar = Bar(e.turn, e.t, state="llm")
             self.llm.place(bar)
