@@ -11,23 +11,40 @@ from orchtui.errors import OrchError
 from orchtui.exits import signal_exit
 from orchtui.text import safe_line
 
+# command -> the module that defines it (its add_parser and its run function)
+COMMANDS = {"plan": "plan_cmd", "scenario": "run_cmd", "sweep": "sweep_cmd",
+            "replay": "replay_cmd", "calibrate": "calibrate_cmd", "trust": "trust_cmd"}
 
-def build_parser() -> argparse.ArgumentParser:
-    from orchtui.cli import plan_cmd
 
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. When `argv` names a command, only that command's module is
+    imported: `orchtui plan` must not pay for the engine, rich tables of runs, the LLM client
+    setup and the executors (start-up is part of every command's latency). With no command,
+    a mistyped one, or --help, every command is there to be listed."""
     parser = argparse.ArgumentParser(
         prog="orchtui",
         description="Run an LLM agent's plan of function calls in parallel (LLMOrch) and watch it.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    plan_cmd.add_parser(sub)
-    for name in ("run_cmd", "sweep_cmd", "replay_cmd", "calibrate_cmd", "trust_cmd"):
+    wanted = _command(argv)
+    for name, module_name in COMMANDS.items():
+        if wanted is not None and name != wanted:
+            continue
         try:
-            module = __import__(f"orchtui.cli.{name}", fromlist=["add_parser"])
+            module = __import__(f"orchtui.cli.{module_name}", fromlist=["add_parser"])
         except ImportError:  # a command still being built
+            if module_name == "plan_cmd":
+                raise
             continue
         module.add_parser(sub)
     return parser
+
+
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command named on the command line, if it is a known one."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 # The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
@@ -63,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         # Building the parser imports every command: a signal can land there too.
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         code = int(args.func(args) or 0)
     except OrchError as err:
         # The message may quote a model's reply or a function's error: shown, never obeyed.

@@ -6,13 +6,11 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
+from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
@@ -22,6 +20,9 @@ from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
 from orchtui.scenario.trust import require_trust
 from orchtui.text import inert, safe_line
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -167,6 +168,11 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
+    with collector_paused(mode == "sim"):
+        return _run_headless(setup, args, mode)
+
+
+def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     # Opened first: a path that cannot be written is refused before anything runs.
     writer = TraceWriter(args.trace, on_error=_warn) if args.trace else None
     try:
@@ -177,10 +183,14 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         if writer:
             writer.close()
         raise
-    events = []
+    # Folded as they come: a 100,000-call run makes 450,000 events, kept only for a Chrome trace
+    rec = RunRecord()
+    events: list | None = [] if args.chrome_trace else None
     try:
         for e in run.events():
-            events.append(e)
+            rec.apply(e)
+            if events is not None:
+                events.append(e)
             if writer:
                 writer.write(e)
     except KeyboardInterrupt:
@@ -191,13 +201,12 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         if writer:
             writer.close()
     lost = writer is not None and writer.error is not None
-    if args.chrome_trace:
+    if events is not None:
         try:
             write_chrome_trace(events, args.chrome_trace)
         except OrchError as err:
             _warn(str(err))
             lost = True
-    rec = RunRecord.from_events(events)
     if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
         _warn(rec.error)
     if args.json:
@@ -236,7 +245,15 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
                           "measured durations")
 
 
+MAX_ROWS = 200  # calls listed in the summary table
+
+
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
+    # rich only here: --json and the TUI do not pay for importing it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console()
     cpus = ",".join(map(str, rec.cpus))
     # Every string here may come from a function, a model or a scenario file: shown, not obeyed.
@@ -247,7 +264,12 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
     table = Table(title=Text(title), title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
         table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
-    for c in rec.calls.values():
+    calls = list(rec.calls.values())
+    # rich lays a table out in memory first: 100,000 rows took minutes and a gigabyte. Failed
+    # calls are listed whatever their number; --json lists every call.
+    shown = calls if len(calls) <= MAX_ROWS else [
+        c for n, c in enumerate(calls) if n < MAX_ROWS or c.status == "failed"]
+    for c in shown:
         if c.kind == "compute" and c.pool:
             where = "shared (OS)"
         elif c.kind == "compute" and c.processor is not None:
@@ -261,6 +283,9 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
         table.add_row(Text(inert(c.id, newlines=False)), Text(inert(c.function, newlines=False)),
                       c.kind, str(c.rank), where, _s(c.start), _s(c.end), status)
     console.print(table)
+    if len(shown) < len(calls):
+        console.print(f"… and {len(calls) - len(shown)} more calls, not listed "
+                      "(--json lists every call)")
     makespan = rec.makespan or 0.0
     bound = rec.lower_bound()
     console.print(f"makespan [bold]{makespan:.3f} s[/]   lower bound {bound:.3f} s "
@@ -285,6 +310,8 @@ def _s(x: float | None) -> str:
 
 
 def _status(status: str, error: str) -> Text:
+    from rich.text import Text
+
     if status == "failed":
         return Text.assemble(("failed", "red"), f": {inert(error[:80], newlines=False)}")
     if status == "done":

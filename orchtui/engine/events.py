@@ -15,13 +15,16 @@ from typing import Any, ClassVar
 from orchtui.text import inert, is_inert, redact
 
 
-@dataclass(frozen=True)
+# slots: a long sim run makes hundreds of thousands of events, and the TUI keeps them all
+@dataclass(frozen=True, slots=True)
 class Event:
     t: float
     registry: ClassVar[dict[str, type[Event]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        # not super(): slots=True replaces the class, which a zero-argument super() would miss.
+        # The replacement registers itself last, so the registry holds the final class.
+        object.__init_subclass__(**kwargs)
         Event.registry[cls.__name__] = cls
 
     def to_json(self) -> dict[str, Any]:
@@ -89,7 +92,7 @@ def _tuples(value: Any) -> Any:
 
 
 # -- the run ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunStarted(Event):
     scenario: str
     policy: str
@@ -103,7 +106,7 @@ class RunStarted(Event):
     lanes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TranslationAttempt(Event):
     attempt: int
     kind: str  # "translate" | "repair" | "retranslate"
@@ -113,7 +116,7 @@ class TranslationAttempt(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanReady(Event):
     source: str  # "recorded" | "llm"
     text: str
@@ -122,7 +125,7 @@ class PlanReady(Event):
     warnings: tuple[dict[str, Any], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphReady(Event):
     # each call: {"id", "function", "kind", "rank", "deps", "thought", "text", "cost"}
     calls: tuple[dict[str, Any], ...]
@@ -132,7 +135,7 @@ class GraphReady(Event):
 
 
 # -- scheduling and coordination --------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scheduled(Event):
     """The scheduler's sendcoord: a set of calls submitted together."""
 
@@ -140,13 +143,13 @@ class Scheduled(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Queued(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dispatched(Event):
     call: str
     processor: int | None  # None: an inout call, which occupies no processor
@@ -155,7 +158,7 @@ class Dispatched(Event):
     pool: bool = False  # unpinned: time-shares every allocated processor (--compute eager)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Started(Event):
     call: str
     processor: int | None
@@ -164,20 +167,20 @@ class Started(Event):
     affinity: tuple[int, ...] = ()  # what the worker read from os.sched_getaffinity(0) itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finished(Event):
     call: str
     duration: float
     preview: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failed(Event):
     call: str
     error: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Retried(Event):
     """An attempt of a call ended without a result through no fault of its own (its Dask worker
     was lost mid-call); the call runs again elsewhere. Its bar ends in ✗ on `processor`."""
@@ -189,13 +192,13 @@ class Retried(Event):
     retries: int  # the function's `retries:`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnStarted(Event):
     """An LLM turn: planning, ReAct's thought before a call, a round's request, the answer."""
 
@@ -203,14 +206,14 @@ class TurnStarted(Event):
     purpose: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnFinished(Event):
     turn: str
     duration: float
 
 
 # -- recovery -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryStarted(Event):
     failed: tuple[str, ...]
     points: tuple[str, ...]
@@ -219,7 +222,7 @@ class RecoveryStarted(Event):
     cleared: tuple[str, ...] = ()  # scheduled calls that had not started
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRepaired(Event):
     call: str
     before: str
@@ -227,12 +230,12 @@ class CallRepaired(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryFailed(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunFinished(Event):
     makespan: float
     status: str  # "ok" | "failed" | "cancelled"

@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
-from orchtui.engine.record import RunRecord
+from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
 from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
@@ -396,7 +396,8 @@ class OrchApp(App[int]):
         decisions: list[LogLine] = []
         recoveries: list[LogLine] = []
         focus: str | None = None
-        kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+        kinds = _Kinds(self.record.calls)  # a view, not a copy: a frame must not cost O(calls)
+        failed_now = False
         frg = self.frg
         for item in items:
             if isinstance(item, EngineCrashed):
@@ -415,7 +416,8 @@ class OrchApp(App[int]):
                     self.wall_start = time.monotonic()
                 case ev.GraphReady():
                     self._graph_ready(e, frg)
-                    kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+                case ev.Failed():
+                    failed_now = True
                 case ev.CallRepaired():
                     self.repaired[e.call] = e.after
                 case ev.RunFinished():
@@ -431,7 +433,9 @@ class OrchApp(App[int]):
         self.decisions.add(decisions)
         recovery = self.recovery
         recovery.add(recoveries)
-        failed = [c.id for c in self.record.calls.values() if c.status == "failed"]
+        # only a Failed event can add a failure to say (recovery entries replace the placeholder)
+        failed = [c.id for c in self.record.calls.values()
+                  if c.status == "failed"] if failed_now and not recovery.entries else []
         if failed and not recovery.entries:
             recovery.placeholder = (f"{', '.join(failed[:4])} failed; no recovery ran: this "
                                     "run has no LLM repairer")
@@ -723,3 +727,17 @@ def _call_of(e: ev.Event) -> str | None:
     return call if isinstance(call, str) else None
 
 
+class _Kinds(Mapping[str, str]):
+    """call id -> kind, read from the record's calls as they are now (for the log's lines)."""
+
+    def __init__(self, calls: Mapping[str, CallRecord]) -> None:
+        self.calls = calls
+
+    def __getitem__(self, call: str) -> str:
+        return self.calls[call].kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
