@@ -1,12 +1,12 @@
 """Shared by the test files: the determinism fixture every test runs under, and the factory of
-TUI apps the pilot and snapshot tests drive."""
+TUI apps the pilot and snapshot tests drive (`from conftest import make_app`: tests/ is on the
+path, as for fake_openai and engine_helpers)."""
 
 from __future__ import annotations
 
 import math
 import random
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     random.seed(0)
 
 
-def build_app(name: str = "seo", **options: object):
+def make_app(name: str = "seo", **options: object):
     """An app on a bundled test scenario, deterministic: sim executor, stepping, no worker
     thread (the test pulls the engine), no pacing, seed 0. Options override."""
     from orchtui.cli.inputs import load_input
@@ -37,8 +37,3 @@ def build_app(name: str = "seo", **options: object):
     opts = {"step": True, "threaded": False, "speed": math.inf, "seed": 0, **options}
     return OrchApp(load_input(str(TUI_SCENARIOS / f"{name}.yaml")),
                    AppOptions(**opts))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def make_app() -> Callable[..., object]:
-    return build_app

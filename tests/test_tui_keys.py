@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import make_app
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
@@ -32,8 +33,7 @@ def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # `e` writes its trace into the current directory
 
 
-
-async def test_space_pauses_and_plays(make_app) -> None:
+async def test_space_pauses_and_plays() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -48,7 +48,7 @@ async def test_space_pauses_and_plays(make_app) -> None:
         assert app.status() == "ok"
 
 
-async def test_n_steps_one_event_and_says_why(make_app) -> None:
+async def test_n_steps_one_event_and_says_why() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -67,7 +67,7 @@ async def test_n_steps_one_event_and_says_why(make_app) -> None:
         assert app.status() == "paused"
 
 
-async def test_n_pauses_a_playing_run(make_app) -> None:
+async def test_n_pauses_a_playing_run() -> None:
     app = make_app(step=False, speed=None)  # paced: a few events per frame at most
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
@@ -77,7 +77,7 @@ async def test_n_pauses_a_playing_run(make_app) -> None:
         assert len(app.shown) == shown + 1
 
 
-async def test_r_restarts(make_app) -> None:
+async def test_r_restarts() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -89,7 +89,7 @@ async def test_r_restarts(make_app) -> None:
         assert app.decisions.entries == []
 
 
-async def test_p_switches_policy(make_app) -> None:
+async def test_p_switches_policy() -> None:
     app = make_app()
     names = list(POLICY_CLASSES)
     async with app.run_test(size=SIZE) as pilot:
@@ -102,7 +102,7 @@ async def test_p_switches_policy(make_app) -> None:
         assert app.record.status == "ok"
 
 
-async def test_plus_and_minus_change_processors(make_app) -> None:
+async def test_plus_and_minus_change_processors() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -121,7 +121,7 @@ async def test_plus_and_minus_change_processors(make_app) -> None:
         assert len(app.lanes.cpu_lanes) == 1
 
 
-async def test_c_opens_compare_and_back(make_app) -> None:
+async def test_c_opens_compare_and_back() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -141,7 +141,7 @@ async def test_c_opens_compare_and_back(make_app) -> None:
         assert not isinstance(app.screen, CompareScreen)
 
 
-async def test_s_opens_sweep(make_app) -> None:
+async def test_s_opens_sweep() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
@@ -157,7 +157,7 @@ async def test_s_opens_sweep(make_app) -> None:
         assert not isinstance(app.screen, SweepScreen)
 
 
-async def test_e_exports_the_trace(tmp_path: Path, make_app) -> None:
+async def test_e_exports_the_trace(tmp_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -170,7 +170,7 @@ async def test_e_exports_the_trace(tmp_path: Path, make_app) -> None:
     assert events == app.shown
 
 
-async def test_question_mark_shows_help(make_app) -> None:
+async def test_question_mark_shows_help() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
@@ -179,7 +179,7 @@ async def test_question_mark_shows_help(make_app) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_q_quits(make_app) -> None:
+async def test_q_quits() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
@@ -188,7 +188,7 @@ async def test_q_quits(make_app) -> None:
     assert app.feed is None  # the engine was stopped and its executor closed
 
 
-async def test_arrows_and_clicks_select_calls(make_app) -> None:
+async def test_arrows_and_clicks_select_calls() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -208,7 +208,7 @@ async def test_arrows_and_clicks_select_calls(make_app) -> None:
         assert "s2" in str(app.detail.border_title)
 
 
-async def test_trace_option_writes_every_event(tmp_path: Path, make_app) -> None:
+async def test_trace_option_writes_every_event(tmp_path: Path) -> None:
     app = make_app(trace_path=str(tmp_path / "t.jsonl"))
     async with app.run_test(size=SIZE):
         app.show_all()
@@ -216,7 +216,7 @@ async def test_trace_option_writes_every_event(tmp_path: Path, make_app) -> None
     assert len(lines) == len(app.shown)
 
 
-async def test_failed_call_shows_error_and_no_recovery(make_app) -> None:
+async def test_failed_call_shows_error_and_no_recovery() -> None:
     app = make_app("seo_fault")
     async with app.run_test(size=SIZE) as pilot:
         app.show_all()
@@ -227,7 +227,7 @@ async def test_failed_call_shows_error_and_no_recovery(make_app) -> None:
         assert "s3 failed" in app.recovery.placeholder
 
 
-async def test_replay_plays_a_trace_and_keeps_it_fixed(make_app) -> None:
+async def test_replay_plays_a_trace_and_keeps_it_fixed() -> None:
     source = make_app()
     async with source.run_test(size=SIZE):
         source.show_all()

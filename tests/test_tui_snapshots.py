@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import make_app
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.runner import Run, RunOptions
@@ -24,7 +25,6 @@ SIZE = (120, 36)
 
 
 
-
 class SameCall:
     """A repairer that gives the recovery call back unchanged (the fault is transient)."""
 
@@ -32,7 +32,6 @@ class SameCall:
 
     def repair(self, call: Call, failed: object, scenario: Scenario, dialect: str) -> Call:
         return call
-
 
 
 def advance(app: OrchApp, count: int | None):
@@ -47,19 +46,19 @@ def advance(app: OrchApp, count: int | None):
 
 
 class TestRunScreen:
-    def test_mid_run(self, snap_compare, make_app) -> None:
+    def test_mid_run(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 12))
 
-    def test_end(self, snap_compare, make_app) -> None:
+    def test_end(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, None))
 
-    def test_step_mode_three_steps(self, snap_compare, make_app) -> None:
+    def test_step_mode_three_steps(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, press=["n", "n", "n"], terminal_size=SIZE)
 
-    def test_failed_call(self, snap_compare, make_app) -> None:
+    def test_failed_call(self, snap_compare) -> None:
         app = make_app("seo_fault")
 
         async def run_before(pilot) -> None:
@@ -87,24 +86,24 @@ class TestRunScreen:
                       run_factory=build)
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 26))
 
-    def test_plan_of_60_calls(self, snap_compare, make_app) -> None:
+    def test_plan_of_60_calls(self, snap_compare) -> None:
         app = make_app("plan60")
         assert snap_compare(app, terminal_size=SIZE, run_before=advance(app, 150))
 
-    def test_small_terminal(self, snap_compare, make_app) -> None:
+    def test_small_terminal(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, terminal_size=(80, 24), run_before=advance(app, 16))
 
 
 class TestScreens:
-    def test_compare(self, snap_compare, make_app) -> None:
+    def test_compare(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, press=["c"], terminal_size=SIZE, run_before=advance(app, None))
 
-    def test_sweep(self, snap_compare, make_app) -> None:
+    def test_sweep(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, press=["s"], terminal_size=SIZE)
 
-    def test_help(self, snap_compare, make_app) -> None:
+    def test_help(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
