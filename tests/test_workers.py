@@ -371,14 +371,18 @@ def run_until(pool: WorkerPool, jobs: set[str], limit: float = 10.0) -> dict[str
     return by_job
 
 
-def test_close_leaves_no_worker_behind() -> None:
+def test_close_leaves_no_worker_behind(tmp_path: Path) -> None:
     pool = WorkerPool()
     pool.warm([CPU0, CPU1, BOTH])
+    pidfile = tmp_path / "child.pid"
     call(pool, "busy", CPU0, "hang")
-    call(pool, "parent", CPU1, "spawn_sleeper")
+    call(pool, "parent", CPU1, "spawn_then_hang", str(pidfile))
     call(pool, "spin", CPU1, "spin", 30.0)
-    events = run_until(pool, {"parent"})
-    grandchild = finished(events["parent"]).value
+    end = time.monotonic() + 10
+    while not pidfile.exists():
+        assert time.monotonic() < end
+        time.sleep(0.01)
+    grandchild = int(pidfile.read_text())
     workers = {p.pid for p in psutil.Process().children(recursive=True)} - _mp_helpers()
     assert len(workers) >= 4 and grandchild in workers
     t0 = time.monotonic()

@@ -63,6 +63,15 @@ def spawn_sleeper() -> int:
     return proc.pid
 
 
+def spawn_then_hang(pidfile: str) -> None:
+    """Start a long-lived child, write its pid to `pidfile`, and never return."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+    with open(pidfile + ".tmp", "w") as f:
+        f.write(str(proc.pid))
+    os.replace(pidfile + ".tmp", pidfile)
+    time.sleep(3600)
+
+
 def spin(seconds: float) -> int:
     end = time.perf_counter() + seconds
     n = 0
