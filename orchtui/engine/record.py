@@ -28,6 +28,7 @@ class CallRecord:
     status: str = "waiting"  # waiting, scheduled, queued, running, done, failed, skipped
     preview: str = ""
     error: str = ""
+    output: str = ""  # what the function printed (stdout and stderr, bounded)
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
@@ -77,11 +78,11 @@ class RunRecord:
                 c.status = "running"
             case ev.Started() if c:
                 c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
-                c.end, c.error, c.preview = None, "", ""
+                c.end, c.error, c.preview, c.output = None, "", "", ""
             case ev.Finished() if c:
-                c.end, c.status, c.preview = e.t, "done", e.preview
+                c.end, c.status, c.preview, c.output = e.t, "done", e.preview, e.output
             case ev.Failed() if c:
-                c.end, c.status, c.error = e.t, "failed", e.error
+                c.end, c.status, c.error, c.output = e.t, "failed", e.error, e.output
                 if c.start is None:
                     c.start = e.t
             case ev.Skipped() if c:

@@ -30,6 +30,7 @@ import atexit
 import contextlib
 import ctypes
 import functools
+import hashlib
 import importlib
 import importlib.util
 import multiprocessing
@@ -332,6 +333,25 @@ def _detach_from_pipe(fd: int) -> None:
         os.close(null)
 
 
+def file_module_name(path: str) -> str:
+    """The module name a function file is loaded under, the same in every process: a result
+    whose class is defined in the file unpickles in the engine (which loads the file then)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    # Unique: two scenarios may both have a funcs.py.
+    digest = hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"_orchtui_impl_{digest}_{stem}"
+
+
+def _impl_file(impl: str, base_dir: str | None) -> str | None:
+    """The absolute path of a `file.py:function` impl's file, None for a module impl."""
+    module_part = impl.rpartition(":")[0]
+    if not _is_path_impl(module_part):
+        return None
+    path = module_part if os.path.isabs(module_part) else os.path.join(
+        base_dir or os.getcwd(), module_part)
+    return os.path.normpath(path)
+
+
 # One module per file, however many of its functions are used: they share its state.
 _file_modules: dict[str, ModuleType] = {}
 
@@ -343,9 +363,7 @@ def _load_file_module(path: str) -> ModuleType:
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)  # so the file's sibling imports resolve
-    stem = os.path.splitext(os.path.basename(path))[0]
-    # Unique: two scenarios may both have a funcs.py.
-    name = f"_orchtui_impl_{len(_file_modules)}_{stem}"
+    name = file_module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -372,11 +390,8 @@ def load_impl(impl: str, base_dir: str | None) -> Callable[..., Any]:
     module_part, sep, func = impl.rpartition(":")
     if not sep or not module_part or not func:
         raise ValueError("expected 'module:function' or 'file.py:function'")
-    if _is_path_impl(module_part):
-        path = module_part
-        if not os.path.isabs(path):
-            path = os.path.join(base_dir or os.getcwd(), path)
-        path = os.path.normpath(path)
+    path = _impl_file(impl, base_dir)
+    if path is not None:
         fn = _attribute(_load_file_module(path), func, path)
     else:
         if base_dir is not None and base_dir not in sys.path:
@@ -549,6 +564,9 @@ class WorkerPool:
         # One epoll set for the life of the pool, not a new selector per wait.
         self._selector = selectors.DefaultSelector()
         self._queued: list[Event] = []  # failures found in submit(), delivered by poll()
+        # module name -> file, of the function files submitted: see file_module_name
+        self._files: dict[str, str] = {}
+        self._seen_impls: set[tuple[str, str | None]] = set()
         self._closed = False
         atexit.register(self.close)
 
@@ -569,7 +587,13 @@ class WorkerPool:
             raise ValueError(f"job {job!r} is already pending")
         if not cpus:
             raise ValueError("cpus must not be empty")
-        msg = (impl, self._absolute_base_dir(impl, base_dir), args, kwargs, call)
+        base_dir = self._absolute_base_dir(impl, base_dir)
+        if (impl, base_dir) not in self._seen_impls:
+            self._seen_impls.add((impl, base_dir))
+            path = _impl_file(impl, base_dir)
+            if path is not None:
+                self._files[file_module_name(path)] = path
+        msg = (impl, base_dir, args, kwargs, call)
         token = os.urandom(_TOKEN_BYTES)
         try:
             data = token + _dumps(msg, _PROTOCOL)
@@ -784,13 +808,13 @@ class WorkerPool:
             while known_ready or conn.poll():
                 known_ready = False
                 try:
-                    msg = conn.recv()
+                    data = conn.recv_bytes()
                 except (EOFError, OSError):
                     return False
+                try:
+                    msg = _loads(data)
                 except Exception as exc:  # only a result can fail to unpickle here
-                    msg = (_MSG_FINISHED, worker.token, False, None,
-                           f"result could not be received: {one_line(exc)}", None, None, None,
-                           None)
+                    msg = self._loads_with_files(data, exc, worker.token)
                 # A call ends the exchange: nothing more is due from an idle worker (and an
                 # extra poll() of its pipe per call is what we save).
                 if self._on_message(worker, msg, time.perf_counter(), events):
@@ -798,6 +822,20 @@ class WorkerPool:
         except (EOFError, OSError):
             return False
         return True
+
+    def _loads_with_files(self, data: bytes, exc: Exception, token: bytes) -> tuple:
+        """A result whose class lives in a function file: load the file here too (as the
+        worker did, under the same name), then unpickle again. Otherwise, the call fails."""
+        name = getattr(exc, "name", None)
+        path = self._files.get(name) if isinstance(name, str) else None
+        if path is not None and name not in sys.modules:
+            try:
+                _load_file_module(path)
+                return _loads(data)
+            except Exception as again:
+                exc = again
+        return (_MSG_FINISHED, token, False, None,
+                f"result could not be received: {one_line(exc)}", None, None, None, None)
 
     def _on_message(self, worker: _Worker, msg: tuple, t_recv: float,
                     events: list[Event]) -> bool:

@@ -66,7 +66,8 @@ class CallDetail(ScrollView, can_focus=True):
              repaired: str | None = None, now: float = 0.0) -> None:
         running = call is not None and call.status == "running"
         key = (None if call is None else (call.id, call.status, call.start, call.end,
-                                          call.preview, call.reason, call.error, call.processor),
+                                          call.preview, call.reason, call.error, call.processor,
+                                          call.output),
                partners, repaired, round(now, 2) if running else None)
         if key == self._shown:  # unchanged: repainting a table costs the engine time
             return
@@ -108,7 +109,18 @@ class CallDetail(ScrollView, can_focus=True):
             grid.add_row("error", Text(call.error, style=theme.fg("failed")))
         grid.add_row("result", Text(call.preview or "—",
                                     style="" if call.preview else theme.MUTED))
+        if call.output:
+            grid.add_row("printed", Text(_inert(call.output.rstrip("\n"))))
         self._update(grid)
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+             if c not in (0x09, 0x0A)}
+
+
+def _inert(text: str) -> str:
+    """A function's own output, with escape and control characters shown, not obeyed."""
+    return text.translate(_CONTROLS)
 
 
 def _args(text: str) -> str:
