@@ -39,6 +39,16 @@ from orchtui.scenario.model import Scenario
 # While LLM turns run on threads, the worker pipes are polled in slices this long, so a thread's
 # completion is seen within it. Worker completions wake the poll at once.
 THREAD_SLICE = 0.002
+IO_WARM = 8  # I/O workers started with the executor, at most
+PRELOAD_TIMEOUT = 10.0  # seconds a worker may take to import the scenario's functions
+
+
+def _inout_calls(scenario: Scenario) -> int:
+    """How many inout calls the scenario's plan makes (any function, if it has no plan)."""
+    kinds = {f.name: f.kind for f in scenario.functions if f.impl}
+    if scenario.plan is None:
+        return int("inout" in kinds.values())
+    return sum(kinds.get(c.function) == "inout" for c in scenario.plan.calls)
 
 
 @contextmanager
@@ -79,13 +89,27 @@ class RealExecutor(Executor):
         resource_tracker.ensure_running()
         with _deferred(signal.SIGINT):
             forkserver.ensure_running()
-        # One I/O worker is ready at once if the scenario has inout functions; a fan-out starts
-        # more as it needs them (and they are then reused).
-        inout = any(f.kind == "inout" and f.impl for f in scenario.functions)
+        # I/O workers for the plan's inout calls (up to IO_WARM), ready before the clock
+        # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
+        # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.
+        io = min(IO_WARM, _inout_calls(scenario))
         with _deferred(signal.SIGINT, signal.SIGTERM):
-            self.pool.warm([frozenset({c}) for c in cpus] + ([self.io_cpus] if inout else []))
+            self.pool.warm([frozenset({c}) for c in cpus] + [self.io_cpus] * io)
+            self.pool.preload(self._impls(scenario, cpus), PRELOAD_TIMEOUT)
         self.t0 = time.perf_counter()
         self.compute_jobs: set[str] = set()  # calls on workers: compute and inout
+
+    def _impls(self, scenario: Scenario, cpus: tuple[int, ...]
+               ) -> dict[frozenset[int], list[tuple[str, str | None]]]:
+        """The functions each kind of worker will run, to load before the clock starts."""
+        def of(kind: str) -> list[tuple[str, str | None]]:
+            return [(f.impl, self.base_dir) for f in scenario.functions
+                    if f.kind == kind and f.impl]
+
+        out = {frozenset({c}): of("compute") for c in cpus}
+        if self.io_cpus is not None:
+            out[self.io_cpus] = out.get(self.io_cpus, []) + of("inout")
+        return out
 
     def _init_engine_threads(self, scenario: Scenario, inbox: Any,
                              context: ContextHook | None = None) -> None:

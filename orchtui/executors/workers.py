@@ -402,6 +402,20 @@ def load_impl(impl: str, base_dir: str | None) -> Callable[..., Any]:
     return fn
 
 
+# The functions this worker has loaded, by (impl, base_dir).
+_functions: dict[tuple[str, str | None], Callable[..., Any]] = {}
+
+
+def preload(impls: list[tuple[str, str | None]]) -> int:
+    """Run as a job: load `impls` into this worker now, so that their first calls do not pay
+    their import. Failures are left for the calls to report. Returns how many loaded."""
+    for key in impls:
+        if key not in _functions:
+            with contextlib.suppress(Exception):
+                _functions[key] = load_impl(*key)
+    return sum(key in _functions for key in impls)
+
+
 def _result_bytes(token: bytes, ok: bool, value: object, error: str | None,
                   t_start: float | None, t_return: float | None, affinity: object,
                   output: str | None) -> bytes:
@@ -447,7 +461,7 @@ def _serve(conn: Connection, cpus: tuple[int, ...], capture: _Capture,
     clock, getaffinity, take = time.perf_counter, os.sched_getaffinity, capture.take
     pid = os.getpid()
     pinned = set(cpus)
-    cache: dict[tuple[str, str | None], Callable[..., Any]] = {}
+    cache = _functions
     # Functions whose last call was short: they send no separate "started" message (the start
     # time travels with the result), one message back per call instead of two.
     quick: set[tuple[str, str | None]] = set()
@@ -557,7 +571,11 @@ class WorkerPool:
         self._context = context
         self._ctx = multiprocessing.get_context("forkserver")
         # Only takes effect if the forkserver is not running yet; keeps the default __main__.
-        self._ctx.set_forkserver_preload(["__main__", __name__])
+        # The context hook's module too: every worker loads it, so load it once, there.
+        preload = ["__main__", __name__]
+        if context is not None and not _is_path_impl(context[0].rpartition(":")[0]):
+            preload.append(context[0].rpartition(":")[0])
+        self._ctx.set_forkserver_preload(preload)
         self._idle: dict[frozenset[int], list[_Worker]] = {}
         self._busy: dict[str, _Worker] = {}
         self._workers: set[_Worker] = set()
@@ -638,9 +656,11 @@ class WorkerPool:
         """Jobs submitted whose JobFinished has not been returned by poll() yet."""
         return len(self._busy) + len(self._queued)
 
-    def warm(self, cpus_list: list[frozenset[int]]) -> None:
+    def warm(self, cpus_list: list[frozenset[int]], wait_ready: bool = True) -> None:
         """Make sure an idle, set-up worker exists for each entry (a CPU set listed twice gets
-        two), so that the first calls do not pay process start-up."""
+        two), so that the first calls do not pay process start-up. Without `wait_ready`, they
+        are started and set themselves up while the caller goes on (a call sent to one waits
+        in its pipe until it is ready)."""
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
         wanted: dict[frozenset[int], int] = {}
@@ -653,7 +673,24 @@ class WorkerPool:
                 worker = self._start_worker(cpus)
                 idle.append(worker)
                 started.append(worker)
-        self._await_ready(started)
+        if wait_ready:
+            self._await_ready(started)
+
+    def preload(self, impls: dict[frozenset[int], list[tuple[str, str | None]]],
+                timeout: float) -> None:
+        """Load functions ((impl, base_dir), as given to submit) into every idle worker of
+        each CPU set, before any call: what the first calls would otherwise pay, on every
+        worker at once. One that fails to load, or loads past `timeout`, is its calls' to
+        report (a worker past the timeout is replaced)."""
+        jobs = 0
+        for cpus, wanted in impls.items():
+            keys = [(impl, self._absolute_base_dir(impl, base)) for impl, base in wanted]
+            for _ in range(len(self._idle.get(cpus, ())) if keys else 0):
+                self.submit(f"preload:{jobs}", cpus, f"{__name__}:preload", None, (keys,), {},
+                            timeout)
+                jobs += 1
+        while self.pending():
+            self.poll(timeout)
 
     def close(self) -> None:
         """Terminate every worker (SIGTERM, then SIGKILL after a grace) and its descendants,
