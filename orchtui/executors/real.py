@@ -155,9 +155,14 @@ class RealExecutor(Executor):
             self.thread_jobs[task.key] = None
             return
         self.compute_jobs.add(task.key)
-        with _deferred(signal.SIGINT, signal.SIGTERM):  # submit() may start a worker
+        call = (task.key, task.cost, task.kind)
+        if self.pool.has_idle(cpus):  # no worker to start: no need to hold signals back
             self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
-                             fn.timeout, call=(task.key, task.cost, task.kind))
+                             fn.timeout, call=call)
+            return
+        with _deferred(signal.SIGINT, signal.SIGTERM):  # submit() starts a worker
+            self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
+                             fn.timeout, call=call)
 
     def _launch_thread(self, task: Task) -> None:
         timeout = task.function.timeout if task.function else None
@@ -200,7 +205,8 @@ class RealExecutor(Executor):
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
         deadline = None if timeout is None else time.perf_counter() + timeout
         while True:
-            out = self._drain_threads()
+            # Nothing on threads is the usual case: then the queue need not be looked at.
+            out = self._drain_threads() if self.thread_jobs or self.abandoned else []
             if self.compute_jobs:
                 wait = 0.0 if out else THREAD_SLICE if self.thread_jobs else (
                     None if deadline is None else max(0.0, deadline - time.perf_counter()))

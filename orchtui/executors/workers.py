@@ -601,7 +601,7 @@ class WorkerPool:
         t_submit = time.perf_counter()
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
-        if job in self._busy or any(e.job == job for e in self._queued):
+        if job in self._busy or (self._queued and any(e.job == job for e in self._queued)):
             raise ValueError(f"job {job!r} is already pending")
         if not cpus:
             raise ValueError("cpus must not be empty")
@@ -651,6 +651,10 @@ class WorkerPool:
         if len(events) > 1:
             events.sort(key=_arrival_key)
         return events
+
+    def has_idle(self, cpus: frozenset[int]) -> bool:
+        """Whether a call for `cpus` would go to a worker that exists (not start one)."""
+        return bool(self._idle.get(cpus))
 
     def pending(self) -> int:
         """Jobs submitted whose JobFinished has not been returned by poll() yet."""
