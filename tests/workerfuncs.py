@@ -91,3 +91,43 @@ def env_threads() -> dict[str, str | None]:
 
 def getpid() -> int:
     return os.getpid()
+
+
+class Poisoned(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("str exploded")
+
+
+def raises_poisoned() -> None:
+    raise Poisoned()
+
+
+def fork_and_both_return(delay: float) -> str:
+    pid = os.fork()
+    if pid == 0:
+        return "child"
+    time.sleep(delay)
+    os.waitpid(pid, 0)
+    return "parent"
+
+
+def widen() -> list[int]:
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return sorted(os.sched_getaffinity(0))
+
+
+def print_lots(n_bytes: int) -> str:
+    import sys
+
+    sys.stdout.write("A" * n_bytes)
+    os.write(2, b"|fd2")
+    return "printed"
+
+
+def class_instance() -> object:
+    return Record(7)
+
+
+class Record:
+    def __init__(self, n: int) -> None:
+        self.n = n
