@@ -1,12 +1,13 @@
 """Per-call cost of the real executor (issue 15) and of containing inout calls (issue 14).
 
-    python bench/bench_per_call.py [--n 1000] [--rounds 5] [--inout 200]
+    python bench/bench_per_call.py [--n 1000] [--rounds 5] [--inout 200] [--coarse 20]
 
 Executor level, no runner or policy: N no-op compute calls at P=2 (one in flight per
 processor, as a policy keeps them), against the same work done
   * over raw multiprocessing Pipes to two pinned echo processes (the floor), and
   * LLMCompiler-style: asyncio + ProcessPoolExecutor(2), every call submitted at once.
-Then one no-op inout call at a time, on an I/O worker process against the engine threads that
+Then 8 equal CPU-bound calls at P=2 against two plain pinned processes doing the same work,
+and one no-op inout call at a time, on an I/O worker process against the engine threads that
 ran them before issue 14 (still what the Dask executor does).
 
 Rounds are interleaved so that the host's drift hits every contender alike; the figures are
@@ -139,11 +140,60 @@ def inout_round(n: int, ex: RealExecutor) -> float:
     return (time.perf_counter() - t0) / n
 
 
+
+BURN = str(ROOT / "bench" / "scenarios" / "cpu.py") + ":burn"
+
+
+def _burn_all(cpu: int, units: int, count: int) -> None:
+    os.sched_setaffinity(0, {cpu})
+    sys.path.insert(0, str(ROOT / "bench" / "scenarios"))
+    from cpu import burn  # type: ignore[import-not-found]
+
+    for _ in range(count):
+        burn(units)
+
+
+def plain_coarse(units: int, calls: int) -> float:
+    """Seconds: the same CPU work split over two plain pinned processes (forked: they start
+    in about a millisecond, and import nothing they do not need)."""
+    ctx = multiprocessing.get_context("fork")
+    t0 = time.perf_counter()
+    procs = [ctx.Process(target=_burn_all, args=(cpu, units, calls // len(CPUS)))
+             for cpu in CPUS]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    return time.perf_counter() - t0
+
+
+def executor_coarse(units: int, calls: int, ex: RealExecutor) -> float:
+    """Seconds: `calls` equal CPU-bound calls on the real executor, one per processor."""
+    fn = FunctionSpec("burn", "compute", impl=BURN)
+    queue = [Task(f"b{i}", "compute", processor=i % len(CPUS), function=fn, args=(units,))
+             for i in range(calls)]
+    busy: dict[int, str] = {}
+    t0 = time.perf_counter()
+    while queue or busy:
+        for p in range(len(CPUS)):
+            if p not in busy and (task := next((t for t in queue if t.processor == p), None)):
+                queue.remove(task)
+                busy[p] = task.key
+                ex.launch(task)
+        for e in ex.poll(None):
+            if isinstance(e, TaskFinished):
+                assert e.ok, e.error
+                busy = {p: k for p, k in busy.items() if k != e.key}
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--inout", type=int, default=200)
+    parser.add_argument("--coarse", type=int, default=20, help="burn units per coarse call "
+                        "(about 12 ms each); 0 skips the coarse rows")
     opts = parser.parse_args()
     if not set(CPUS) <= os.sched_getaffinity(0):
         raise SystemExit("needs CPUs 0 and 1")
@@ -168,6 +218,10 @@ def main() -> None:
             rows.setdefault("inout: I/O worker", []).append(inout_round(opts.inout, io_workers))
             rows.setdefault("inout: engine thread", []).append(
                 inout_round(opts.inout, io_threads))
+            if opts.coarse:
+                rows.setdefault("coarse: plain", []).append(plain_coarse(opts.coarse, 8))
+                rows.setdefault("coarse: executor", []).append(
+                    executor_coarse(opts.coarse, 8, compute))
     finally:
         compute.close()
         io_workers.close()
@@ -181,6 +235,12 @@ def main() -> None:
           f"{med['executor'] / med['pipe']:.2f}× the pipe")
     print(f"  asyncio + ProcessPoolExecutor {med['asyncio+pool']:6.1f}   "
           f"executor is {med['executor'] / med['asyncio+pool']:.2f}× of it")
+    if opts.coarse:
+        ratios = [e / p for e, p in zip(rows["coarse: executor"], rows["coarse: plain"],
+                                         strict=True)]
+        print(f"8 equal CPU-bound calls ({opts.coarse} units) at P=2: executor "
+              f"{statistics.median(ratios):.3f}× two plain pinned processes (median of the "
+              f"per-round ratios; {med['coarse: plain'] / 1e6:.2f} s plain)")
     print(f"{opts.inout} no-op inout calls, one at a time (µs per call):")
     print(f"  on an I/O worker process     {med['inout: I/O worker']:7.1f}")
     print(f"  on engine threads (before)   {med['inout: engine thread']:7.1f}   "
