@@ -1,4 +1,5 @@
-"""Long-lived worker processes, each pinned to a set of CPUs, that run compute calls.
+"""Long-lived worker processes, each pinned to a set of CPUs, that run function calls
+(compute calls on one CPU each; inout calls on I/O workers allowed on all of the engine's).
 
 The engine hands a call to `WorkerPool.submit`, then collects `JobStarted` / `JobFinished`
 events with `WorkerPool.poll`. A worker runs one call at a time; a second call for the same
@@ -19,9 +20,23 @@ knowing:
 * The BLAS/OpenMP thread-count variables are set when the worker starts. A library that the
   forkserver had already imported (e.g. numpy pulled in by ``__main__``) has read them already.
 
+A function cannot poison its worker (issue 14):
+
+* Its stdout and stderr (fd 1 and 2) go to a per-call capture, bounded (`_Capture`), carried
+  with the result as `JobFinished.output`; never to the engine's streams.
+* Each worker is a session leader and a child subreaper: whatever a call leaves running,
+  double-forked daemons included, is killed when the call ends (`_end_children`).
+* Every call message starts with a random token that its answer must carry, and a process the
+  function forks gets its copy of the pipe replaced by /dev/null (`os.register_at_fork`); a
+  forked child that returns into the worker's loop exits there.
+* After a call that changed the worker's CPU affinity, the worker pins itself again.
+* Describing an exception never raises (`one_line`).
+
 Each worker owns one duplex Pipe. Messages are small tuples (see the ``_MSG_*`` tags), because
-per-call overhead is measured in microseconds. The pool is not thread-safe: call it from one
-thread (the engine's); `close()` may also run from `atexit`.
+per-call overhead is measured in microseconds: a call of a function whose last call was quick
+gets one message back (its start time travels with the result); the engine waits on one epoll
+set for the pool's life. The pool is not thread-safe: call it from one thread (the engine's);
+`close()` may also run from `atexit`.
 """
 
 from __future__ import annotations
