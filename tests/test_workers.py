@@ -460,3 +460,36 @@ def test_a_result_of_a_class_from_a_function_file_arrives(pool: WorkerPool) -> N
     call(pool, "c", CPU0, "class_instance")
     value = finished(run(pool)["c"]).value
     assert type(value).__name__ == "Record" and value.n == 7
+
+
+# --------------------------------------------------------------------------- inout calls
+
+
+def test_inout_calls_run_on_io_workers_at_most_io_max_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchtui.executors import real
+    from orchtui.executors.base import Task, TaskFinished, TaskStarted
+    from orchtui.scenario.model import FunctionSpec, Scenario
+
+    monkeypatch.setattr(real, "IO_MAX", 2)
+    sleep = FunctionSpec("sleep", "inout", impl=fn("sleep_then_return"))
+    scenario = Scenario(name="io", functions=(sleep,), plan=None, path=TESTS / "x.yaml")
+    ex = real.RealExecutor(scenario, (0,))
+    try:
+        for i in range(5):
+            ex.launch(Task(f"io{i}", "inout", function=sleep, args=(0.2, i)))
+        assert ex.in_flight() == 5
+        events: list = []
+        end = time.monotonic() + 20
+        while ex.in_flight():
+            assert time.monotonic() < end
+            events += ex.poll(0.5)
+    finally:
+        ex.close()
+    done = {e.key: e for e in events if isinstance(e, TaskFinished)}
+    assert {k: e.value for k, e in done.items()} == {f"io{i}": i for i in range(5)}
+    starts = {e.key: e for e in events if isinstance(e, TaskStarted)}
+    assert all(s.pid != os.getpid() for s in starts.values())  # not in the engine's process
+    for k, s in starts.items():  # never more than IO_MAX running at any start
+        running = [o for o in starts if starts[o].t <= s.t < done[o].t and o != k]
+        assert len(running) <= 1, (k, running)

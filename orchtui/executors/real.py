@@ -5,7 +5,7 @@ engine may use (they occupy no processor); LLM turns (waits, no user code) on en
 An inout call runs in a process of its own for as long as it runs, not on a thread of the
 engine: a crash, `os._exit`, a hang past its timeout or what it prints then fails or stays with
 that call alone, as for compute calls. Idle I/O workers are reused; a fan-out of N concurrent
-inout calls uses N of them."""
+inout calls uses N of them, up to IO_MAX (the rest wait for one, in launch order)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing import forkserver, resource_tracker
@@ -40,6 +41,9 @@ from orchtui.scenario.model import Scenario
 # completion is seen within it. Worker completions wake the poll at once.
 THREAD_SLICE = 0.002
 IO_WARM = 8  # I/O workers started with the executor, at most
+# Inout calls running at once, at most (an I/O worker costs ~5 MB of its own); more wait for
+# one to finish, in launch order.
+IO_MAX = 128
 PRELOAD_TIMEOUT = 10.0  # seconds a worker may take to import the scenario's functions
 
 
@@ -119,6 +123,8 @@ class RealExecutor(Executor):
         self.scenario = scenario
         self.context = context
         self.io_cpus: frozenset[int] | None = None  # where I/O workers run; None: on threads
+        self.io_running: set[str] = set()  # inout calls on I/O workers
+        self.io_waiting: deque[Task] = deque()  # inout calls past IO_MAX, in launch order
         self.base_dir = os.path.abspath(str(scenario.base_dir))
         self.threads: queue.SimpleQueue[ExecEvent] = inbox
         # key -> (deadline on perf_counter, the timeout) of calls running on threads
@@ -131,12 +137,16 @@ class RealExecutor(Executor):
         return time.perf_counter() - self.t0
 
     def in_flight(self) -> int:
-        return len(self.thread_jobs) + len(self.compute_jobs)
+        return len(self.thread_jobs) + len(self.compute_jobs) + len(self.io_waiting)
 
     def launch(self, task: Task) -> None:
         if task.kind == "compute":
             self._launch_compute(task)
         elif task.kind == "inout" and self.io_cpus is not None:
+            if len(self.io_running) >= IO_MAX:
+                self.io_waiting.append(task)  # starts when an I/O worker is free
+                return
+            self.io_running.add(task.key)
             self._launch_on_worker(task, self.io_cpus)
         else:
             self._launch_thread(task)
@@ -249,6 +259,10 @@ class RealExecutor(Executor):
                 out.append(TaskStarted(e.job, e.t - self.t0, e.cpu, e.pid, tuple(e.affinity)))
             elif isinstance(e, JobFinished):
                 self.compute_jobs.discard(e.job)
+                if e.job in self.io_running:
+                    self.io_running.discard(e.job)
+                    if self.io_waiting:
+                        self.launch(self.io_waiting.popleft())
                 t_return = None if e.t_return is None else e.t_return - self.t0
                 out.append(TaskFinished(e.job, e.t - self.t0, e.ok, e.value, e.error, t_return,
                                         e.output))
