@@ -48,11 +48,19 @@ PRELOAD_TIMEOUT = 10.0  # seconds a worker may take to import the scenario's fun
 
 
 def _inout_calls(scenario: Scenario) -> int:
-    """How many inout calls the scenario's plan makes (any function, if it has no plan)."""
+    """How many inout calls of the scenario's plan may run at once, at most: the most that
+    share a rank (calls of one rank never depend on each other). One if it has no plan but
+    has inout functions."""
     kinds = {f.name: f.kind for f in scenario.functions if f.impl}
     if scenario.plan is None:
         return int("inout" in kinds.values())
-    return sum(kinds.get(c.function) == "inout" for c in scenario.plan.calls)
+    rank: dict[str, int] = {}
+    width: dict[int, int] = {}
+    for c in scenario.plan.calls:  # in plan order: a call's references come before it
+        r = rank[c.id] = 1 + max((rank.get(ref, 0) for ref in c.refs), default=0)
+        if kinds.get(c.function) == "inout":
+            width[r] = width.get(r, 0) + 1
+    return max(width.values(), default=0)
 
 
 @contextmanager
