@@ -107,7 +107,9 @@ class RealExecutor(Executor):
         io = min(IO_WARM, _inout_calls(scenario))
         with _deferred(signal.SIGINT, signal.SIGTERM):
             self.pool.warm([frozenset({c}) for c in cpus] + [self.io_cpus] * io)
-            self.pool.preload(self._impls(scenario, cpus), PRELOAD_TIMEOUT)
+        # Jobs for the idle workers just started (no process is started here): a Ctrl-C
+        # during a slow import ends the run at once.
+        self.pool.preload(self._impls(scenario, cpus), PRELOAD_TIMEOUT)
         self.t0 = time.perf_counter()
         self.compute_jobs: set[str] = set()  # calls on workers: compute and inout
 
