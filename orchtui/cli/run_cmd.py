@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
         return run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
-                       speed=args.speed, run_factory=tui_factory(setup, args))
+                       speed=args.speed, run_factory=tui_factory(setup, args),
+                       scheduler=args.scheduler)
     return run_headless(setup, args, mode)
 
 
@@ -178,6 +179,9 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         print(json.dumps(rec.to_json()))
     else:
         print_summary(rec, setup.scenario, args)
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
+    if fatal:
+        print(f"orchtui: {fatal}", file=sys.stderr)
     return 0 if rec.status == "ok" else 1
 
 
@@ -217,8 +221,11 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
             where += " shared" if c.shared else ""
         else:
             where = "I/O"
+        status = _status(c.status, c.error)
+        if c.retried:  # its Dask worker was lost mid-call; it ran again
+            status.append(f" (retried {len(c.retried)}×: worker lost)", style="yellow")
         table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
-                      _status(c.status, c.error))
+                      status)
     console.print(table)
     makespan = rec.makespan or 0.0
     bound = rec.lower_bound()

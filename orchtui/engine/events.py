@@ -152,6 +152,18 @@ class Failed(Event):
 
 
 @dataclass(frozen=True)
+class Retried(Event):
+    """An attempt of a call ended without a result through no fault of its own (its Dask worker
+    was lost mid-call); the call runs again elsewhere. Its bar ends in ✗ on `processor`."""
+
+    call: str
+    processor: int | None
+    error: str
+    attempt: int  # the attempt that ended, from 1
+    retries: int  # the function's `retries:`
+
+
+@dataclass(frozen=True)
 class Skipped(Event):
     call: str
     reason: str

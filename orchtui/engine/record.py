@@ -32,6 +32,9 @@ class CallRecord:
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
+    retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
+    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +85,12 @@ class RunRecord:
             case ev.Started() if c:
                 c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
                 c.end, c.error, c.preview, c.output = None, "", "", ""
+                if e.processor is not None:  # a retry may run elsewhere
+                    c.processor = e.processor
+            case ev.Retried() if c:
+                c.retried.append(e.error)
+                start = c.start if c.start is not None else e.t
+                c.lost.append((start, e.t, e.processor, c.cpu))
             case ev.Finished() if c:
                 c.end, c.status, c.preview, c.output = e.t, "done", e.preview, e.output
             case ev.Failed() if c:
@@ -153,7 +162,8 @@ class RunRecord:
                  "processor": c.processor if c.kind == "compute" else None,
                  "cpu": c.cpu if c.kind == "compute" else None,
                  "start": _r(c.start), "end": _r(c.end),
-                 "status": c.status if c.status in ("done", "failed") else "skipped"}
+                 "status": c.status if c.status in ("done", "failed") else "skipped",
+                 **({"retried": list(c.retried)} if c.retried else {})}
                 for c in self.calls.values()
             ],
         }

@@ -24,7 +24,7 @@ from orchtui.engine.policies import (
 )
 from orchtui.engine.recovery import recovery_plan
 from orchtui.errors import OrchError
-from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.graph.frg import FRG, build_frg
 from orchtui.plan.binding import BindError, bind_call
 from orchtui.plan.model import Call
@@ -92,6 +92,7 @@ class Run:
         self.costs = {c: scenario.cost(c) for c in self.frg.ids}
         self.cancelled = False
         self.recovered: set[str] = set()  # calls that runtime recovery has reset
+        self._running_on: dict[str, int | None] = {}  # call -> processor of its latest start
 
     def cancel(self) -> None:
         """Ask the run to stop at the next event (Ctrl-C, quitting the TUI)."""
@@ -218,6 +219,10 @@ class Run:
         for e in self.executor.poll(timeout=0.1):
             if isinstance(e, TaskStarted):
                 yield from self._started(e)
+            elif isinstance(e, TaskRetried):
+                # not a failure: the call runs again, and the policy still counts it running
+                yield ev.Retried(e.t, e.key, self._running_on.get(e.key), e.error, e.attempt,
+                                 e.retries)
             elif e.key.startswith("turn:"):
                 name = e.key[5:]
                 yield ev.TurnFinished(e.t, name, e.t - self.st.started.pop(e.key, e.t))
@@ -230,7 +235,9 @@ class Run:
         if e.key.startswith("turn:"):
             return
         self.st.started[e.key] = e.t
-        processor = self.policy.where.get(e.key)
+        # a retry may run on another processor than the policy chose
+        processor = e.processor if e.processor is not None else self.policy.where.get(e.key)
+        self._running_on[e.key] = processor
         yield ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
 
     def _finished(self, e: TaskFinished) -> ev.Event:

@@ -93,6 +93,12 @@ def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
                     "tid": tid(track), "ts": c.start * 1e6, "dur": (c.end - c.start) * 1e6,
                     "args": {"status": c.status, "rank": c.rank, "preview": c.preview,
                              "error": c.error, "reason": c.reason}})
+    for c in rec.calls.values():  # attempts whose Dask worker was lost: they ran again
+        for (start, end, processor, cpu), error in zip(c.lost, c.retried, strict=False):
+            track = f"cpu {cpu if cpu is not None and rec.mode != 'sim' else processor}"
+            out.append({"ph": "X", "name": f"{c.id} {c.function} (worker lost)",
+                        "cat": c.kind, "pid": 1, "tid": tid(track), "ts": start * 1e6,
+                        "dur": (end - start) * 1e6, "args": {"status": "lost", "error": error}})
     for name, start, end in rec.turns:
         if end is not None:
             out.append({"ph": "X", "name": name, "cat": "llm", "pid": 1, "tid": tid("LLM"),

@@ -32,6 +32,20 @@ class TaskStarted:
     cpu: int | None = None
     pid: int | None = None
     affinity: tuple[int, ...] = ()
+    # Where it runs when that is not where the policy placed it: a retry after a lost worker.
+    processor: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskRetried:
+    """An attempt ended without a result through no fault of the call (its Dask worker was
+    lost mid-call); the call runs again, as attempt `attempt + 1` of at most `retries + 1`."""
+
+    key: str
+    t: float
+    error: str  # why the attempt ended, one line
+    attempt: int
+    retries: int
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,7 @@ class TaskFinished:
     output: str | None = None  # what the call printed (stdout and stderr, bounded), if anything
 
 
-ExecEvent = TaskStarted | TaskFinished
+ExecEvent = TaskStarted | TaskFinished | TaskRetried
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
             processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
             compute: str = "serial", seed: int | None = None, step: bool = False,
             trace_path: str | None = None, speed: float | None = None,
-            run_factory: Callable[[AppOptions], Run] | None = None) -> int:
+            run_factory: Callable[[AppOptions], Run] | None = None,
+            scheduler: str | None = None) -> int:
     """Open the TUI on a run of `scenario` and return the exit code. Bad options (too many
     processors, an unknown policy) raise OrchError before the screen opens.
 
@@ -27,7 +28,8 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
 
     app = OrchApp(scenario, AppOptions(mode=mode, policy=policy, processors=processors,
                                        cpus=cpus, compute=compute, seed=seed, step=step,
-                                       trace_path=trace_path, speed=speed),
+                                       trace_path=trace_path, speed=speed,
+                                       scheduler=scheduler),
                   run_factory=run_factory)
     app.prepare()
     app.run()
@@ -44,10 +46,13 @@ def run_replay(events: list[Event], *, step: bool = False, speed: float | None =
 
 
 def run_sweep_app(scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
-                  policies: Sequence[str] | None = None, real: bool = False) -> int:
-    """The sweep screen on its own (`orchtui sweep FILE --tui`)."""
+                  policies: Sequence[str] | None = None, real: bool = False,
+                  executor: str = "real", scheduler: str | None = None) -> int:
+    """The sweep screen on its own (`orchtui sweep FILE --tui`); `real` measures too, with
+    `executor` ("real" or "dask", on the cluster at `scheduler` if given)."""
     from orchtui.tui.sweep_app import SweepApp
 
-    app = SweepApp(scenario, processors=processors, policies=policies, real=real)
+    app = SweepApp(scenario, processors=processors, policies=policies, real=real,
+                   executor=executor, scheduler=scheduler)
     app.run()
     return app.return_code or 0

@@ -74,6 +74,7 @@ class AppOptions:
     speed: float | None = None  # sim: virtual seconds per wall second; None: auto; inf: no pacing
     trace_path: str | None = None  # write every event shown as JSON lines
     threaded: bool = True  # False: the app pulls the engine itself (deterministic tests)
+    scheduler: str | None = None  # mode "dask": an existing cluster's scheduler (the sweep's too)
 
 
 RunFactory = Callable[[AppOptions], Run]
@@ -87,7 +88,8 @@ def default_run_factory(scenario: Scenario) -> RunFactory:
 
         return make_run(scenario, mode=options.mode, policy=options.policy,
                         processors=options.processors, cpus=options.cpus,
-                        compute=options.compute, seed=options.seed)
+                        compute=options.compute, seed=options.seed,
+                        scheduler=options.scheduler)
     return build
 
 
@@ -684,9 +686,12 @@ class OrchApp(App[int]):
         scenario = self._scenario_for_screens()
         if scenario is None:
             return
-        real = self.replay is None and self.options.mode == "real"
+        mode = self.options.mode
+        real = self.replay is None and mode in ("real", "dask")
         self.push_screen(SweepScreen(scenario, real=real, compute=self.options.compute,
-                                     seed=self.options.seed, threaded=self.options.threaded))
+                                     seed=self.options.seed, threaded=self.options.threaded,
+                                     executor=mode if real else "real",
+                                     scheduler=self.options.scheduler))
 
     def action_help(self) -> None:
         from orchtui.tui.screens.help import HelpScreen

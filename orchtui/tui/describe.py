@@ -15,7 +15,8 @@ from orchtui.tui import theme
 
 DECISIONS = (ev.PlanReady, ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed,
              ev.Skipped, ev.TurnStarted, ev.RunFinished)
-RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed)
+RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed,
+            ev.Retried)
 
 # Events that carry a coordinator decision: the unit of a step in a real run, where observations
 # (a call started, a turn ended) arrive in between on their own time.
@@ -129,6 +130,12 @@ def recovery_line(e: ev.Event) -> LogLine | None:
         case ev.RecoveryFailed():
             return LogLine(e.t, "gave up", Style(color=theme.STATE_COLOUR["failed"], bold=True),
                            _body((e.reason, "")))
+        case ev.Retried():
+            return LogLine(e.t, "retry", orange,
+                           _body((e.call, _BOLD),
+                                 (f" attempt {e.attempt} lost: {_one_line(e.error)}", ""),
+                                 (f"; running it again on another worker (retry {e.attempt} "
+                                  f"of {e.retries})", _DIM)))
     return None
 
 
@@ -160,6 +167,8 @@ def summary(e: ev.Event, cpus: tuple[int, ...], calls: Mapping[str, CallRecord])
             return f"{e.call} finished in {e.duration:.2f} s"
         case ev.Failed():
             return f"{e.call} failed"
+        case ev.Retried():
+            return f"{e.call} retried: attempt {e.attempt} lost its worker"
         case ev.Skipped():
             return f"{e.call} skipped"
         case ev.TurnStarted():

@@ -21,7 +21,7 @@ class Bar:
     key: str  # the call id, or the LLM turn's name
     start: float
     end: float | None = None  # None: still running
-    state: str = "running"  # running, done, failed, cancelled, llm
+    state: str = "running"  # running, done, failed, lost (retried elsewhere), cancelled, llm
 
 
 @dataclass
@@ -90,11 +90,12 @@ class LaneModel:
                 self.lane_for(record, e.call, e.processor).place(bar)
                 self.open[e.call] = bar
                 self.bars.append(bar)
-            case ev.Finished() | ev.Failed():
+            case ev.Finished() | ev.Failed() | ev.Retried():
                 bar = self.open.pop(e.call, None)
                 if bar is not None:
                     bar.end = e.t
-                    bar.state = "done" if isinstance(e, ev.Finished) else "failed"
+                    bar.state = ("done" if isinstance(e, ev.Finished)
+                                 else "lost" if isinstance(e, ev.Retried) else "failed")
             case ev.TurnStarted():
                 bar = Bar(e.turn, e.t, state="llm")
                 self.llm.place(bar)

@@ -16,6 +16,9 @@ from orchtui.tui import theme
 from orchtui.tui.lane_model import Bar, LaneModel, nice_ceiling, tick_step
 
 LABEL_W = 14
+# Lane labels longer than "cpu 12" (a Dask cluster's "node7/cpu 3", "node7/worker 40123 (not
+# pinned)") widen the label column up to this, rather than lose their ends.
+MAX_LABEL_W = 34
 
 
 class LanesView(ScrollView, can_focus=True):
@@ -40,6 +43,7 @@ class LanesView(ScrollView, can_focus=True):
         self.axis_label: str | None = None  # instead of the clock: the compare screen's policy
         self.skip_empty = False  # leave out I/O and LLM lanes that stay empty (compare)
         self._rows: list[tuple[str, list[Bar]]] = []
+        self.label_w = LABEL_W
         self._row_cache: dict[int, tuple[object, list[tuple[str, Style | None]], set[int]]] = {}
 
     def on_mount(self) -> None:
@@ -57,6 +61,8 @@ class LanesView(ScrollView, can_focus=True):
         if [name for name, _ in rows] != [name for name, _ in self._rows]:
             self._row_cache.clear()  # rows moved: a cached row would land on another lane
         self._rows = rows
+        longest = max((len(name) for name, _ in rows), default=0)
+        self.label_w = min(MAX_LABEL_W, max(LABEL_W, longest + 1))
         height = len(self._rows) + 1
         if self.virtual_size.height != height:
             self.virtual_size = Size(0, height)
@@ -71,7 +77,7 @@ class LanesView(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:
-        return max(4, self.scrollable_content_region.width - LABEL_W)
+        return max(4, self.scrollable_content_region.width - self.label_w)
 
     def _x(self, t: float, pw: int) -> int:
         return int(t / self.span * pw + 1e-9) if self.span > 0 else 0
@@ -94,7 +100,8 @@ class LanesView(ScrollView, can_focus=True):
         if 0 <= xc < pw and cells[xc][0] == " ":
             cells[xc] = ("│", Style(color=theme.CURSOR))
         label_style = Style(color=theme.LLM if name == "LLM" else None, bold=bool(name))
-        segments = [Segment(f"{name:<{LABEL_W - 1}}"[: LABEL_W - 1], label_style),
+        w = self.label_w - 1
+        segments = [Segment(f"{name:<{w}}"[:w], label_style),
                     Segment("│", Style(color=theme.MUTED))]
         segments.extend(_merge(cells))
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
@@ -126,12 +133,16 @@ class LanesView(ScrollView, can_focus=True):
             style = Style(color=theme.INK, bgcolor=theme.DONE_ALT)
         elif bar.state == "cancelled":
             style = theme.badge("skipped") + Style(reverse=True)
+        elif bar.state == "lost":  # its worker was lost: it ends in ✗, and runs again
+            style = theme.badge("failed")
         else:
             style = theme.badge(bar.state)
         if bar.key == self.selected:
             style += Style(bold=True, underline=True)
         # a label only where it fits whole: cut ids side by side read as noise
         text = bar.key.ljust(x1 - x0) if len(bar.key) <= x1 - x0 else " " * (x1 - x0)
+        if bar.state == "lost":
+            text = (text[:-1] if len(bar.key) < x1 - x0 else " " * (x1 - x0 - 1)) + "✗"
         for i, ch in enumerate(text):
             cells[x0 + i] = (ch, style)
 
@@ -152,7 +163,8 @@ class LanesView(ScrollView, can_focus=True):
             cells[xc] = ("▼", Style(color=theme.CURSOR, bold=True))
         clock = self.axis_label or f"t={self.now:.2f}s"
         style = Style(bold=True) if self.axis_label else Style(color=theme.CURSOR)
-        segments = [Segment(f"{clock:<{LABEL_W - 1}}"[: LABEL_W - 1], style),
+        w = self.label_w - 1
+        segments = [Segment(f"{clock:<{w}}"[:w], style),
                     Segment("┬", muted)]
         segments.extend(_merge(cells))
         return Strip(segments).apply_style(base)
@@ -161,10 +173,10 @@ class LanesView(ScrollView, can_focus=True):
     def bar_at(self, x: int, y: int) -> str | None:
         """The call whose bar is drawn at a content cell (x, y), if any."""
         index = y - 1 + int(self.scroll_y)
-        if y < 1 or index >= len(self._rows) or x < LABEL_W:
+        if y < 1 or index >= len(self._rows) or x < self.label_w:
             return None
         pw = self._plot_width()
-        px = x - LABEL_W
+        px = x - self.label_w
         hit = None
         for bar in self._rows[index][1]:
             end = self.now if bar.end is None else bar.end
