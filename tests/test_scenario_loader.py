@@ -300,7 +300,7 @@ def test_a_16_mb_file_is_read(tmp_path):
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_an_endless_file_is_refused():
     err = load_error(Path("/dev/zero"))
-    assert "too large" in err.message or "NUL" in err.message
+    assert "not a regular file" in err.message
 
 
 @pytest.mark.parametrize("depth", [300, 5_000, 2_000_000])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from orchtui.engine.record import RunRecord
-from orchtui.engine.trace import read_trace, write_chrome_trace
+from orchtui.engine.trace import write_chrome_trace
+from orchtui.engine.trace_reader import read_trace
+from orchtui.text import safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +21,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    events = read_trace(args.trace)
+    """A malformed trace is one `FILE:LINE: message` and exit 2 (an OrchError); a torn last
+    line is a warning, and the events before it replay."""
+    read = read_trace(args.trace)
+    for warning in read.warnings:
+        print(f"orchtui: warning: {safe_line(warning)}", file=sys.stderr)
+    events = read.events
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)
     if args.headless or args.chrome_trace:

@@ -7,6 +7,7 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.run_cmd import with_overrides
@@ -14,6 +15,8 @@ from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import SweepRow, measured_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
+from orchtui.scenario.trust import require_trust
+from orchtui.text import inert
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if mode != "sim" and any(not f.impl for f in scenario.functions):
         raise OrchError(f"--{'real' if mode == 'real' else 'executor dask'}: the scenario's "
                         "functions need an impl to run for real")
+    if mode != "sim":
+        require_trust(scenario)  # before the sweep screen opens
     if args.tui:
         from orchtui.tui import run_sweep_app
 
@@ -93,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
             out["sim"] = _json_rows(sim)
         print(json.dumps({"mode": mode, **out}))
         return 0
-    table = Table(title=f"{scenario.name}: makespan and speedup vs react at P=1 "
-                        f"({baseline.makespan:.2f} s), {mode}", title_justify="left")
+    table = Table(title=Text(f"{inert(scenario.name, newlines=False)}: makespan and speedup "
+                             f"vs react at P=1 ({baseline.makespan:.2f} s), {mode}"),
+                  title_justify="left")
     table.add_column("P", justify="right")
     for policy in policies:
         table.add_column(policy, justify="right")

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import allowed_cpus, make_run
 from orchtui.scenario.model import POLICIES, Scenario
@@ -27,7 +28,8 @@ def measure(scenario: Scenario, mode: str, policy: str, processors: int,
     run = make_run(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
                    seed=seed, scheduler=scheduler)
     try:
-        rec = RunRecord.from_events(run.events())
+        with collector_paused(mode == "sim"):
+            rec = RunRecord.from_events(run.events())
     finally:
         run.executor.close()
     return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound())

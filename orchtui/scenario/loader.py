@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from orchtui.errors import PlanError, ScenarioError, ScenarioPlanError
+from orchtui.files import open_input
 from orchtui.plan.parser import parse_plan
 from orchtui.scenario.model import (
     DEFAULT_COST,
@@ -71,9 +72,10 @@ def find_scenario(name: str) -> Path:
 
 def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a file of at most `limit` bytes; anything else is a ScenarioError. Reads no
-    more than limit + 1 bytes, so a huge file or a device like /dev/zero costs nothing."""
+    more than limit + 1 bytes, so a huge file costs nothing; a FIFO or a device like /dev/zero
+    is refused without waiting on it."""
     try:
-        with open(path, "rb") as f:
+        with open_input(path) as f:
             raw = f.read(limit + 1)
     except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)

@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -24,10 +24,12 @@ from textual.containers import Horizontal, Vertical
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
-from orchtui.engine.record import RunRecord
+from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
+from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.scenario.model import Scenario
+from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
 from orchtui.tui.components.frg_view import FRGView
 from orchtui.tui.components.key_bar import KeyBar
@@ -145,7 +147,7 @@ class OrchApp(App[int]):
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
-        self._trace = None
+        self._trace: TraceWriter | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -191,9 +193,9 @@ class OrchApp(App[int]):
         if source is None:
             try:
                 source = self._make_source(self.options)
-            except OrchError as err:
-                self.error = str(err)
-                self.notify(str(err), severity="error", timeout=10)
+            except OrchError as err:  # it may quote a model's reply: shown, not obeyed
+                self.error = inert(str(err), newlines=False)
+                self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
         self._begin(source)
@@ -394,18 +396,19 @@ class OrchApp(App[int]):
         decisions: list[LogLine] = []
         recoveries: list[LogLine] = []
         focus: str | None = None
-        kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+        kinds = _Kinds(self.record.calls)  # a view, not a copy: a frame must not cost O(calls)
+        failed_now = False
         frg = self.frg
         for item in items:
             if isinstance(item, EngineCrashed):
-                self.error = f"engine error: {item.error}"
+                self.error = f"engine error: {inert(str(item.error), newlines=False)}"
                 self.notify(self.error, severity="error", timeout=15)
                 continue
             e = item
             self.record.apply(e)
             self.shown.append(e)
             if self._trace is not None:
-                self._trace.write(ev.event_to_line(e) + "\n")
+                self._trace.write(e)
             match e:
                 case ev.RunStarted():
                     self.lanes = LaneModel(e.cpus, labels=e.lanes)
@@ -413,7 +416,8 @@ class OrchApp(App[int]):
                     self.wall_start = time.monotonic()
                 case ev.GraphReady():
                     self._graph_ready(e, frg)
-                    kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+                case ev.Failed():
+                    failed_now = True
                 case ev.CallRepaired():
                     self.repaired[e.call] = e.after
                 case ev.RunFinished():
@@ -429,7 +433,9 @@ class OrchApp(App[int]):
         self.decisions.add(decisions)
         recovery = self.recovery
         recovery.add(recoveries)
-        failed = [c.id for c in self.record.calls.values() if c.status == "failed"]
+        # only a Failed event can add a failure to say (recovery entries replace the placeholder)
+        failed = [c.id for c in self.record.calls.values()
+                  if c.status == "failed"] if failed_now and not recovery.entries else []
         if failed and not recovery.entries:
             recovery.placeholder = (f"{', '.join(failed[:4])} failed; no recovery ran: this "
                                     "run has no LLM repairer")
@@ -549,10 +555,12 @@ class OrchApp(App[int]):
         self._close_trace()
         if self.options.trace_path:
             try:
-                # held open across the run and closed at its end, hence no `with`
-                self._trace = Path(self.options.trace_path).open("w", encoding="utf-8")  # noqa: SIM115
-            except OSError as err:
-                self.notify(f"cannot write the trace: {err}", severity="error")
+                # held open across the run and closed at its end; a write that fails later
+                # (a full disk) is said once and the run goes on
+                self._trace = TraceWriter(self.options.trace_path, on_error=lambda message:
+                                          self.notify(message, severity="error", timeout=10))
+            except OrchError as err:
+                self.notify(str(err), severity="error")
 
     def _close_trace(self) -> None:
         if self._trace is not None:
@@ -719,3 +727,17 @@ def _call_of(e: ev.Event) -> str | None:
     return call if isinstance(call, str) else None
 
 
+class _Kinds(Mapping[str, str]):
+    """call id -> kind, read from the record's calls as they are now (for the log's lines)."""
+
+    def __init__(self, calls: Mapping[str, CallRecord]) -> None:
+        self.calls = calls
+
+    def __getitem__(self, call: str) -> str:
+        return self.calls[call].kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)

@@ -13,6 +13,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from orchtui.engine.record import CallRecord
+from orchtui.text import inert
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
 from orchtui.tui.describe import where
@@ -110,17 +111,8 @@ class CallDetail(ScrollView, can_focus=True):
         grid.add_row("result", Text(call.preview or "—",
                                     style="" if call.preview else theme.MUTED))
         if call.output:
-            grid.add_row("printed", Text(_inert(call.output.rstrip("\n"))))
+            grid.add_row("printed", Text(inert(call.output.rstrip("\n"))))
         self._update(grid)
-
-
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))
-             if c not in (0x09, 0x0A)}
-
-
-def _inert(text: str) -> str:
-    """A function's own output, with escape and control characters shown, not obeyed."""
-    return text.translate(_CONTROLS)
 
 
 def _args(text: str) -> str:
