@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from orchtui.cli.run_cmd import add_pace_option
 from orchtui.engine.record import RunRecord
 from orchtui.engine.trace import read_trace, write_chrome_trace
 
@@ -14,6 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("trace", help="a JSONL trace written with --trace")
     p.add_argument("--headless", action="store_true", help="print the run's JSON summary")
     p.add_argument("--chrome-trace", metavar="FILE", help="convert to a Chrome trace")
+    add_pace_option(p)
     p.set_defaults(func=run)
 
 
@@ -27,4 +29,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from orchtui.tui import run_replay
 
-    return run_replay(events)
+    return run_replay(events, pace=args.pace)

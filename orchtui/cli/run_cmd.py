@@ -71,12 +71,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, metavar="X",
                    help="TUI, sim: virtual seconds per wall second (default: the run takes a "
                         "few seconds to watch; inf: no pacing)")
+    add_pace_option(p)
     p.add_argument("--trace", metavar="FILE",
                    help="write every event as JSON lines (in the TUI: the latest run)")
     p.add_argument("--chrome-trace", metavar="FILE",
                    help="write a Chrome trace (open it in Perfetto)")
     add_llm_options(p)
     p.set_defaults(func=run)
+
+
+def add_pace_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pace", type=_pace, metavar="X",
+                   help="TUI: playback pace for a talk ([ and ] change it live). The sim and "
+                        "replays play X times faster than usual; a real run is shown step by "
+                        "step, X decisions a second, the engine waiting between steps")
+
+
+def _pace(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def with_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -133,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         return run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
-                       speed=args.speed, run_factory=tui_factory(setup, args))
+                       speed=args.speed, pace=args.pace,
+                       run_factory=tui_factory(setup, args))
     return run_headless(setup, args, mode)
 
 
