@@ -17,7 +17,8 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
             processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
             compute: str = "serial", seed: int | None = None, step: bool = False,
             trace_path: str | None = None, speed: float | None = None,
-            pace: float | None = None, run_factory: Callable[[AppOptions], Run] | None = None) -> int:
+            pace: float | None = None,
+            run_factory: Callable[[AppOptions], Run] | None = None) -> int:
     """Open the TUI on a run of `scenario` and return the exit code. Bad options (too many
     processors, an unknown policy) raise OrchError before the screen opens.
 

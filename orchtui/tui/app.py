@@ -745,8 +745,8 @@ class OrchApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The run's keys work on the run's screen only; over compare, sweep or help they are
         hidden from the footer."""
-        if action in ("quit", "help"):
-            return True
+        if action in ("quit", "help") or action not in _RUN_ACTIONS:
+            return True  # Textual's own (focus_next: tab in a form) work on every screen
         return self.screen is self.screen_stack[0]
 
     def action_toggle_pause(self) -> None:
@@ -868,7 +868,8 @@ class OrchApp(App[int]):
                                        threaded=self.options.threaded))
 
     def action_what_if(self) -> None:
-        from orchtui.tui.screens.what_if import WhatIfForm
+        from orchtui.scenario.whatif import WhatIf
+        from orchtui.tui.screens.what_if import WhatIfForm, WhatIfScreen
 
         scenario = self._scenario_for_screens()
         if scenario is None or scenario.plan is None:
@@ -881,9 +882,15 @@ class OrchApp(App[int]):
             return
         processors, compute = self._compare_settings(scenario)
         policy = self.record.policy or self.options.policy or scenario.policy
-        self.push_screen(WhatIfForm(scenario, call, policy=policy, processors=processors,
-                                    compute=compute, seed=self.options.seed,
-                                    threaded=self.options.threaded))
+
+        def chosen(what: WhatIf | None) -> None:
+            if what is not None:
+                self.push_screen(WhatIfScreen(scenario, what, policy=policy,
+                                              processors=processors, compute=compute,
+                                              seed=self.options.seed,
+                                              threaded=self.options.threaded))
+
+        self.push_screen(WhatIfForm(scenario, call, processors=processors), chosen)
 
     def action_sweep(self) -> None:
         from orchtui.tui.screens.sweep import SweepScreen
@@ -909,6 +916,9 @@ class OrchApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop_feed(wait=1.0)
+
+
+_RUN_ACTIONS = {b.action.partition("(")[0] for b in OrchApp.BINDINGS if isinstance(b, Binding)}
 
 
 def _call_of(e: ev.Event) -> str | None:
