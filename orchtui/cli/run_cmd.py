@@ -76,6 +76,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write every event as JSON lines (in the TUI: the latest run)")
     p.add_argument("--chrome-trace", metavar="FILE",
                    help="write a Chrome trace (open it in Perfetto)")
+    p.add_argument("--gantt", metavar="FILE",
+                   help="with --headless: draw the lanes as a Gantt chart to FILE (.svg, .png "
+                        "or .pdf; pip install 'orchtui[plots]')")
     add_llm_options(p)
     p.set_defaults(func=run)
 
@@ -132,6 +135,13 @@ def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise OrchError("--json goes with --headless")
+    if getattr(args, "gantt", None):
+        from orchtui.plots import check_path, require_matplotlib
+
+        if not args.headless:
+            raise OrchError("--gantt goes with --headless")
+        check_path(args.gantt, "--gantt")
+        require_matplotlib("--gantt")
     scenario = with_overrides(load_input(args.file), args)
     mode = choose_mode(scenario, args)
     try:
@@ -188,6 +198,12 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
             writer.close()
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)
+    if getattr(args, "gantt", None):
+        from orchtui.plots import check_path
+        from orchtui.plots.gantt import plot_gantt
+
+        plot_gantt(events, check_path(args.gantt, "--gantt"))
+        print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
     rec = RunRecord.from_events(events)
     if args.json:
         print(json.dumps(rec.to_json()))
