@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan_cmd.add_parser(sub)
-    for name in ("run_cmd", "sweep_cmd", "replay_cmd", "calibrate_cmd"):
+    for name in ("run_cmd", "sweep_cmd", "replay_cmd", "calibrate_cmd", "serve_cmd"):
         try:
             module = __import__(f"orchtui.cli.{name}", fromlist=["add_parser"])
         except ImportError:  # a command still being built

@@ -66,6 +66,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_run_options(p)
     p.add_argument("--headless", action="store_true", help="no TUI: print a summary")
     p.add_argument("--json", action="store_true", help="with --headless: print JSON")
+    add_tui_options(p)
+    p.add_argument("--chrome-trace", metavar="FILE",
+                   help="write a Chrome trace (open it in Perfetto)")
+    p.add_argument("--gantt", metavar="FILE",
+                   help="with --headless: draw the lanes as a Gantt chart to FILE (.svg, .png "
+                        "or .pdf; pip install 'orchtui[plots]')")
+    add_llm_options(p)
+    p.set_defaults(func=run)
+
+
+def add_tui_options(p: argparse.ArgumentParser) -> None:
+    """How the TUI shows a run (`scenario` and `serve`)."""
     p.add_argument("--step", action="store_true",
                    help="TUI: start paused; n advances one decision")
     p.add_argument("--speed", type=float, metavar="X",
@@ -74,13 +86,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_pace_option(p)
     p.add_argument("--trace", metavar="FILE",
                    help="write every event as JSON lines (in the TUI: the latest run)")
-    p.add_argument("--chrome-trace", metavar="FILE",
-                   help="write a Chrome trace (open it in Perfetto)")
-    p.add_argument("--gantt", metavar="FILE",
-                   help="with --headless: draw the lanes as a Gantt chart to FILE (.svg, .png "
-                        "or .pdf; pip install 'orchtui[plots]')")
-    add_llm_options(p)
-    p.set_defaults(func=run)
 
 
 def add_pace_option(p: argparse.ArgumentParser) -> None:
