@@ -261,3 +261,14 @@ def test_clock_pace_ladder() -> None:
     real.faster(live_allowed=True)
     real.faster(live_allowed=True)
     assert real.pace is None
+
+
+async def test_comma_and_full_stop_scrub_from_anywhere() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.show_all()
+        times = sorted({e.t for e in app.shown})
+        await pilot.press("comma", "comma")
+        assert app.clock() == pytest.approx(times[-3])
+        await pilot.press("full_stop")
+        assert app.clock() == pytest.approx(times[-2])

@@ -107,6 +107,10 @@ class OrchApp(App[int]):
         Binding("n", "step", "step"),
         Binding("b", "back", "back"),
         Binding("end", "live", "live", key_display="end", show=False),
+        # ←/→ move in time on the lanes (where they do not move the graph's selection);
+        # , and . do it from anywhere
+        Binding("comma", "scrub(-1)", "earlier", key_display=",/.", show=False),
+        Binding("full_stop", "scrub(1)", "later", key_display=".", show=False),
         Binding("left_square_bracket", "pace(-1)", "pace", key_display="[/]"),
         Binding("right_square_bracket", "pace(1)", "faster", key_display="]", show=False),
         Binding("r", "restart", "restart"),
@@ -196,7 +200,7 @@ class OrchApp(App[int]):
         self.detail = self.query_one(CallDetail)
         self.frg.border_title = "FRG · calls by rank"
         self.lanes_view.border_title = "processors"
-        self.lanes_view.border_subtitle = "←/→ or a click: look back · end: live"
+        self.lanes_view.border_subtitle = ", . (← → here) or a click: look back · end: live"
         self.detail.border_title = "call"
         self.recovery.border_title = "recovery"
         self.decisions.border_title = "decisions"
@@ -685,6 +689,9 @@ class OrchApp(App[int]):
         self._hold()
         t = max(0.0, min(t, timeline.time_at(len(timeline.events))))
         self.go_to(max(timeline.index_at(t), timeline.floor), at=t)
+
+    def action_scrub(self, direction: int) -> None:
+        self.scrub(direction)
 
     def scrub(self, direction: int) -> None:
         """Move the cursor to the previous or next moment at which something happened."""

@@ -29,6 +29,8 @@ EXPLAIN = {
     "what_if": "what if the selected call cost more or less, were inout or compute, timed out "
                "sooner, or there were a processor more or fewer? The sim re-runs at once, "
                "beside the original",
+    "scrub(-1)": "earlier / later: the previous / next moment something happened, the whole "
+                 "screen as it was then (← and → do the same on the lanes)",
     "restart": "run the scenario again from the start",
     "next_policy": "switch to the next policy and restart",
     "processors(1)": "one processor more (restarts)",
@@ -68,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
         keys.add_column()
         for b in self.bindings:
             shown = b.key_display or b.key.split(",")[0]
-            if b.action in ("processors(-1)", "pace(1)"):
+            if b.action in ("processors(-1)", "pace(1)", "scrub(1)"):
                 continue  # shown with + and [, as "+/-" and "[/]"
             if b.action == "processors(1)":
                 keys.add_row(shown, "one processor more / fewer (the run restarts)")
