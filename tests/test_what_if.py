@@ -161,3 +161,25 @@ async def test_the_form_says_what_is_wrong_and_stays() -> None:
         assert "the cost of s3 must be a number of seconds ≥ 0" in shown
         await pilot.press("escape")
         assert not isinstance(app.screen, WhatIfForm)
+
+
+@pytest.mark.anyio
+async def test_what_if_on_a_replayed_trace() -> None:
+    from orchtui.engine.session import make_run
+
+    run = make_run(load_input("seo_audit"), seed=0)
+    try:
+        events = list(run.events())
+    finally:
+        run.executor.close()
+    app = OrchApp(None, AppOptions(step=True, threaded=False, speed=math.inf), replay=events)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w", "tab", "down", "enter", "shift+tab", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        before, after = screen.runs
+        assert after.record.makespan < before.record.makespan

@@ -9,6 +9,7 @@ the same network, on purpose only.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shlex
 import sys
 
@@ -73,9 +74,17 @@ def run(args: argparse.Namespace) -> int:
     server = Server(command, host=args.host, port=args.port, title="orchtui")
     url = f"http://{args.host}:{args.port}"
     print(f"orchtui: serving {args.file} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    # textual-serve runs on the thread's current event loop: give it a fresh one (a caller may
+    # have left a closed one behind)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
         server.serve()
     except OSError as err:
         raise OrchError(f"serve: cannot listen on {args.host}:{args.port}: "
                         f"{err.strerror or err}") from None
+    finally:
+        if not loop.is_closed():
+            loop.close()
+        asyncio.set_event_loop(None)
     return 0
