@@ -23,6 +23,7 @@ from orchtui.scenario.model import (
     FunctionSpec,
     Scenario,
 )
+from orchtui.scenario.yaml_depth import find_too_deep
 
 BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_BYTES = 16 * 1024 * 1024
@@ -102,9 +103,16 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def _compose(text: str, src: str) -> yaml.Node | None:
     """The YAML's node tree. libyaml is fast (16 MB in about a second, where PyYAML takes half a
-    minute) but composes recursively in C, where deep nesting crashes the process: so its event
-    stream (flat) is checked for depth first. PyYAML words the errors; it also stands in when
-    libyaml is missing, and its own recursion ends in a RecursionError."""
+    minute) but composes recursively in C, where deep nesting crashes the process. So depth is
+    measured first on the raw text by our own lexer (yaml_depth), before PyYAML or libyaml see
+    it: the refusal and its LINE:COL are then ours, whichever PyYAML release is installed
+    (6.0.2 and 6.0.4 word and locate deep nesting differently). libyaml's event stream (flat)
+    is checked for depth too, as a second line for any text the lexer misjudges. PyYAML words
+    the other errors; it also stands in when libyaml is missing."""
+    too_deep = find_too_deep(text, MAX_YAML_DEPTH)
+    if too_deep:
+        raise ScenarioError(f"nested too deeply (over {MAX_YAML_DEPTH} levels)",
+                            too_deep.line, too_deep.column, src)
     if getattr(yaml, "__with_libyaml__", False):
         depth = 0
         try:
