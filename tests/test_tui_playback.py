@@ -13,8 +13,10 @@ from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import make_run
 from orchtui.playback.clock import PlaybackClock
-from orchtui.playback.timeline import Timeline
+from orchtui.playback.player import Player
+from orchtui.playback.timeline import Timeline, every_event
 from orchtui.tui.app import AppOptions, OrchApp
+from orchtui.tui.describe import DECISION_STEPS
 from tests.test_tui_feed import FakeRealRun, app_with, seo_events, wait_for
 
 HERE = Path(__file__).parent / "tui_scenarios"
@@ -272,3 +274,56 @@ async def test_comma_and_full_stop_scrub_from_anywhere() -> None:
         assert app.clock() == pytest.approx(times[-3])
         await pilot.press("full_stop")
         assert app.clock() == pytest.approx(times[-2])
+
+
+def _player(events: list[ev.Event], *, paced: bool, playing: bool,
+            pace: float | None = 1.0) -> tuple[Player, list[ev.Event]]:
+    source = list(events)
+    timeline = Timeline(every_event if paced else (lambda e: isinstance(e, DECISION_STEPS)))
+
+    def fetch() -> None:
+        if source:
+            timeline.receive([source.pop(0)])
+
+    clock = PlaybackClock(speed=math.inf if paced else None, pace=pace)
+    return Player(timeline, clock, paced=paced, playing=playing, fetch=fetch,
+                  ended=lambda: not source), source
+
+
+def test_player_steps_back_and_seeks_without_a_screen() -> None:
+    events = seo_events()
+    player, _ = _player(events, paced=True, playing=False)
+    first = player.step()  # the preamble and the first decision
+    assert isinstance(first[-2], ev.GraphReady) and isinstance(first[-1], ev.Scheduled)
+    player.step()
+    player.step()
+    k = player.timeline.cursor
+    move = player.back()
+    assert move is not None and move.rewound and move.events == events[:k - 1]
+    assert player.step() == [events[k - 1]]  # and forward again through the same event
+    player.service_steps()
+    while len(player.timeline.events) < len(events):  # the sim computed ahead
+        player.fetch()
+    t = (events[-1].t + events[k].t) / 2
+    move = player.seek_time(t)
+    assert move is not None and player.timeline.shown() == [e for e in events if e.t <= t]
+    assert player.looking_back and player.time() == t
+    seen = player.timeline.cursor
+    player.back()
+    move = player.live()  # in the sim, live is the furthest the screen got
+    assert move.events and player.timeline.cursor == seen and not player.looking_back
+
+
+def test_player_looks_back_while_a_real_run_goes_on() -> None:
+    events = seo_events()
+    player, source = _player(events[:12], paced=False, playing=True, pace=None)
+    player.timeline.receive(events[:12])
+    source.clear()
+    assert player.release(0.1, 100, False) == events[:12]
+    assert player.back() is not None and player.looking_back
+    looked = player.timeline.cursor
+    player.timeline.receive(events[12:])  # the run goes on
+    assert player.release(0.1, 100, False) == []  # the screen does not
+    assert player.timeline.cursor == looked
+    move = player.live()
+    assert move.events == events[looked:] and not player.looking_back

@@ -29,6 +29,7 @@ from orchtui.engine.record import RunRecord
 from orchtui.engine.runner import Run
 from orchtui.errors import OrchError
 from orchtui.playback.clock import PlaybackClock, pace_label
+from orchtui.playback.player import Move, Player
 from orchtui.playback.timeline import Timeline, every_event, open_trace
 from orchtui.scenario.model import Scenario
 from orchtui.tui.components.call_detail import CallDetail
@@ -142,12 +143,9 @@ class OrchApp(App[int]):
         self.replay = replay
         self.feed: Feed | None = None
         self._next_source: EventSource | None = None
-        self.timeline = Timeline()
-        self.playback = PlaybackClock()
+        self.player = self._new_player(Timeline(), PlaybackClock(), paced=True)
         self.record = RunRecord()
         self.lanes = LaneModel()
-        self.playing = not self.options.step
-        self.steps_wanted = 0
         self.estimate = 0.0  # the run's lower bound, for the time axis before it gets there
         self.wall_start: float | None = None
         self.graph_info: dict[str, dict] = {}
@@ -155,9 +153,6 @@ class OrchApp(App[int]):
         self.error: str | None = None
         self._crash: EngineCrashed | None = None  # drained, shown when the cursor gets there
         self.follow = True  # the graph selects the call of the newest event, until the user picks
-        self.live_k = 0  # the furthest the cursor got by playing or stepping
-        self.looking_back = False  # the user stepped back or scrubbed: arrivals wait
-        self.scrub_t: float | None = None  # the time the user put the cursor at
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = 0.0  # seconds to show one event, lately
         self._titles: tuple[str, str] = ("", "")
@@ -221,19 +216,17 @@ class OrchApp(App[int]):
     def _begin(self, source: EventSource) -> None:
         """Start showing a new run: fresh timeline, fresh panels, a new feed."""
         self.timeline.close_trace()
-        self.timeline = Timeline(self._step_rule(source), self._open_trace(),
-                                 write_on_arrival=not source.paced)
-        self.playback = PlaybackClock(speed=self.options.speed,
-                                      pace=self._initial_pace(source))
-        self.steps_wanted = 0
+        playing = self.player.playing
+        self.player = self._new_player(
+            Timeline(self._step_rule(source), self._open_trace(),
+                     write_on_arrival=not source.paced),
+            PlaybackClock(speed=self.options.speed, pace=self._initial_pace(source)),
+            paced=source.paced, playing=playing)
         self.estimate = 0.0
         self.graph_info = {}
         self.error = None
         self._crash = None
         self.follow = True
-        self.live_k = 0
-        self.looking_back = False
-        self.scrub_t = None
         self._reset_panels()
         graph = source.graph()
         if graph is not None:  # lay the graph out now, not while the engine runs
@@ -247,6 +240,41 @@ class OrchApp(App[int]):
         self._last_tick = time.monotonic()
         self._refresh_detail()
         self._refresh_header()
+
+    def _new_player(self, timeline: Timeline, clock: PlaybackClock, *, paced: bool,
+                    playing: bool | None = None) -> Player:
+        return Player(timeline, clock, paced=paced,
+                      playing=not self.options.step if playing is None else playing,
+                      fetch=self._fetch, ended=self._ended)
+
+    def _fetch(self) -> None:
+        """At least one more event, even while paused (it may come later, on the worker)."""
+        feed = self.feed
+        if feed is not None:
+            feed.want(feed.taken + 1)
+            self._refill()
+
+    def _ended(self) -> bool:
+        feed = self.feed
+        return feed is None or self._crash is not None or (
+            feed.exhausted.is_set() and feed.queue.empty())
+
+    # the player's state, by the names the panels and tests read
+    @property
+    def timeline(self) -> Timeline:
+        return self.player.timeline
+
+    @property
+    def playback(self) -> PlaybackClock:
+        return self.player.clock
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
+
+    @property
+    def looking_back(self) -> bool:
+        return self.player.looking_back
 
     def _initial_pace(self, source: EventSource) -> float | None:
         if self.options.pace is not None:
@@ -294,8 +322,7 @@ class OrchApp(App[int]):
         """Tell the feed whether to pull ahead. A real run shown at a pace is held between the
         steps the clock releases, as when paused."""
         if self.feed is not None:
-            stepped = not self.source_paced and self.playback.pace is not None
-            self.feed.set_playing(self.playing and not stepped)
+            self.feed.set_playing(self.playing and not self.player.stepped)
 
     # -- the timer: drain, pace, show ---------------------------------------------------------
     @property
@@ -365,94 +392,11 @@ class OrchApp(App[int]):
     def release(self, dt: float) -> list[ev.Event]:
         """Move the cursor by `dt` wall seconds of play, or by the steps asked for; return the
         events it passed."""
-        timeline = self.timeline
         if self.feed is None:
             return []
         self._refill()
-        if self.playing and not self.source_paced and self.playback.pace is not None:
-            self.steps_wanted += self.playback.steps_due(dt)  # a real run at a talk's pace
-        if not self.playing or (self.looking_back and not self.source_paced) \
-                or (not self.source_paced and self.playback.pace is not None):
-            out: list[ev.Event] = []
-            if self.in_preamble:
-                out += self._release_preamble()
-            out += self._service_steps()
-            return out
-        if self.source_paced and self.feed.pulling and self.options.threaded \
-                and timeline.pending == 0:
-            # A sim (or a replay) is computed ahead and played back: while the engine is
-            # working flat out, the screen waits rather than take the interpreter from it.
-            return []
-        allowed = self._allowance()
-        count = 0
-        if self.source_paced and not self.playback.unpaced:
-            # virtual time moves only while there is something to show and a pace is known
-            # (from the graph): a run never outruns its events
-            if timeline.pending:
-                self.playback.tick(dt)
-            events, cursor = timeline.events, timeline.cursor
-            while count < allowed and cursor + count < len(events) \
-                    and self.playback.due(events[cursor + count].t):
-                count += 1
-        else:
-            count = min(allowed, timeline.pending)
-        return self._advance(count)
-
-    def _advance(self, count: int) -> list[ev.Event]:
-        out = self.timeline.advance(count)
-        self.live_k = max(self.live_k, self.timeline.cursor)
-        if self._caught_up():
-            self.looking_back = False
-        return out
-
-    def _caught_up(self) -> bool:
-        """The cursor is where playing would have it: the newest event in a real run, the
-        furthest shown in the sim."""
-        if self.source_paced:
-            return self.scrub_t is None
-        return self.timeline.at_end
-
-    @property
-    def in_preamble(self) -> bool:
-        """Before the graph is shown. Paused runs show this much at once: the first step is then
-        the first decision, with the graph on screen."""
-        return self.feed is not None and not self.graph_info and self.error is None
-
-    def _release_preamble(self) -> list[ev.Event]:
-        out: list[ev.Event] = []
-        feed = self.feed
-        while feed is not None:
-            if not self.timeline.pending:
-                feed.want(feed.taken + 1)
-                self._refill()
-                if not self.timeline.pending:
-                    return out
-            e = self._advance(1)[0]
-            out.append(e)
-            if isinstance(e, ev.GraphReady):
-                return out
-
-    def _service_steps(self) -> list[ev.Event]:
-        out: list[ev.Event] = []
-        feed = self.feed
-        timeline = self.timeline
-        while self.steps_wanted > 0 and feed is not None:
-            if not timeline.pending:
-                if self.looking_back and not self.source_paced:
-                    self.looking_back = False  # stepped up to the newest event: live again
-                feed.want(feed.taken + 1)
-                self._refill()
-                if not timeline.pending:
-                    if self._crash is not None or (feed.exhausted.is_set()
-                                                   and feed.queue.empty()):
-                        self.steps_wanted = 0
-                    return out
-            e = self._advance(1)[0]
-            out.append(e)
-            self.playback.vclock = max(self.playback.vclock, e.t)
-            if timeline.is_step(e):
-                self.steps_wanted -= 1
-        return out
+        busy = self.feed.pulling and self.options.threaded
+        return self.player.release(dt, self._allowance(), busy)
 
     def _check_crash(self) -> None:
         """The engine's error, once everything before it is shown."""
@@ -465,16 +409,17 @@ class OrchApp(App[int]):
         """Pause, and show events until `count` have been shown since the run started (tests
         and screenshots drive the app with this: "mid-run" is an exact number of events).
         Returns how many are shown."""
-        self.playing = False
+        player = self.player
+        player.playing = False
         self._sync_feed()
-        self.steps_wanted = 0
+        player.steps_wanted = 0
         while self.timeline.cursor < count and self.feed is not None:
-            self.steps_wanted = 1
-            out = self._service_steps()
+            player.steps_wanted = 1
+            out = player.service_steps()
             if not out:
                 break
             self._present(out)
-        self.steps_wanted = 0
+        player.steps_wanted = 0
         self._check_crash()
         self._refresh_clock()
         return self.timeline.cursor
@@ -524,27 +469,20 @@ class OrchApp(App[int]):
         self._detail_due = True  # repainted by the clock, at most a few times a second
         self._refresh_header()
 
-    def go_to(self, k: int, at: float | None = None) -> None:
-        """Show the state after the first k received events (at run time `at`, when the user
-        put the cursor at a time between events)."""
-        timeline = self.timeline
-        k = max(min(k, len(timeline.events)), min(timeline.floor, timeline.cursor))
+    def _show_move(self, move: Move | None) -> None:
+        """Show where the player moved: fold the events passed onto the screen, or rebuild it
+        from the start (the state at event k is the fold of events 0..k)."""
+        if move is None:
+            return
         with self.batch_update():
-            if k >= timeline.cursor:
-                self._present(timeline.advance(k - timeline.cursor))
-            else:
-                # the state at k is the fold of events 0..k: build it again from the start
-                timeline.seek(k)
+            if move.rewound:
                 self._reset_panels()
                 self.graph_info = {}
-                self._present(timeline.events[:k])
-        self.scrub_t = at
-        # Stepping back in the sim rewinds the playback: n and space go on from there. A real
-        # run cannot be rewound: the screen looks back while the run goes on.
-        self.looking_back = at is not None or (not self.source_paced and not timeline.at_end)
-        self.playback.vclock = at if at is not None else timeline.time_at(k)
+            if move.events:
+                self._present(move.events)
         self._lanes_time = (-1.0, -1.0)
         self._detail_due = True
+        self._check_crash()
         self._refresh_clock()
 
     def _graph_ready(self, e: ev.GraphReady) -> None:
@@ -568,12 +506,10 @@ class OrchApp(App[int]):
     # -- panels -------------------------------------------------------------------------------
     def clock(self) -> float:
         rec = self.record
-        if self.scrub_t is not None:
-            return self.scrub_t
+        if self.player.scrub_t is not None or self.looking_back:
+            return self.player.time()
         if rec.makespan is not None:
             return rec.makespan
-        if self.looking_back:
-            return self.timeline.time_at(self.timeline.cursor)
         if self.paced:
             return rec.now if self.playback.unpaced else max(self.vclock, rec.now)
         if self.wall_start is not None and self.playing and not self.finished:
@@ -674,53 +610,34 @@ class OrchApp(App[int]):
         self.seek_time(message.t)
 
     # -- looking back -------------------------------------------------------------------------
-    def _hold(self) -> None:
-        """Stop playing the sim where the user looks; a real run goes on in the background."""
-        if self.source_paced and self.playing:
-            self.playing = False
-            self.steps_wanted = 0
-            self._sync_feed()
-
     def seek_time(self, t: float) -> None:
         """Show the state at run time t: every event at or before t, none after."""
-        timeline = self.timeline
-        if not timeline.events or self.in_preamble:
-            return
-        self._hold()
-        t = max(0.0, min(t, timeline.time_at(len(timeline.events))))
-        self.go_to(max(timeline.index_at(t), timeline.floor), at=t)
+        if self.feed is not None:
+            self._show_move(self.player.seek_time(t))
+            self._sync_feed()
 
     def action_scrub(self, direction: int) -> None:
-        self.scrub(direction)
+        if self.feed is not None:
+            self._show_move(self.player.scrub(direction, self.clock()))
+            self._sync_feed()
 
     def scrub(self, direction: int) -> None:
-        """Move the cursor to the previous or next moment at which something happened."""
-        t = self.timeline.neighbour_time(self.clock(), direction)
-        if t is None:
-            if direction > 0:
-                self.action_live()
-            return
-        self.seek_time(t)
+        self.action_scrub(direction)
 
     def action_back(self) -> None:
         if self.feed is None:
             return
-        target = self.timeline.back_target()
-        if target is None:
+        move = self.player.back()
+        if move is None:
             self.notify("Nothing to undo: this is the start of the run.", timeout=3)
             return
-        self._hold()
-        self.scrub_t = None
-        self.go_to(target)
+        self._show_move(move)
+        self._sync_feed()
 
     def action_live(self) -> None:
         """Back to the newest state: the run as it stands."""
-        timeline = self.timeline
-        self.scrub_t = None
-        target = len(timeline.events) if not self.source_paced else self.live_k
-        self.go_to(max(target, timeline.cursor))
-        self.looking_back = False
-        self._refresh_clock()
+        if self.feed is not None:
+            self._show_move(self.player.live())
 
     def action_pace(self, direction: int) -> None:
         live_allowed = self.feed is not None and not self.source_paced
@@ -759,17 +676,9 @@ class OrchApp(App[int]):
     def action_toggle_pause(self) -> None:
         if self.feed is None:
             return
-        self.playing = not self.playing
-        self.steps_wanted = 0
-        if self.playing:
-            self.scrub_t = None  # play on from where the cursor is
-            if self.looking_back and not self.source_paced:
-                self.action_live()  # a real run cannot be replayed from the past: go live
-            self.looking_back = False
+        self._show_move(self.player.toggle())
         self._sync_feed()
         self._last_tick = time.monotonic()
-        if self.playing and self.paced:
-            self.playback.vclock = self.timeline.time_at(self.timeline.cursor)
         self._refresh_header()
 
     def action_step(self) -> None:
@@ -778,15 +687,8 @@ class OrchApp(App[int]):
         if self.finished and self.timeline.at_end and not self.looking_back:
             self.notify("The run is over: r runs it again.", timeout=3)
             return
-        if self.playing and (self.source_paced or self.playback.pace is None):
-            self.playing = False
-            self._sync_feed()
-        self.scrub_t = None
-        self.steps_wanted += 1
-        out: list[ev.Event] = []
-        if self.in_preamble:
-            out += self._release_preamble()
-        out += self._service_steps()  # at once when the event is already here (always in tests)
+        out = self.player.step()  # at once when the event is already here (always in tests)
+        self._sync_feed()
         if out:
             self._present(out)
         self._check_crash()
