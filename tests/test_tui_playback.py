@@ -175,8 +175,7 @@ async def test_looking_back_while_a_real_run_goes_on() -> None:
         await pilot.press("b")
         looked = len(app.shown)
         assert app.status() == "back"
-        await pilot.pause(0.3)
-        assert len(app.timeline.events) > looked  # the run went on
+        await wait_for(pilot, lambda: len(app.timeline.events) > looked)  # the run goes on
         assert len(app.shown) == looked  # the screen did not
         await wait_for(pilot, lambda: app.feed is not None and app.feed.exhausted.is_set())
         await pilot.press("end")
