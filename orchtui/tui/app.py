@@ -603,7 +603,7 @@ class OrchApp(App[int]):
 
     @on(LanesView.Scrub)
     def _scrub(self, message: LanesView.Scrub) -> None:
-        self.scrub(message.direction)
+        self.action_scrub(message.direction)
 
     @on(LanesView.Seek)
     def _seek(self, message: LanesView.Seek) -> None:
@@ -620,9 +620,6 @@ class OrchApp(App[int]):
         if self.feed is not None:
             self._show_move(self.player.scrub(direction, self.clock()))
             self._sync_feed()
-
-    def scrub(self, direction: int) -> None:
-        self.action_scrub(direction)
 
     def action_back(self) -> None:
         if self.feed is None:
