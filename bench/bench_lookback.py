@@ -20,10 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "tui_scenarios"))
+
+from make_plans import HEAD, plan  # noqa: E402
 
 from orchtui.cli.inputs import load_input  # noqa: E402
 from orchtui.tui.app import AppOptions, OrchApp  # noqa: E402
-from tests.tui_scenarios.make_plans import HEAD, plan  # noqa: E402
 
 
 async def measure(path: Path) -> tuple[int, float, float]:

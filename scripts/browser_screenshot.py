@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from tests.serve_browser import run_in_browser  # noqa: E402
+from serve_browser import run_in_browser  # noqa: E402
 
 
 def main() -> int:

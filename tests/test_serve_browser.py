@@ -9,8 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from tests.serve_browser import CHROMIUM, run_in_browser
+from serve_browser import CHROMIUM, run_in_browser
 
 
 def _need(what: str, missing: bool) -> None:

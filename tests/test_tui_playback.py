@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from test_tui_feed import FakeRealRun, app_with, seo_events, wait_for
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine import events as ev
@@ -17,7 +18,6 @@ from orchtui.playback.player import Player
 from orchtui.playback.timeline import Timeline, every_event
 from orchtui.tui.app import AppOptions, OrchApp
 from orchtui.tui.describe import DECISION_STEPS
-from tests.test_tui_feed import FakeRealRun, app_with, seo_events, wait_for
 
 HERE = Path(__file__).parent / "tui_scenarios"
 SIZE = (120, 36)
