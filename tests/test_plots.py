@@ -84,3 +84,12 @@ def test_without_matplotlib_one_line_says_how_to_install(capsys, tmp_path: Path,
     assert err == ["orchtui: --plot needs matplotlib, which is not installed: "
                    "pip install 'orchtui[plots]'"]
     assert not out.exists()
+
+
+def test_gantt_of_a_recorded_trace(tmp_path: Path) -> None:
+    trace, out = tmp_path / "t.jsonl", tmp_path / "replayed.svg"
+    assert main(["scenario", "kitti_stereo", "--headless", "--sim", "--trace", str(trace)]) == 0
+    assert main(["replay", str(trace), "--gantt", str(out)]) == 0
+    direct = tmp_path / "direct.svg"
+    main(["scenario", "kitti_stereo", "--headless", "--sim", "--gantt", str(direct)])
+    assert out.read_bytes() == direct.read_bytes()  # the same run, the same figure
