@@ -326,3 +326,18 @@ def test_player_looks_back_while_a_real_run_goes_on() -> None:
     assert player.timeline.cursor == looked
     move = player.live()
     assert move.events == events[looked:] and not player.looking_back
+
+
+async def test_the_trace_holds_the_run_once_however_it_was_watched(tmp_path: Path) -> None:
+    from orchtui.engine.trace import read_trace
+
+    path = tmp_path / "t.jsonl"
+    app = make_app(trace_path=str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n", "b", "b", "n")
+        app.seek_time(0.5)
+        await pilot.press("end")
+        app.show_all()
+        shown = list(app.shown)
+        await pilot.press("b", "b")
+    assert read_trace(path) == shown
