@@ -341,3 +341,17 @@ async def test_the_trace_holds_the_run_once_however_it_was_watched(tmp_path: Pat
         shown = list(app.shown)
         await pilot.press("b", "b")
     assert read_trace(path) == shown
+
+
+async def test_looking_back_the_lanes_say_what_ran_and_what_waited() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.show_all()
+        app.seek_time(1.0)  # s3 runs; s4, exclusive with it, waits for a processor
+        await pilot.pause()
+        title = str(app.lanes_view.border_title)
+        running = [c.id for c in app.record.calls.values() if c.status == "running"]
+        assert f"running {', '.join(running)}" in title
+        assert "waiting for a processor s4" in title
+        await pilot.press("end")
+        assert str(app.lanes_view.border_title) == "processors"

@@ -155,7 +155,7 @@ class OrchApp(App[int]):
         self.follow = True  # the graph selects the call of the newest event, until the user picks
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = 0.0  # seconds to show one event, lately
-        self._titles: tuple[str, str] = ("", "")
+        self._titles: tuple[str, str, str] = ("", "", "")
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
@@ -572,10 +572,21 @@ class OrchApp(App[int]):
             subtitle = "←/→: move in time · n: forward · end: live"
         elif self.status() == "paused":
             subtitle = "n: one step · space: play"
-        if (title, subtitle) != self._titles:  # setting a title repaints, even the same one
-            self._titles = (title, subtitle)
+        lanes = self._lanes_title()
+        if (title, subtitle, lanes) != self._titles:  # setting a title repaints, even the same
+            self._titles = (title, subtitle, lanes)
             self.decisions.border_title = Text(title)  # Text: a call's text is not markup
             self.decisions.border_subtitle = Text(subtitle)
+            self.lanes_view.border_title = Text(lanes)
+
+    def _lanes_title(self) -> str:
+        """Looking back, the lanes say what the moment held: what ran, what waited."""
+        if not self.looking_back:
+            return "processors"
+        running = [c.id for c in self.record.calls.values() if c.status == "running"]
+        waiting = [c.id for c in self.record.calls.values() if c.status == "queued"]
+        text = f"processors at {self.clock():.2f} s · running {_few(running)}"
+        return text + (f" · waiting for a processor {_few(waiting)}" if waiting else "")
 
     def _refresh_detail(self) -> None:
         call = self.record.calls.get(self.selected or "")
@@ -825,6 +836,12 @@ class OrchApp(App[int]):
 
 
 _RUN_ACTIONS = {b.action.partition("(")[0] for b in OrchApp.BINDINGS if isinstance(b, Binding)}
+
+
+def _few(ids: list[str], limit: int = 6) -> str:
+    if not ids:
+        return "nothing"
+    return ", ".join(ids[:limit]) + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
 def _call_of(e: ev.Event) -> str | None:
