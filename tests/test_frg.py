@@ -141,7 +141,9 @@ def dag_plans(draw):
 @given(dag_plans())
 def test_ranks_edges_and_exclusions_on_random_dags(case):
     text, kinds, deps = case
-    plan = parse_plan(text)
+    # strict: every `${N}` in a string is a reference, forward ones included (read leniently,
+    # one naming no earlier call is text, as LLMCompiler reads it: tests/test_plan_lenient.py)
+    plan = parse_plan(text, strict=True)
     frg = build_frg(plan, kinds)
 
     # R1: exactly the references, each from definition to use

@@ -25,6 +25,7 @@ from orchtui.functions import context as fctx
 from orchtui.llm.config import LLMConfig
 from orchtui.llm.openai_backend import OpenAIBackend
 from orchtui.llm.streaming import StreamParser, iter_calls
+from orchtui.plan.model import Lit
 from orchtui.scenario.loader import find_scenario, load_scenario
 from orchtui.scenario.model import Scenario
 
@@ -65,8 +66,23 @@ def test_a_broken_call_is_an_error_once_the_stream_moves_past_it() -> None:
     assert p.feed('s2: google("b")\n') == []  # not certain yet: the reply may still change
     with pytest.raises(PlanError, match="unknown function 'google'"):
         p.feed('s3: search("c")\n')
-    with pytest.raises(PlanError, match="never closed"):
-        list(iter_calls(tokens('s1: search("a"\n')))
+    with pytest.raises(PlanError, match="unterminated string"):
+        list(iter_calls(tokens('s1: search("a\n')))
+
+
+def test_a_call_left_open_waits_for_the_next_line() -> None:
+    # the parser closes an open call where the text ends; in a stream the text has not ended
+    p = StreamParser(["search"])
+    assert p.feed('s1: search("a",\n') == []
+    assert [c.kwargs for c in p.feed("  k=2)\n")] == [(("k", Lit(2)),)]
+    p = StreamParser(["search"])
+    assert p.feed('s1: search("a"\n') == []
+    assert [c.id for c in p.feed('s2: search("b")\n')] == ["s1", "s2"]  # s1 is closed
+    # the stream's end closes the last call (a warning in the plan, not an error)
+    assert [c.args for c in iter_calls(tokens('s1: search("a"\n'))] == [(Lit("a"),)]
+    p = StreamParser(["search"])
+    p.feed('s1: search("a"\n')
+    assert [c.id for c in p.finish()] == ["s1"] and [w.kind for w in p.warnings] == ["unclosed"]
 
 
 # -- StreamingRun against a fake server ---------------------------------------------------------

@@ -24,7 +24,9 @@ SCENARIO = Scenario(
     path=Path("/tmp/t.yaml"),
 )
 GOOD = 's1: search("Texas")\ns2: search("Ohio")\ns3: math("compare {s1} and {s2}")'
-BAD_SYNTAX = 's1: search("Texas"\ns2: search("Ohio")'
+BAD_SYNTAX = 's1: search("Texas"]\ns2: search("Ohio")'
+# read leniently (the ')' closed at the end of the line), with a warning
+LENIENT = 's1: search("Texas"\ns2: search("Ohio")\ns3: math("compare {s1} and {s2}")'
 BAD_FUNCTION = 's1: google("Texas")'
 
 
@@ -67,11 +69,29 @@ def test_bad_plan_then_repaired() -> None:
         tr = translate(SCENARIO, live(server))
     assert attempts(tr.events) == [("translate", False), ("repair", True)]
     failed = next(e for e in tr.events if isinstance(e, ev.TranslationAttempt) and not e.ok)
-    assert failed.error and "line 1" in failed.error and "never closed" in failed.error
+    assert failed.error and "line 1" in failed.error and "does not match" in failed.error
     repair = server.requests[1].messages[-1]["content"]
     # the repair prompt: the error, the faulty plan, and (in the system message) the examples
-    assert "never closed" in repair and 's1: search("Texas"' in repair
+    assert "does not match" in repair and 's1: search("Texas"' in repair
     assert "Example 1" in server.requests[1].messages[0]["content"]
+
+
+def test_a_plan_read_with_a_warning_costs_no_repair_turn() -> None:
+    with FakeOpenAI([LENIENT]) as server:
+        tr = translate(SCENARIO, live(server))
+    assert attempts(tr.events) == [("translate", True)] and len(server.requests) == 1
+    (w,) = tr.plan.warnings
+    assert (w.line, w.col, w.kind) == (1, 11, "unclosed")
+    assert tr.plan["s3"].refs == ("s1", "s2")
+
+
+def test_under_strict_a_warning_is_an_error_and_goes_to_repair() -> None:
+    with FakeOpenAI([LENIENT, GOOD]) as server:
+        tr = translate(SCENARIO, live(server), strict=True)
+    assert attempts(tr.events) == [("translate", False), ("repair", True)]
+    failed = next(e for e in tr.events if isinstance(e, ev.TranslationAttempt) and not e.ok)
+    assert failed.error and "line 1, column 11" in failed.error and "never closed" in failed.error
+    assert tr.plan.warnings == ()
 
 
 def test_repairs_then_retranslations_at_rising_temperature() -> None:
@@ -91,7 +111,7 @@ def test_exhausted_attempts_end_with_a_clear_message() -> None:
     assert len(server.requests) == 3
     message = str(err.value)
     assert message.startswith("could not translate the query into a valid plan: 3 attempts")
-    assert "\n" not in message and "never closed" in message
+    assert "\n" not in message and "does not match" in message
     assert len([e for e in err.value.events if isinstance(e, ev.TranslationAttempt)]) == 3
 
 

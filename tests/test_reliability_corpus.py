@@ -79,11 +79,25 @@ def test_corpus_covers_every_category() -> None:
 @pytest.mark.parametrize("path", _params())
 def test_bad_input_gives_exit_2_and_one_located_line(zygote: Zygote, path: Path,
                                                      command: str) -> None:
-    result = zygote.run(COMMANDS[command](path))
+    strict = ["--strict"] if expectation(path).strict else []
+    result = zygote.run(COMMANDS[command](path) + strict)
     assert result["rc"] == 2, f"exit {result['rc']}: {result['err'][-500:]!r}"
     problem = check_error(result["err"], path, expectation(path), prefix=command != "plan")
     assert problem is None, problem
     assert result["out"] == ""
+    assert not CANARY.exists()
+
+
+@pytest.mark.parametrize("path", [pytest.param(f, id=_id(f)) for f in FILES
+                                  if expectation(f).strict])
+def test_without_strict_the_plan_is_read_with_warnings(zygote: Zygote, path: Path) -> None:
+    """The corpus files that are errors only under --strict: read leniently, each warning one
+    `FILE:LINE:COL: warning: ...` line on stderr, exit 0."""
+    result = zygote.run(COMMANDS["plan"](path))
+    assert result["rc"] == 0, result["err"]
+    lines = result["err"].splitlines()
+    assert lines and all(line.startswith(f"{path}:") and ": warning: " in line
+                         for line in lines), result["err"]
     assert not CANARY.exists()
 
 

@@ -167,7 +167,7 @@ EXPECTED = {
     "plan_no_calls": (7, 3, "plan: the plan has no function calls"),
     "plan_nul_escape": (6, 16, "plan: the plan contains a NUL byte"),
     "plan_number": (6, 7, "plan: expected text, not the number 12"),
-    "plan_prose_numbered": (8, 12, "plan: syntax error: expected '(' after 'First'"),
+    "plan_prose_numbered": (8, 3, "plan: the plan has no function calls"),
     "plan_refused_code": (7, 9, "plan: a function call inside an argument is not"),
     "plan_syntax_block": (8, 9, "plan: syntax error: "),
     "plan_undefined_ref_indented_block": (10, 15, "plan: s2 refers to undefined id s9"),

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orchtui.cli.inputs import load_input, split_names
+from orchtui.cli.inputs import load_input, print_plan_warnings, split_names
 from orchtui.errors import OrchError, ScenarioError
 from orchtui.graph import FRG, build_frg
 
@@ -20,8 +20,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="a scenario YAML, a bundled scenario name, or a plain plan text")
     p.add_argument("--compute", metavar="F1,F2",
                    help="for a plain plan: the compute functions (every other one is inout)")
-    p.add_argument("--json", action="store_true", help="print the FRG as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print the FRG as JSON: calls, exclusive groups (rank -> compute calls), "
+                        "warnings")
+    p.add_argument("--pairs", action="store_true",
+                   help=f"with --json: also list every exclusive pair (refused past "
+                        f"{MAX_PAIRS:,} pairs: a rank of n compute calls has n(n-1)/2)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a plan read leniently (a warning becomes an error, exit 2)")
     p.set_defaults(func=run)
+
+
+# `--pairs` lists R2 pair by pair; 10,000 compute calls of one rank are 50 million pairs (about
+# a gigabyte of JSON). Past this many, the pairs are refused and the groups say the same thing.
+MAX_PAIRS = 1_000_000
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,13 +47,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_input(args.file, split_names(args.compute))
+    if args.pairs and not args.json:
+        raise OrchError("--pairs goes with --json")
+    scenario = load_input(args.file, split_names(args.compute), strict=args.strict)
     if scenario.plan is None:
         raise ScenarioError("the scenario has no plan (run it with --llm to translate its query)",
                             source=args.file)
     frg = build_frg(scenario.plan, scenario.kinds)
+    if args.pairs:
+        count = pair_count(frg)
+        if count > MAX_PAIRS:
+            raise OrchError(f"--pairs: the plan has {count:,} exclusive pairs, over the "
+                            f"{MAX_PAIRS:,} that --pairs lists: read exclusive_groups instead")
+    print_plan_warnings(scenario.plan)
     if args.json:
-        print(json.dumps(frg_json(frg)))
+        print(json.dumps(frg_json(frg, pairs=args.pairs)))
         return 0
     console = Console()
     console.print(calls_table(frg, scenario.name))
@@ -49,15 +69,31 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def frg_json(frg: FRG) -> dict:
-    return {
+def frg_json(frg: FRG, pairs: bool = False) -> dict:
+    """The FRG as JSON. R2 as groups: each rank's compute calls, every two of which are
+    exclusive (linear in the plan's size); `pairs` adds R2 pair by pair (quadratic)."""
+    order = frg.index.__getitem__
+    data = {
+        # a call's data predecessors are the ids it refers to (frg.preds, without asking the
+        # graph 100,000 times), in plan order
         "calls": [
-            {"id": c, "function": frg.call(c).function, "kind": frg.kinds[c],
-             "rank": frg.ranks[c], "deps": frg.preds(c)}
-            for c in frg.ids
+            {"id": c.id, "function": c.function, "kind": frg.kinds[c.id],
+             "rank": frg.ranks[c.id], "deps": sorted(c.refs, key=order)}
+            for c in frg.plan.calls
         ],
-        "exclusive": [list(p) for p in frg.exclusive_pairs()],
+        "exclusive_groups": [
+            {"rank": rank, "calls": list(group)}
+            for rank, group in sorted(frg.compute_by_rank.items()) if len(group) > 1
+        ],
+        "warnings": [w.to_json() for w in frg.plan.warnings],
     }
+    if pairs:
+        data["exclusive"] = [list(p) for p in frg.exclusive_pairs()]
+    return data
+
+
+def pair_count(frg: FRG) -> int:
+    return sum(len(g) * (len(g) - 1) // 2 for g in frg.compute_by_rank.values())
 
 
 def _short_list(items: list[str] | tuple[str, ...], most: int = 6) -> str:

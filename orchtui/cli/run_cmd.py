@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
@@ -43,6 +43,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", choices=("serial", "eager"), default="serial",
                    help="how the parallelfc and llmcompiler baselines run compute calls")
     p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",
                    help="override the scenario's llm_turn: how long each LLM turn takes")
     p.add_argument("--memory-limit", type=_megabytes, metavar="MB",
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             raise OrchError("--gantt goes with --headless")
         check_path(args.gantt, "--gantt")
         require_matplotlib("--gantt")
-    scenario = with_overrides(load_input(args.file), args)
+    scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
     try:
         setup = prepare(scenario, args)
@@ -184,6 +186,8 @@ def tui_factory(setup: LLMSetup, args: argparse.Namespace):
 
 
 def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    if not args.json:  # with --json, the warnings are in the JSON
+        print_plan_warnings(setup.scenario.plan)
     run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
                          compute=args.compute, seed=args.seed,
                          memory_limit_mb=args.memory_limit, scheduler=args.scheduler)

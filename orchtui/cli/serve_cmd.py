@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         raise OrchError("serve needs textual-serve, which is not installed: "
                         "pip install 'orchtui[serve]'") from None
     # refuse a bad scenario or option here, once, rather than in every browser
-    choose_mode(with_overrides(load_input(args.file), args), args)
+    choose_mode(with_overrides(load_input(args.file, strict=args.strict), args), args)
     command = shlex.join(app_command(args, args.parser))
     server = Server(command, host=args.host, port=args.port, title="orchtui")
     url = f"http://{args.host}:{args.port}"

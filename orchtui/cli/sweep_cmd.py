@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import real_cap, speedup, sweep
@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policies", metavar="A,B", help=f"default: all ({','.join(POLICIES)})")
     p.add_argument("--compute", choices=("serial", "eager"), default="serial")
     p.add_argument("--seed", type=int)
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",
                    help="override the scenario's llm_turn")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -45,7 +47,8 @@ def parse_range(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = with_overrides(load_input(args.file), args)
+    scenario = with_overrides(load_input(args.file, strict=args.strict), args)
+    print_plan_warnings(scenario.plan)
     processors = parse_range(args.processors)
     policies = [p.strip() for p in args.policies.split(",")] if args.policies else list(POLICIES)
     for p in policies:

@@ -86,6 +86,9 @@ class TranslationAttempt(Event):
 class PlanReady(Event):
     source: str  # "recorded" | "llm"
     text: str
+    # what the parser read leniently: {"line", "col", "kind", "message"} each (PlanWarning);
+    # a default, so that traces written before it replay
+    warnings: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class RunRecord:
     answer: str = ""
     now: float = 0.0
     recoveries: int = 0
+    warnings: tuple[dict[str, Any], ...] = ()  # the plan's PlanWarnings, from PlanReady
     _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
 
     def apply(self, e: ev.Event) -> None:
@@ -60,6 +61,8 @@ class RunRecord:
                 self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
                 self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
                 self.lanes = e.lanes
+            case ev.PlanReady():
+                self.warnings = e.warnings
             case ev.GraphReady():
                 for d in e.calls:
                     self.calls[d["id"]] = CallRecord(d["id"], d["function"], d["kind"],
@@ -143,6 +146,7 @@ class RunRecord:
             "scenario": self.scenario, "policy": self.policy, "processors": self.processors,
             "mode": self.mode, "status": self.status,
             "makespan": _r(self.makespan), "lower_bound": _r(self.lower_bound()),
+            "warnings": list(self.warnings),
             "calls": [
                 {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
                  "processor": c.processor if c.kind == "compute" else None,

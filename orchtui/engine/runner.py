@@ -106,7 +106,8 @@ class Run:
                             ex.mode, opt.compute, opt.seed, opt.llm_label,
                             tuple(getattr(ex, "lanes", ())))
         yield from self.prelude
-        yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text)
+        yield ev.PlanReady(ex.now(), opt.plan_source, sc.plan_text,
+                           tuple(w.to_json() for w in sc.plan.warnings))
         yield self.graph_event()
         policy = POLICY_CLASSES[opt.policy](
             self.frg, ex.processors, self.costs, llm_turns=sc.llm_turn > 0,

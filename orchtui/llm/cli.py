@@ -210,7 +210,8 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
         if scenario.plan is None:
             if not recorded.has("translate"):
                 raise OrchError("the scenario has no plan: translate its query with --llm")
-            tr = translate(scenario, recorded, repairs=repairs, retranslations=retranslations)
+            tr = translate(scenario, recorded, repairs=repairs, retranslations=retranslations,
+                           strict=getattr(args, "strict", False))
             scenario, prelude = scenario.with_plan(tr.plan, tr.text), tr.events
         repairer = LLMRepairer(recorded) if recorded.has("repair_call") else None
         return LLMSetup(scenario, prelude, repairer, "recorded", label, live=False,
@@ -233,7 +234,7 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     if not scenario.query.strip():
         raise OrchError("--llm translates the scenario's query, and this scenario has none")
     tr = translate(scenario, backend, repairs=repairs, retranslations=retranslations,
-                   temperature=config.temperature)
+                   temperature=config.temperature, strict=getattr(args, "strict", False))
     return LLMSetup(scenario.with_plan(tr.plan, tr.text), tr.events, repairer, "llm",
                     config.model, seconds_before_run=tr.seconds, **common)
 

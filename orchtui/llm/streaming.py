@@ -32,7 +32,7 @@ from orchtui.llm.extract import plan_text_from_reply
 from orchtui.llm.prompts import translation_messages
 from orchtui.llm.translate import format_plan_error
 from orchtui.plan.binding import BindError, bind_call
-from orchtui.plan.model import Call
+from orchtui.plan.model import Call, PlanWarning
 from orchtui.plan.parser import parse_plan, starts_call
 from orchtui.scenario.model import Scenario
 
@@ -44,6 +44,7 @@ class StreamParser:
         self.functions = functions
         self.text = ""
         self.calls: list[Call] = []  # the calls handed out so far
+        self.warnings: tuple[PlanWarning, ...] = ()  # what the whole plan was read leniently as
         self._scanned = 0  # length of the text already looked at for complete calls
 
     def feed(self, piece: str) -> list[Call]:
@@ -56,8 +57,9 @@ class StreamParser:
 
     def finish(self) -> list[Call]:
         """The stream ended: the rest must parse (raises PlanError)."""
-        calls = parse_plan(plan_text_from_reply(self.text), functions=self.functions).calls
-        return self._take(list(calls))
+        plan = parse_plan(plan_text_from_reply(self.text), functions=self.functions)
+        self.warnings = plan.warnings
+        return self._take(list(plan.calls))
 
     def _take(self, calls: list[Call]) -> list[Call]:
         known = {c.id for c in self.calls}
@@ -72,7 +74,7 @@ class StreamParser:
     def _complete(self, text: str) -> list[Call]:
         text = plan_text_from_reply(text)
         try:
-            return list(parse_plan(text, functions=self.functions).calls)
+            plan = parse_plan(text, functions=self.functions)
         except PlanError as err:
             if "has no function calls" in err.message:
                 return []
@@ -93,6 +95,13 @@ class StreamParser:
                 if _may_grow(err2):
                     return []
                 raise
+        calls = list(plan.calls)
+        # A last call whose brackets the parser closed because the text ended may still be
+        # growing (its next line has not arrived): it is complete only once a line follows.
+        if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
+                         for w in plan.warnings):
+            calls.pop()
+        return calls
 
 
 def _may_grow(err: PlanError) -> bool:
@@ -264,7 +273,8 @@ class StreamingRun:
                         yield ev.TranslationAttempt(ex.now(), 1, "translate",
                                                     self.temperature, True, None,
                                                     self.backend.source)
-                    yield ev.PlanReady(ex.now(), "llm", plan_text_from_reply(parser.text))
+                    yield ev.PlanReady(ex.now(), "llm", plan_text_from_reply(parser.text),
+                                       tuple(w.to_json() for w in parser.warnings))
             if not broken:
                 yield from dispatch()
             if not streaming and not ex.in_flight() and not serial_busy:

@@ -49,9 +49,12 @@ def format_plan_error(err: PlanError) -> str:
 
 def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
               retranslations: int = 2, temperature: float = 0.0,
-              clock: Callable[[], float] | None = None) -> Translation:
+              clock: Callable[[], float] | None = None, strict: bool = False) -> Translation:
     """Translate `scenario.query` into a plan. Raises TranslationFailed when every attempt
-    fails, and LLMError when the endpoint fails (no point retrying a dead server)."""
+    fails, and LLMError when the endpoint fails (no point retrying a dead server).
+
+    A plan read leniently (with PlanWarnings) is a success: no repair turn is spent on a
+    warning. With `strict`, the text read leniently is an error and goes to repair."""
     if not scenario.query.strip():
         raise TranslationFailed("the scenario has no query to translate")
     t0 = time.perf_counter()
@@ -80,7 +83,7 @@ def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
         events.append(ev.TurnFinished(now(), turn, now() - start))
         text = plan_text_from_reply(reply.text)
         try:
-            plan = parse_plan(text, functions=names)
+            plan = parse_plan(text, functions=names, strict=strict)
         except PlanError as err:
             error = format_plan_error(err)
             events.append(ev.TranslationAttempt(now(), attempt, kind, temp, False, error,

@@ -75,10 +75,40 @@ class Call:
     text: str = field(default="", compare=False)  # the call as written
 
 
+WarningKind = Literal["prose", "plain-text", "literal-ref", "quotes", "unclosed"]
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    """Text the parser read leniently (DESIGN §2): where it is, and what was assumed. Under
+    `--strict` the parser refuses the same text with the error it gave before leniency."""
+
+    line: int
+    col: int
+    message: str  # what was assumed, in words
+    kind: WarningKind
+    source: str = ""
+
+    def located(self, source: str, line_offset: int = 0, col_offset: int = 0,
+                prefix: str = "") -> PlanWarning:
+        """The same warning, placed inside a larger file (a plan inside a YAML)."""
+        return PlanWarning(self.line + line_offset, self.col + col_offset,
+                           prefix + self.message, self.kind, source)
+
+    def __str__(self) -> str:
+        where = f"{self.source}:" if self.source else ""
+        return f"{where}{self.line}:{self.col}: warning: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "col": self.col, "kind": self.kind, "message": self.message}
+
+
 @dataclass(frozen=True)
 class Plan:
     calls: tuple[Call, ...]
     dialect: Dialect = "llmorch"
+    # what was read leniently, in text order; not part of the plan's meaning
+    warnings: tuple[PlanWarning, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {c.id: c for c in self.calls})

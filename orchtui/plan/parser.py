@@ -20,6 +20,7 @@ import re
 import warnings
 from bisect import bisect_right
 from collections.abc import Collection
+from dataclasses import replace
 
 from orchtui.errors import PlanError
 from orchtui.plan.model import (
@@ -30,6 +31,7 @@ from orchtui.plan.model import (
     Lit,
     Map,
     Plan,
+    PlanWarning,
     Ref,
     Seq,
     Template,
@@ -41,6 +43,13 @@ END_OF_PLAN = "<END_OF_PLAN>"
 # this also bounds chains like `1 + 1 + ... + 1` and `- - - 1`, so that nothing downstream
 # (printing, binding, copying) can run out of stack on a parsed plan.
 MAX_DEPTH = 200
+# How many values one call's arguments may hold (counted by the commas and operators between
+# them, outside strings, so `1 + 1 + ... + 1` counts as a long list does). Python's parser
+# spends about a kilobyte of memory on each value: a 10 MB list literal of 2.6 million numbers
+# took 2.8 GB and 19 s. 100,000 values (100,000 keyword arguments) parse in about a second.
+MAX_VALUES = 100_000
+# Plain text (a search query written without quotes) is short; longer text is not read as it.
+MAX_PLAIN = 10_000
 
 _REF_NAME = "__ref__"  # `$1` outside strings is rewritten to the identifier `__ref__1`
 
@@ -59,7 +68,7 @@ _CALL_BODY = re.compile(r"[ \t\f]*[^\W\d]\w*[ \t\f]*\(")
 _DOLLAR_REF = re.compile(r"\$\{(\d+)\}|\$(\d+)")
 _BRACE_REF = re.compile(r"\{(s\d+)\}")
 _CALL_ID_NAME = re.compile(r"s\d+")
-_CODE_RUN = re.compile(r"[^'\"#$()\[\]{}<]+")
+_CODE_RUN = re.compile(r"[^'\"#$()\[\]{}<“‘]+")
 _STRING_RUN = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
 _ONE_LINE_STRING = {"'": re.compile(r"'(?:[^'\\]|\\.)*'"), '"': re.compile(r'"(?:[^"\\]|\\.)*"')}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -75,6 +84,21 @@ _BINOPS: dict[type, str] = {
     ast.Pow: "**",
 }
 _JSONISH = {"true": True, "false": False, "null": None}
+# `a.b(` after a call id is a call with a dotted name (an error); `Mr. Smith went` is prose
+_DOTTED_CALL = re.compile(r"[^\W\d]\w*(?:[ \t]*\.[ \t]*[^\W\d]\w*)+[ \t]*\(")
+# a whole call on one line whose arguments may be plain text: name, '(', text, ')'
+_PLAIN_CALL = re.compile(r"([^\W\d]\w*)[ \t]*\((.*)\)[ \t\f]*(<END_OF_PLAN>.*)?$")
+# Plain text is words and the punctuation of prose. Anything else is code (quotes, brackets,
+# `=`, `$1`, `@`, `;`, operators), as is a name called like a function or a first word that
+# begins a Python statement (`class X: pass`, `import os`).
+_PLAIN_TEXT = re.compile(r"[\w \t.,:!?&/%+()'\u2019\u2013\u2014-]+")
+_NOT_PLAIN = re.compile(r"(?<!\w)['\u2019]|\w\(|^(?:class|def|import|from|lambda|return|yield|"
+                        r"async|await|raise|del|global|nonlocal|assert|with|pass|print|exec)\b")
+_SEPARATORS = (",", "+", "-", "*", "/", "%", ":")
+_WORD_REF = re.compile(r"\bs\d+\b")
+_CURLY = {"\u201c": "\u201d", "\u2018": "\u2019"}
+_CLOSE_FOR = {"(": ")", "[": "]", "{": "}"}
+_PROSE = ("", (0, 0))  # _call_head's answer for a numbered line of prose
 _NOT_A_CALL = "syntax error: expected a function call like f(...) after the call id"
 _PLAIN_NAME = "syntax error: the function must be a plain name, like search(...)"
 _UNTERMINATED = "syntax error: unterminated string"
@@ -84,17 +108,28 @@ def parse_plan(
     text: str,
     functions: Collection[str] | None = None,
     source: str = "",
+    strict: bool = False,
 ) -> Plan:
     """Parse plan text into a Plan. Raises PlanError (with line and column) on any compile error.
 
     `functions`, when given, is the set of callable function names; any other name is an error.
+    Text whose intent is unambiguous though it is not the plan language (DESIGN §2) is read
+    leniently, each time with a PlanWarning in `plan.warnings`; `strict` refuses it instead,
+    with the error it gets without leniency.
     """
     # A big plan allocates many small objects that all stay alive (ast nodes, then calls), so the
     # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(text, functions).parse()
+        with warnings.catch_warnings():
+            # once for the whole plan (per call it cost more than parsing): `ast` warns about
+            # escapes like "\d", which are fine in a plan
+            warnings.simplefilter("ignore")
+            plan = _Parser(text, functions, strict).parse()
+        if source and plan.warnings:
+            plan = replace(plan, warnings=tuple(w.located(source) for w in plan.warnings))
+        return plan
     except PlanError as err:
         if source:
             raise err.located(source) from None
@@ -220,7 +255,8 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 class _Parser:
-    def __init__(self, text: str, functions: Collection[str] | None) -> None:
+    def __init__(self, text: str, functions: Collection[str] | None, strict: bool = False
+                 ) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]  # a byte order mark is no part of the plan
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -242,6 +278,12 @@ class _Parser:
         self.ref_sites: list[_Site] = []
         self.first_site: dict[tuple[str, str], _Site] = {}
         self.ref_objects: dict[str, Ref] = {}
+        self.strict = strict
+        self.warnings: list[PlanWarning] = []
+        self.earlier: set[str] = set()  # the ids of the calls before the one being read
+
+    def warn(self, line: int, col: int, kind: str, message: str) -> None:
+        self.warnings.append(PlanWarning(line, col, message, kind))  # type: ignore[arg-type]
 
     # -- the line loop ------------------------------------------------------------------------
     def parse(self) -> Plan:
@@ -259,27 +301,34 @@ class _Parser:
                 li += 1
                 continue
             head = self._call_head(li)
-            if head is None:
+            if head is None or head is _PROSE:
                 if END_OF_PLAN in line:
                     break
                 li += 1  # prose, blank lines, code fences: skipped
                 continue
-            call_id, body_col = head
-            call, li, ended = self._parse_call(li, call_id, body_col, " ".join(thought) or None)
+            call_id, (fi, fj) = head
+            call, li, ended = self._parse_call(li, call_id, fi, fj, " ".join(thought) or None)
             thought = []
             if call is not None:
                 self.calls.append(call)
+                self.earlier.add(call_id)
             if ended:
                 break
         if not self.calls:
-            raise PlanError("the plan has no function calls (a call looks like "
-                            "s1: search(\"...\") or 1. search(\"...\"))", 1, 1)
+            message = ("the plan has no function calls (a call looks like "
+                       "s1: search(\"...\") or 1. search(\"...\"))")
+            if self.warnings:  # numbered prose: say where, and why it was not read as a call
+                w = min(self.warnings, key=lambda w: (w.line, w.col))
+                raise PlanError(f"{message}; {w.message}", w.line, w.col)
+            raise PlanError(message, 1, 1)
         self._check_refs()
         self._check_cycles()
-        return Plan(tuple(self.calls), self.dialect or "llmorch")
+        warned = tuple(sorted(self.warnings, key=lambda w: (w.line, w.col)))
+        return Plan(tuple(self.calls), self.dialect or "llmorch", warned)
 
-    def _call_head(self, li: int) -> tuple[str, int] | None:
-        """If line li begins with a call id, return the id and where the call text begins."""
+    def _call_head(self, li: int) -> tuple[str, tuple[int, int]] | None:
+        """If line li begins with a call id, return the id and where its function name begins;
+        _PROSE for a numbered line of prose (a warning, unless strict)."""
         line = self.lines[li]
         dialect: Dialect = "llmorch"
         m = _ID[dialect].match(line)
@@ -289,6 +338,15 @@ class _Parser:
             if not m:
                 return None
         call_id = m.group(1)
+        start = None
+        if not self.strict:
+            # prose first: a line of prose neither sets the dialect nor takes an id
+            start = self._function_start(li, m.end())
+            if start is None:
+                self.warn(li + 1, m.start(1) + 1, "prose",
+                          f"no function call follows the id {call_id}: the line is read as "
+                          "prose and skipped")
+                return _PROSE
         if self.dialect is None:
             self.dialect = dialect
         elif self.dialect != dialect:
@@ -303,15 +361,86 @@ class _Parser:
             raise PlanError(f"duplicate id {call_id} (first defined on line {first})",
                             li + 1, m.start(1) + 1)
         self.seen[call_id] = (li + 1, m.start(1) + 1)
-        return call_id, m.end()
+        if start is None:
+            start = self._function_start(li, m.end())
+            assert start is not None  # strict: prose raises
+        return call_id, start
 
     # -- one call -----------------------------------------------------------------------------
     def _parse_call(
-        self, li: int, call_id: str, col: int, thought: str | None
+        self, li: int, call_id: str, fi: int, fj: int, thought: str | None
     ) -> tuple[Call | None, int, bool]:
-        """Parse the call whose id ends at (li, col). Returns the call (None for `join()`), the
-        next line, and whether the plan ends here."""
-        fi, fj = self._function_start(li, col)
+        """Parse the call whose id is on line li and whose function name begins at (fi, fj).
+        Returns the call (None for `join()`), the next line, and whether the plan ends here.
+        A call that is not code may be plain text (one string argument, with a warning)."""
+        sites, warned = len(self.ref_sites), len(self.warnings)
+        try:
+            return self._read_call(li, call_id, fi, fj, thought)
+        except PlanError:
+            if self.strict:
+                raise
+            # forget what the failed reading noted
+            del self.ref_sites[sites:]
+            del self.warnings[warned:]
+            for key in [k for k in self.first_site if k[0] == call_id]:
+                del self.first_site[key]
+            plain = self._plain_call(li, call_id, fi, fj, thought)
+            if plain is None:
+                raise
+            return plain
+
+    def _plain_call(
+        self, li: int, call_id: str, fi: int, fj: int, thought: str | None
+    ) -> tuple[Call, int, bool] | None:
+        """The call read as `name(plain text)`: one string argument, as LLMCompiler's parser
+        reads `search(The Lord of the Rings)`. None when the arguments are not plain text."""
+        line = self.lines[fi]
+        m = _PLAIN_CALL.match(line, fj)
+        if not m or not self._is_plain_text(m.group(2).strip()):
+            return None
+        name, inner = m.group(1), m.group(2)
+        if self.functions is not None and name not in self.functions:
+            known = ", ".join(sorted(self.functions)) or "none"
+            raise PlanError(f"unknown function {name!r} (available: {known})", fi + 1, fj + 1)
+        text = inner.strip()
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        self.warn(fi + 1, m.start(2) + len(inner) - len(inner.lstrip()) + 1, "plain-text",
+                  f"the arguments of {name} are plain text, not code: read as one string "
+                  f"{shown!r}")
+        call = Call(id=call_id, function=name, args=(Lit(text),), thought=thought,
+                    line=li + 1, col=self.seen[call_id][1],
+                    text="\n".join(self.lines[li : fi + 1]).strip())
+        return call, fi + 1, m.group(3) is not None
+
+    def _is_plain_text(self, text: str) -> bool:
+        """Words, not code: no quotes, brackets, keywords or references, and either not Python
+        at all (`The Lord of the Rings`) or only bare words (`Rosetta`, `Paris, France`)."""
+        if (len(text) > MAX_PLAIN or not _PLAIN_TEXT.fullmatch(text) or _NOT_PLAIN.search(text)
+                or not any(c.isalpha() for c in text)):
+            return False
+        if self.dialect == "llmorch" and _WORD_REF.search(text):
+            return False  # `s1 2`: a reference written wrong, not words
+        depth = 0
+        for c in text:
+            depth += (c == "(") - (c == ")")
+            if depth < 0:
+                return False
+        if depth:
+            return False
+        try:
+            node = ast.parse(f"f({text})", mode="eval").body
+        except SyntaxError:
+            return True
+        except (ValueError, RecursionError, MemoryError):
+            return False
+        return isinstance(node, ast.Call) and not node.keywords and all(
+            isinstance(a, ast.Name) and not a.id.startswith("_") and a.id not in _JSONISH
+            and not _CALL_ID_NAME.fullmatch(a.id)  # a reference, perhaps of the other dialect
+            for a in node.args)
+
+    def _read_call(
+        self, li: int, call_id: str, fi: int, fj: int, thought: str | None
+    ) -> tuple[Call | None, int, bool]:
         quick = self._one_line(fi, fj)
         if quick is not None:
             src, node = quick
@@ -342,12 +471,14 @@ class _Parser:
         conv = _Converter(self, call_id, src)
         args = tuple(conv.expr(a) for a in node.args)
         kwargs: list[tuple[str, Expr]] = []
+        names: set[str] = set()  # a set: 100,000 keyword arguments must not cost n² checks
         for kw in node.keywords:
             if kw.arg is None:
                 raise PlanError("'**' arguments are not allowed in a plan",
                                 *src.node_pos(kw.value))
-            if any(k == kw.arg for k, _ in kwargs):
+            if kw.arg in names:
                 raise PlanError(f"argument {kw.arg!r} is given twice", *src.node_pos(kw))
+            names.add(kw.arg)
             kwargs.append((kw.arg, conv.expr(kw.value)))
         call = Call(
             id=call_id,
@@ -362,9 +493,9 @@ class _Parser:
         )
         return call, end_li + 1, ended
 
-    def _function_start(self, li: int, col: int) -> tuple[int, int]:
-        """Where the function name after a call id begins. Checks `name(` up front so that a
-        numbered line of prose (`1. First I will search`) gets a plain message."""
+    def _function_start(self, li: int, col: int) -> tuple[int, int] | None:
+        """Where the function name after a call id begins. Checks `name(` up front: a numbered
+        line with none is prose (None), or under strict an error with a plain message."""
         line = self.lines[li]
         k = _WS.match(line, col).end()
         if k >= len(line) or line[k] == "#":
@@ -372,17 +503,23 @@ class _Parser:
             if li + 1 < len(self.lines) and _CALL_BODY.match(self.lines[li + 1]):
                 nxt = self.lines[li + 1]
                 return li + 1, _WS.match(nxt).end()
-            raise PlanError(_NOT_A_CALL, li + 1, k + 1)
+            return self._prose(_NOT_A_CALL, li + 1, k + 1)
         m = _NAME.match(line, k)
         if not m:
-            raise PlanError(_NOT_A_CALL, li + 1, k + 1)
+            return self._prose(_NOT_A_CALL, li + 1, k + 1)
         k2 = _WS.match(line, m.end()).end()
         if k2 < len(line) and line[k2] == ".":
-            raise PlanError(_PLAIN_NAME, li + 1, k + 1)
+            if _DOTTED_CALL.match(line, k):
+                raise PlanError(_PLAIN_NAME, li + 1, k + 1)
+            return self._prose(_PLAIN_NAME, li + 1, k + 1)
         if k2 >= len(line) or line[k2] != "(":
-            raise PlanError(f"syntax error: expected '(' after {m.group()!r}: a line that begins "
-                            "with a call id must be a call like f(...)", li + 1, k2 + 1)
+            return self._prose(f"syntax error: expected '(' after {m.group()!r}: a line that "
+                               "begins with a call id must be a call like f(...)", li + 1, k2 + 1)
         return li, k
+
+    def _prose(self, message: str, line: int, col: int) -> None:
+        if self.strict:
+            raise PlanError(message, line, col)
 
     def _one_line(self, li: int, col: int) -> tuple[_Source, ast.Call] | None:
         """The common case, cheaply: the rest of the line is exactly one call that Python parses
@@ -391,10 +528,10 @@ class _Parser:
         text = self.lines[li][col:].rstrip(" \t\f")
         if not text.endswith(")") or (self.dialect == "llmcompiler" and "$" in text):
             return None
+        if len(text) > MAX_VALUES and sum(map(text.count, _SEPARATORS)) >= MAX_VALUES:
+            return None  # perhaps too many values: the scanner counts them and says where
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                node = ast.parse(text, mode="eval").body
+            node = ast.parse(text, mode="eval").body
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             return None
         size = len(text) if text.isascii() else len(text.encode("utf-8"))
@@ -407,9 +544,7 @@ class _Parser:
 
     def _ast(self, src: _Source, li: int, col: int) -> ast.expr:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escapes like "\d" are fine in a plan
-                return ast.parse(src.src, mode="eval").body
+            return ast.parse(src.src, mode="eval").body
         except SyntaxError as err:
             index = src.index(err.lineno or 1, (err.offset or 1) - 1, in_bytes=False)
             message = (err.msg or "invalid syntax").splitlines()[0] if err.msg else "invalid syntax"
@@ -428,19 +563,29 @@ class _Parser:
         out = _Source()
         lines = self.lines
         stack: list[tuple[str, int, int]] = []
+        values = 1  # separators outside strings, plus one: bounds what `ast` will be given
         while True:
             line = lines[i]
             if j >= len(line):
                 # stack is never empty here: `name(` was checked, and the call ends at its ')'
-                if i + 1 < len(lines) and not self._looks_like_call(i + 1):
+                ends = self._call_ends_after(i)
+                if not ends:
                     out.emit("\n", i, j, exact=False)
                     i, j = i + 1, 0
                     continue
+                if not self.strict:
+                    return self._close(out, stack, i, j)
                 ch, sl, sc = stack[-1]
                 raise PlanError(f"syntax error: '{ch}' is never closed", sl + 1, sc + 1)
             m = _CODE_RUN.match(line, j)
             if m:
                 out.emit(m.group(), i, j)
+                values += sum(map(m.group().count, _SEPARATORS))
+                if values > MAX_VALUES:
+                    ch, sl, sc = stack[-1] if stack else ("(", i, j)
+                    raise PlanError(f"the call's arguments hold over {MAX_VALUES:,} values (this "
+                                    f"'{ch}' is where they pass it): put that much data in a "
+                                    "file and pass its name", sl + 1, sc + 1)
                 j = m.end()
                 continue
             ch = line[j]
@@ -456,7 +601,12 @@ class _Parser:
                     out.emit_ref(m.group(1) or m.group(2), i, j)
                     j = m.end()
                     continue
+            if ch in _CURLY and not self.strict:
+                j = self._scan_curly(out, i, j)
+                continue
             if ch == "<" and stack and line.startswith(END_OF_PLAN, j):
+                if not self.strict:
+                    return self._close(out, stack, i, j)
                 top, sl, sc = stack[-1]
                 raise PlanError(f"syntax error: '{top}' is never closed", sl + 1, sc + 1)
             out.emit(ch, i, j)
@@ -473,6 +623,61 @@ class _Parser:
                                     f"'{top}'{where}", i + 1, j)
                 if not stack:
                     return out.finish(), i, j
+
+    def _call_ends_after(self, i: int) -> bool:
+        """Whether a call still open at the end of line i can go no further: the next line
+        starts a call or a thought, or the plan ends (only blank lines or <END_OF_PLAN>)."""
+        lines = self.lines
+        if i + 1 >= len(lines) or self._looks_like_call(i + 1):
+            return True
+        if self.strict:
+            return False
+        nxt = lines[i + 1].lstrip()
+        if nxt.startswith(END_OF_PLAN) or _THOUGHT.match(lines[i + 1]):
+            return True
+        if nxt:
+            return False
+        k = i + 1
+        while k < len(lines) and not lines[k].strip():
+            k += 1
+        return k == len(lines)
+
+    def _close(self, out: _Source, stack: list[tuple[str, int, int]], i: int, j: int
+               ) -> tuple[_Source, int, int]:
+        """Close the brackets still open at (i, j), the end of the call's text, with a warning."""
+        closers = "".join(_CLOSE_FOR[ch] for ch, _, _ in reversed(stack))
+        ch, sl, sc = stack[-1]
+        self.warn(sl + 1, sc + 1, "unclosed",
+                  f"'{ch}' is never closed: read as closed at the end of line {i + 1} "
+                  f"(added {closers!r})")
+        out.emit(closers, i, j, exact=False)
+        return out.finish(), i, j
+
+    def _scan_curly(self, out: _Source, i: int, j: int) -> int:
+        """Copy a string in typographic quotes (“…” or ‘…’) as a straight-quoted one. It closes
+        at the first closing quote that ends an argument (followed by , ) ] } : + or the end
+        of the line), so that an apostrophe (‘Schindler’s List’) stays text."""
+        line = self.lines[i]
+        close = _CURLY[line[j]]
+        k = line.find(close, j + 1)
+        while k >= 0:
+            after = _WS.match(line, k + 1).end()
+            if after >= len(line) or line[after] in ",)]}:+#":
+                break
+            k = line.find(close, k + 1)
+        if k < 0:
+            raise PlanError(_UNTERMINATED, i + 1, j + 1)
+        self.warn(i + 1, j + 1, "quotes",
+                  f"typographic quotes {line[j]}…{close} read as a string in straight quotes")
+        out.emit('"', i, j)
+        for m in re.finditer(r'[^"\\]+|["\\]', line[j + 1 : k]):
+            piece = m.group()
+            if piece in ('"', "\\"):
+                out.emit("\\" + piece, i, j + 1 + m.start(), exact=False)
+            else:
+                out.emit(piece, i, j + 1 + m.start())
+        out.emit('"', i, k)
+        return k + 1
 
     def _scan_string(self, out: _Source, i: int, j: int) -> tuple[int, int]:
         """Copy one string literal starting at (i, j). A plain quoted string may continue on the
@@ -689,16 +894,26 @@ class _Converter:
         raise self._fail(node, f"{shown!r} is not a literal or a reference to a call{hint}")
 
     def _string(self, node: ast.Constant, value: str) -> Expr:
-        pattern = _BRACE_REF if self.parser.dialect == "llmorch" else _DOLLAR_REF
+        parser = self.parser
+        pattern = _BRACE_REF if parser.dialect == "llmorch" else _DOLLAR_REF
         if not pattern.search(value):
             return Lit(value)
+        # LLMCompiler's dialect refers only to earlier calls: `$20` in call 2 is text (money)
+        literal = parser.dialect == "llmcompiler" and not parser.strict
         parts: list[str | Ref] = []
         last = 0
         for n, m in enumerate(pattern.finditer(value)):
+            ref = m.group(1) or m.group(2)
+            if literal and ref not in parser.earlier:
+                parser.warn(*self._in_string(node, n), "literal-ref",
+                            f"{m.group()} names no earlier call: read as text")
+                continue  # the text stays in the next literal part
             if m.start() > last:
                 parts.append(value[last : m.start()])
-            parts.append(self._ref(m.group(1) or m.group(2), node, n))
+            parts.append(self._ref(ref, node, n))
             last = m.end()
+        if not parts:
+            return Lit(value)
         if last < len(value):
             parts.append(value[last:])
         return Template(tuple(parts))

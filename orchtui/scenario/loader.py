@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,9 @@ def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
     return raw
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, strict: bool = False) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioError (ScenarioPlanError for an error
-    in its plan) naming the line and column."""
+    in its plan) naming the line and column. `strict` refuses a plan read leniently."""
     path = Path(path)
     raw = read_limited(path)
     if b"\x00" in raw:
@@ -95,7 +96,7 @@ def load_scenario(path: str | Path) -> Scenario:
         line = raw.count(b"\n", 0, err.start) + 1
         raise ScenarioError("not UTF-8 text", line, 1, str(path)) from None
     try:
-        return parse_scenario(text, path)
+        return parse_scenario(text, path, strict)
     except (RecursionError, MemoryError):
         raise ScenarioError("the file is nested too deeply or too large",
                             source=str(path)) from None
@@ -133,7 +134,7 @@ def _compose(text: str, src: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-def parse_scenario(text: str, path: Path) -> Scenario:
+def parse_scenario(text: str, path: Path, strict: bool = False) -> Scenario:
     src = str(path)
     try:
         root = _compose(text, src)
@@ -175,11 +176,15 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         plan_text = v.scalar_str(node, "plan")
         plan_line, plan_col, every_line = _plan_origin(key_node, node, text)
         try:
-            plan = parse_plan(plan_text, functions=names)
+            plan = parse_plan(plan_text, functions=names, strict=strict)
         except PlanError as err:
             col = err.col + plan_col if every_line or err.line <= 1 else err.col
             raise ScenarioPlanError(f"plan: {err.message}", err.line + plan_line, col,
                                     src) from None
+        if plan.warnings:  # placed in the file, as errors are
+            plan = replace(plan, warnings=tuple(
+                w.located(src, plan_line, plan_col if every_line or w.line <= 1 else 0, "plan: ")
+                for w in plan.warnings))
 
     ids = set(plan.ids) if plan else set()
     costs: dict[str, float] = {}
@@ -241,10 +246,11 @@ def _plan_origin(key: yaml.Node, node: yaml.Node, text: str) -> tuple[int, int, 
     return mark.line, mark.column + (1 if node.style in ("'", '"') else 0), False
 
 
-def plan_only_scenario(text: str, path: Path, compute: set[str]) -> Scenario:
+def plan_only_scenario(text: str, path: Path, compute: set[str], strict: bool = False
+                       ) -> Scenario:
     """A scenario around a plain plan text: `compute` names the compute functions, every other
     function is inout, and any function name is allowed."""
-    plan = parse_plan(text, source=str(path))
+    plan = parse_plan(text, source=str(path), strict=strict)
     functions = tuple(
         FunctionSpec(name=f, kind="compute" if f in compute else "inout")
         for f in plan.functions

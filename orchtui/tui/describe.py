@@ -13,8 +13,8 @@ from orchtui.engine import events as ev
 from orchtui.engine.record import CallRecord
 from orchtui.tui import theme
 
-DECISIONS = (ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed, ev.Skipped,
-             ev.TurnStarted, ev.RunFinished)
+DECISIONS = (ev.PlanReady, ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed,
+             ev.Skipped, ev.TurnStarted, ev.RunFinished)
 RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed)
 
 # Events that carry a coordinator decision: the unit of a step in a real run, where observations
@@ -60,6 +60,10 @@ _DIM = Style(color=theme.MUTED)
 def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: dict[str, str]) -> LogLine | None:
     """The decision log's line for an event, or None if the log does not show it."""
     match e:
+        case ev.PlanReady() if e.warnings:
+            return LogLine(e.t, "warning", Style(color=theme.STATE_COLOUR["recovering"], bold=True),
+                           _body((f"plan read leniently ({len(e.warnings)}): ", _BOLD),
+                                 (plan_warnings_text(e.warnings), "")))
         case ev.Scheduled():
             return LogLine(e.t, "schedule", theme.fg("scheduled"),
                            _body((_ids(e.calls), _BOLD), ("  " + e.reason, "")))
@@ -90,6 +94,12 @@ def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: dict[str, str]) -> 
             return LogLine(e.t, "finished", Style.combine([style, _BOLD]),
                            _body((e.status, _BOLD), (f"  makespan {e.makespan:.2f} s", "")))
     return None
+
+
+def plan_warnings_text(warnings: tuple[dict, ...]) -> str:
+    """The plan's warnings on one line: `LINE:COL what was assumed; ...`."""
+    return "; ".join(f"{w.get('line', '?')}:{w.get('col', '?')} {w.get('message', '')}"
+                     for w in warnings if isinstance(w, dict))
 
 
 def recovery_line(e: ev.Event) -> LogLine | None:

@@ -151,6 +151,9 @@ class Expectation:
     line: int | None  # None: the message has no line (FILE: message)
     col: int | None
     text: str  # a case-insensitive substring of the message
+    # `# expect-strict:`: the error is under --strict; without it the plan is read leniently,
+    # with warnings (DESIGN §2)
+    strict: bool = False
 
 
 def corpus_files() -> list[Path]:
@@ -168,20 +171,22 @@ def category(path: Path) -> str:
 
 def expectation(path: Path) -> Expectation:
     """From a sidecar `FILE.expect`, else from the first line `# expect: LINE[:COL] text`
-    (`-` for no line)."""
+    (`-` for no line; `# expect-strict:` for an error that only --strict gives)."""
     sidecar = path.with_name(path.name + ".expect")
+    strict = False
     if sidecar.exists():
         spec = sidecar.read_text(encoding="utf-8").strip()
     else:
         first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace")
-        if not first.startswith("# expect:"):
+        strict = first.startswith("# expect-strict:")
+        if not first.startswith("# expect:") and not strict:
             raise AssertionError(f"{path}: no '# expect:' line and no {sidecar.name}")
-        spec = first[len("# expect:"):].strip()
+        spec = first.partition(":")[2].strip()
     where, _, text = spec.partition(" ")
     if where == "-":
-        return Expectation(None, None, text.strip())
+        return Expectation(None, None, text.strip(), strict)
     line, _, col = where.partition(":")
-    return Expectation(int(line), int(col) if col else None, text.strip())
+    return Expectation(int(line), int(col) if col else None, text.strip(), strict)
 
 
 def check_error(stderr: str, path: Path, expect: Expectation, prefix: bool = True
