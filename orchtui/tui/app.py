@@ -155,7 +155,8 @@ class OrchApp(App[int]):
         self.follow = True  # the graph selects the call of the newest event, until the user picks
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = 0.0  # seconds to show one event, lately
-        self._titles: tuple[str, str, str] = ("", "", "")
+        self._titles: tuple[str, str] = ("", "")
+        self._lanes_titled = "processors"
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
@@ -572,11 +573,13 @@ class OrchApp(App[int]):
             subtitle = "←/→: move in time · n: forward · end: live"
         elif self.status() == "paused":
             subtitle = "n: one step · space: play"
-        lanes = self._lanes_title()
-        if (title, subtitle, lanes) != self._titles:  # setting a title repaints, even the same
-            self._titles = (title, subtitle, lanes)
+        if (title, subtitle) != self._titles:  # setting a title repaints, even the same one
+            self._titles = (title, subtitle)
             self.decisions.border_title = Text(title)  # Text: a call's text is not markup
             self.decisions.border_subtitle = Text(subtitle)
+        lanes = self._lanes_title()
+        if lanes != self._lanes_titled:
+            self._lanes_titled = lanes
             self.lanes_view.border_title = Text(lanes)
 
     def _lanes_title(self) -> str:
@@ -600,7 +603,10 @@ class OrchApp(App[int]):
                          self.repaired.get(call.id) if call else None, self.clock())
 
     def watch_selected(self) -> None:
-        self._refresh_detail()
+        if self.follow and self.playing:
+            self._detail_due = True  # following a playing run: repainted by the clock, throttled
+        else:
+            self._refresh_detail()
 
     @on(FRGView.CallSelected)
     def _call_selected(self, message: FRGView.CallSelected) -> None:
