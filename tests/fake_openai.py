@@ -6,9 +6,9 @@ client in tests (and in the streaming measurement) without any network.
 
 Replies are scripted, served in order (the last one repeats), or computed by a `responder`
 callable from the `Request` (body and headers). A reply is a `Reply`: text, tool calls, an HTTP
-error, a malformed body, or a delay (for timeouts). Streaming requests (`"stream": true`) get
-server-sent events, `data: {chunk}` lines then `data: [DONE]`, one chunk per token at a fixed
-rate.
+error, a malformed body, a delay (for timeouts), or a body trickled a byte at a time. Streaming
+requests (`"stream": true`) get server-sent events, `data: {chunk}` lines then
+`data: [DONE]`, one chunk per token at a fixed rate.
 
 Run it alone to serve a scenario's recorded replies to `orchtui ... --llm --base-url`:
     python tests/fake_openai.py --port 8765 --token-interval 0.02 REPLY_FILE...
@@ -37,6 +37,7 @@ class Reply:
     malformed: bool = False  # 200 with a body that is not JSON
     delay: float = 0.0  # seconds before answering (a slow server)
     token_interval: float | None = None  # streaming: seconds between tokens (else the server's)
+    trickle: float = 0.0  # not streaming: send the body one byte at a time, this many s apart
 
 
 Responder = Callable[["Request"], "Reply | str"]
@@ -174,15 +175,24 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             else:
                 # the same generation time as streamed: the reply comes when its last token does
                 time.sleep(interval * len(_TOKEN.findall(reply.text)))
-                self._json(200, _completion(reply, model))
+                self._json(200, _completion(reply, model), trickle=reply.trickle)
 
-        def _json(self, status: int, obj: Any) -> None:
+        def _json(self, status: int, obj: Any, trickle: float = 0.0) -> None:
             data = json.dumps(obj).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not trickle:
+                self.wfile.write(data)
+                return
+            try:  # a server that never stalls long enough for a read timeout
+                for n in range(len(data)):
+                    self.wfile.write(data[n:n + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up
 
         def _stream(self, reply: Reply, model: str, interval: float) -> None:
             self.send_response(200)

@@ -26,7 +26,7 @@ from orchtui.engine import events as ev
 from orchtui.engine.runner import Run, RunOptions
 from orchtui.engine.session import make_run
 from orchtui.errors import OrchError
-from orchtui.executors.base import Task, TaskFinished, TaskStarted
+from orchtui.executors.base import Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.executors.dask_executor import DaskExecutor, DaskTaskStarted
 from orchtui.scenario.loader import plan_only_scenario
 from orchtui.scenario.model import FunctionSpec, Scenario
@@ -39,8 +39,10 @@ pytestmark = pytest.mark.skipif(not set(CPUS) <= os.sched_getaffinity(0),
                                 reason="needs CPUs 0 and 1")
 
 
-def spec(name: str, kind: str = "compute", timeout: float | None = None) -> FunctionSpec:
-    return FunctionSpec(name, kind, impl=f"{SELF}:{name}", timeout=timeout)  # type: ignore[arg-type]
+def spec(name: str, kind: str = "compute", timeout: float | None = None,
+         retries: int = 1) -> FunctionSpec:
+    return FunctionSpec(name, kind, impl=f"{SELF}:{name}", timeout=timeout,  # type: ignore[arg-type]
+                        retries=retries)
 
 
 def empty_scenario() -> Scenario:
@@ -48,9 +50,9 @@ def empty_scenario() -> Scenario:
 
 
 def call(key: str, name: str, *args, processor: int | None = 0, pool: bool = False,
-         kind: str = "compute", timeout: float | None = None) -> Task:
+         kind: str = "compute", timeout: float | None = None, retries: int = 1) -> Task:
     return Task(key, kind, processor=None if kind != "compute" else processor, pool=pool,
-                function=spec(name, kind, timeout), args=args)
+                function=spec(name, kind, timeout, retries), args=args)
 
 
 def collect(ex: DaskExecutor, limit: float = 20.0) -> dict[str, list]:
@@ -94,7 +96,8 @@ def ex() -> Iterator[DaskExecutor]:
 def test_compute_runs_on_the_worker_of_its_processor_pinned_to_its_cpu(ex: DaskExecutor):
     assert ex.mode == "dask" and ex.cpus == CPUS
     host = socket.gethostname()
-    assert ex.lanes == (f"{host}/cpu 0", f"{host}/cpu 1")
+    short = host.split(".")[0]  # lanes have little room
+    assert ex.lanes == (f"{short}/cpu 0", f"{short}/cpu 1")
     t_launch = ex.now()
     for p in (0, 1):
         ex.launch(call(f"a{p}", "thread_affinities", processor=p))
@@ -177,7 +180,7 @@ def test_an_unsendable_result_fails_its_call(ex: DaskExecutor):
 
 
 def test_a_worker_killed_mid_call_fails_that_call_and_is_replaced(ex: DaskExecutor):
-    ex.launch(call("victim", "hang"))
+    ex.launch(call("victim", "hang", retries=0))
     ex.launch(call("behind", "sleep_then_return", 0, "ran", processor=0))  # queued behind it
     s = wait_started(ex, "victim")
     t_kill = time.monotonic()
@@ -186,13 +189,47 @@ def test_a_worker_killed_mid_call_fails_that_call_and_is_replaced(ex: DaskExecut
     victim = finished(got["victim"])
     assert not victim.ok
     assert victim.error == (f"worker lost mid-call: Dask worker 0 ({ex.lanes[0]}, pid {s.pid}) "
-                            "died; not retried")
+                            "died; not retried (retries: 0)")
     # The call waiting behind it had not started: it runs on the replacement worker, same CPU.
     behind = got["behind"]
     assert finished(behind).ok and finished(behind).value == "ran"
     assert started(behind).cpu == 0 and started(behind).pid not in (s.pid, None)
     assert time.monotonic() - t_kill < 40
     assert not psutil.pid_exists(s.pid) or psutil.Process(s.pid).status() == "zombie"
+
+
+def test_a_worker_killed_mid_call_retries_the_call_on_another_worker(ex: DaskExecutor):
+    """retries: 1 (the default): the lost attempt is reported, and the call runs again on a
+    worker that is up (the other processor's here: the lost one's replacement takes seconds),
+    which says where it runs. A second loss, past the retries, fails the call."""
+    ex.launch(call("again", "sleep_then_return", 3.0, "second try", processor=0))
+    s = wait_started(ex, "again")
+    os.kill(s.pid, signal.SIGKILL)
+    got = collect(ex, limit=40)["again"]
+    retried = [e for e in got if isinstance(e, TaskRetried)]
+    assert len(retried) == 1 and (retried[0].attempt, retried[0].retries) == (1, 1)
+    assert retried[0].error == (f"worker lost mid-call: Dask worker 0 ({ex.lanes[0]}, "
+                                f"pid {s.pid}) died")
+    second = started(got[1:])  # wait_started took the first
+    assert second.pid not in (s.pid, None) and second.t >= retried[0].t
+    assert second.processor in (0, 1) and second.cpu == CPUS[second.processor]
+    f = finished(got)
+    assert f.ok and f.value == "second try"
+    # lost again on the retry: no retry left
+    ex.launch(call("twice", "hang", processor=1))
+    pids, got = [], []
+    end = time.monotonic() + 40
+    while ex.in_flight():
+        assert time.monotonic() < end
+        for e in ex.poll(0.5):
+            got.append(e)
+            if isinstance(e, TaskStarted):  # kill every attempt
+                pids.append(e.pid)
+                os.kill(e.pid, signal.SIGKILL)
+    assert len(pids) == 2
+    f = finished(got)
+    assert not f.ok and f.error.endswith(f"pid {pids[1]}) died; attempt 2 of 2, no retry left")
+    assert sum(isinstance(e, TaskRetried) for e in got) == 1
 
 
 def test_a_compute_call_past_its_timeout_fails_and_frees_its_cpu(ex: DaskExecutor):
@@ -288,7 +325,7 @@ def test_an_external_cluster_is_used_and_a_lost_worker_does_not_hang():
             ext.launch(call("e1", "thread_affinities", processor=1))
             f = finished(collect(ext)["e1"])
             assert f.ok and set(f.value) == {(1,)}
-            ext.launch(call("k", "hang", processor=0))
+            ext.launch(call("k", "hang", processor=0, retries=0))
             s = wait_started(ext, "k")
             os.kill(s.pid, signal.SIGKILL)
             k = finished(collect(ext, limit=20)["k"])

@@ -1,7 +1,7 @@
 """SIGINT or SIGTERM at a random moment of a real run (`orchtui scenario slow.yaml --headless`),
 sent to the CLI or to its whole process group (as a terminal does on Ctrl-C). Each run exits
-cleanly within 10 s (exit 130, or 0/1 if the run finished first), with no traceback, and leaves
-no process behind.
+cleanly within 10 s (exit 130 on SIGINT, 143 on SIGTERM, or 0/1 if the run finished first),
+with no traceback, and leaves no process behind.
 
 The moment is drawn from [0, duration] after the CLI handles signals (its SIGTERM handler shows
 in /proc/PID/status), so it covers start-up (imports, the forkserver, worker warm-up), the run,

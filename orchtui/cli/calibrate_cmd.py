@@ -12,6 +12,7 @@ from orchtui.cli.inputs import load_input
 from orchtui.engine.calibrate import measure_costs, write_costs
 from orchtui.errors import OrchError
 from orchtui.scenario.loader import parse_scenario
+from orchtui.scenario.trust import require_trust
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [f.name for f in scenario.functions if not f.impl]
     if missing:
         raise OrchError(f"{scenario.path}: function {missing[0]} has no impl to measure")
+    require_trust(scenario)  # measuring runs every impl for real
     console = Console()
     console.print(f"measuring {scenario.name}: each call alone (react, P=1), "
                   f"{args.repeats} run(s)…")

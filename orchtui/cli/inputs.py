@@ -9,6 +9,7 @@ from orchtui.errors import ScenarioError
 from orchtui.plan.model import Plan
 from orchtui.scenario import Scenario, find_scenario, load_scenario, plan_only_scenario
 from orchtui.scenario.loader import read_limited
+from orchtui.text import safe_line
 
 MAX_PLAN_BYTES = 16 * 1024 * 1024
 
@@ -37,4 +38,4 @@ def split_names(text: str | None) -> set[str]:
 def print_plan_warnings(plan: Plan | None) -> None:
     """What the parser read leniently, one `FILE:LINE:COL: warning: ...` line each, on stderr."""
     for w in plan.warnings if plan is not None else ():
-        print(w, file=sys.stderr)
+        print(safe_line(str(w)), file=sys.stderr)  # it may quote a model's plan: inert

@@ -8,33 +8,55 @@ import sys
 from collections.abc import Sequence
 
 from orchtui.errors import OrchError
+from orchtui.exits import signal_exit
+from orchtui.text import safe_line
+
+# command -> the module that defines it (its add_parser and its run function)
+COMMANDS = {"plan": "plan_cmd", "scenario": "run_cmd", "sweep": "sweep_cmd",
+            "replay": "replay_cmd", "calibrate": "calibrate_cmd", "trust": "trust_cmd",
+            "serve": "serve_cmd"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from orchtui.cli import plan_cmd
-
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. When `argv` names a command, only that command's module is
+    imported: `orchtui plan` must not pay for the engine, rich tables of runs, the LLM client
+    setup and the executors (start-up is part of every command's latency). With no command,
+    a mistyped one, or --help, every command is there to be listed."""
     parser = argparse.ArgumentParser(
         prog="orchtui",
         description="Run an LLM agent's plan of function calls in parallel (LLMOrch) and watch it.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    plan_cmd.add_parser(sub)
-    for name in ("run_cmd", "sweep_cmd", "replay_cmd", "calibrate_cmd", "serve_cmd"):
+    wanted = _command(argv)
+    for name, module_name in COMMANDS.items():
+        if wanted is not None and name != wanted:
+            continue
         try:
-            module = __import__(f"orchtui.cli.{name}", fromlist=["add_parser"])
+            module = __import__(f"orchtui.cli.{module_name}", fromlist=["add_parser"])
         except ImportError:  # a command still being built
+            if module_name == "plan_cmd":
+                raise
             continue
         module.add_parser(sub)
     return parser
 
 
-_interrupted = False
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command named on the command line, if it is a known one."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+# The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
+_caught: int | None = None
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    # SIGINT and SIGTERM unwind like Ctrl-C, so `finally` blocks close workers and traces.
-    global _interrupted
-    _interrupted = True
+    # SIGINT, SIGTERM and SIGHUP unwind like Ctrl-C, so `finally` blocks close workers and
+    # traces; the TUI replaces this while it runs, to exit through its own shutdown.
+    global _caught
+    _caught = signum
     raise KeyboardInterrupt
 
 
@@ -46,11 +68,12 @@ def _unraisable(hook: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _interrupted
-    _interrupted = False
-    signal.signal(signal.SIGTERM, _interrupt)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # `nohup`, `&` in a script
-        signal.signal(signal.SIGINT, _interrupt)
+    global _caught
+    _caught = None
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # an ignored signal stays ignored: `nohup`, `&` in a script
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _interrupt)
     sys.unraisablehook = _unraisable
     # Results and errors are printed as they are; one holding a lone surrogate must not end the
     # run with UnicodeEncodeError (stderr already escapes them).
@@ -58,29 +81,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         # Building the parser imports every command: a signal can land there too.
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         code = int(args.func(args) or 0)
     except OrchError as err:
-        print(f"orchtui: {err}", file=sys.stderr)
+        # The message may quote a model's reply or a function's error: shown, never obeyed.
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        return _interrupted_exit()
+        return signal_exit(_caught)
     except BrokenPipeError:
         return 0
     except Exception:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
-        if _interrupted:
-            return _interrupted_exit()
+        if _caught is not None:
+            return signal_exit(_caught)
         raise
-    if _interrupted:  # the interrupt was swallowed on its way up (see _unraisable)
-        return _interrupted_exit()
+    if _caught is not None:  # the interrupt was swallowed on its way up (see _unraisable)
+        return signal_exit(_caught)
     return code
-
-
-def _interrupted_exit() -> int:
-    print("orchtui: interrupted", file=sys.stderr)
-    return 130
 
 
 if __name__ == "__main__":

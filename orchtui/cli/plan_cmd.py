@@ -13,6 +13,7 @@ from rich.text import Text
 from orchtui.cli.inputs import load_input, print_plan_warnings, split_names
 from orchtui.errors import OrchError, ScenarioError
 from orchtui.graph import FRG, build_frg
+from orchtui.text import inert, safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except OrchError as err:
-        print(err, file=sys.stderr)
+        print(safe_line(str(err)), file=sys.stderr)
         return 2
 
 
@@ -103,8 +104,8 @@ def _short_list(items: list[str] | tuple[str, ...], most: int = 6) -> str:
 
 
 def calls_table(frg: FRG, title: str) -> Table:
-    table = Table(title=f"{title}: {len(frg.ids)} calls in {frg.depth} ranks",
-                  title_justify="left")
+    table = Table(title=Text(f"{inert(title, newlines=False)}: {len(frg.ids)} calls in "
+                             f"{frg.depth} ranks"), title_justify="left")
     for col in ("id", "function", "kind", "rank", "depends on", "exclusive with", "thought"):
         table.add_column(col, overflow="fold")
     for c in frg.ids:
@@ -113,7 +114,7 @@ def calls_table(frg: FRG, title: str) -> Table:
             c, frg.call(c).function,
             Text(kind, style="bold magenta" if kind == "compute" else "cyan"),
             str(frg.ranks[c]), _short_list(frg.preds(c)), _short_list(frg.exclusive_partners(c)),
-            frg.call(c).thought or "",
+            Text(inert(frg.call(c).thought or "")),
         )
     return table
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from orchtui.cli.run_cmd import add_pace_option
 from orchtui.engine.record import RunRecord
-from orchtui.engine.trace import read_trace, write_chrome_trace
+from orchtui.engine.trace import write_chrome_trace
+from orchtui.engine.trace_reader import read_trace
+from orchtui.text import safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,12 +26,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """A malformed trace is one `FILE:LINE: message` and exit 2 (an OrchError); a torn last
+    line is a warning, and the events before it replay."""
     if args.gantt:
         from orchtui.plots import check_path, require_matplotlib
 
         check_path(args.gantt, "--gantt")
         require_matplotlib("--gantt")
-    events = read_trace(args.trace)
+    read = read_trace(args.trace)
+    for warning in read.warnings:
+        print(f"orchtui: warning: {safe_line(warning)}", file=sys.stderr)
+    events = read.events
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)
     if args.gantt:

@@ -6,12 +6,10 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from orchtui.cli.inputs import load_input, print_plan_warnings
+from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
@@ -19,6 +17,11 @@ from orchtui.errors import OrchError
 from orchtui.llm.cli import LLMSetup, add_llm_options, prepare
 from orchtui.llm.translate import TranslationFailed
 from orchtui.scenario.model import POLICIES, Scenario
+from orchtui.scenario.trust import require_trust
+from orchtui.text import inert, safe_line
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -151,16 +154,18 @@ def run(args: argparse.Namespace) -> int:
         require_matplotlib("--gantt")
     scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
+    if mode != "sim":  # refused before a model is asked or the screen opens
+        require_trust(scenario)
     try:
         setup = prepare(scenario, args)
     except TranslationFailed as err:
         # The run ends: no valid plan came of any attempt. The attempts go to the trace.
         if args.trace:
-            writer = TraceWriter(args.trace)
+            writer = TraceWriter(args.trace, on_error=_warn)
             for e in err.events:
                 writer.write(e)
             writer.close()
-        print(f"orchtui: {err}", file=sys.stderr)
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
         return 1
     if not args.headless:
         from orchtui.tui import run_app
@@ -169,8 +174,12 @@ def run(args: argparse.Namespace) -> int:
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
                        speed=args.speed, pace=args.pace,
-                       run_factory=tui_factory(setup, args))
+                       run_factory=tui_factory(setup, args), scheduler=args.scheduler)
     return run_headless(setup, args, mode)
+
+
+def _warn(message: str) -> None:
+    print(f"orchtui: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def tui_factory(setup: LLMSetup, args: argparse.Namespace):
@@ -186,16 +195,35 @@ def tui_factory(setup: LLMSetup, args: argparse.Namespace):
 
 
 def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    """Run without the TUI and print a summary (or JSON). Exit 0 when the run succeeded and
+    every output asked for was written; 1 when the run failed, or it succeeded but its trace
+    or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
-    run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
-                         compute=args.compute, seed=args.seed,
-                         memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
-    writer = TraceWriter(args.trace) if args.trace else None
-    events = []
+    with collector_paused(mode == "sim"):
+        return _run_headless(setup, args, mode)
+
+
+def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
+    # Opened first: a path that cannot be written is refused before anything runs.
+    writer = TraceWriter(args.trace, on_error=_warn) if args.trace else None
+    try:
+        run = setup.make_run(mode, processors=args.processors, cpus=args.cpus,
+                             compute=args.compute, seed=args.seed,
+                             memory_limit_mb=args.memory_limit, scheduler=args.scheduler)
+    except BaseException:
+        if writer:
+            writer.close()
+        raise
+    # Folded as they come: a 100,000-call run makes 450,000 events, kept only for a Chrome trace
+    # or a Gantt chart
+    rec = RunRecord()
+    events: list | None = [] if args.chrome_trace or getattr(args, "gantt", None) else None
     try:
         for e in run.events():
-            events.append(e)
+            rec.apply(e)
+            if events is not None:
+                events.append(e)
             if writer:
                 writer.write(e)
     except KeyboardInterrupt:
@@ -205,20 +233,27 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
-    if args.chrome_trace:
-        write_chrome_trace(events, args.chrome_trace)
-    if getattr(args, "gantt", None):
+    lost = writer is not None and writer.error is not None
+    if events is not None and args.chrome_trace:
+        try:
+            write_chrome_trace(events, args.chrome_trace)
+        except OrchError as err:
+            _warn(str(err))
+            lost = True
+    if events is not None and getattr(args, "gantt", None):
         from orchtui.plots import check_path
         from orchtui.plots.gantt import plot_gantt
 
         plot_gantt(events, check_path(args.gantt, "--gantt"))
         print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
-    rec = RunRecord.from_events(events)
     if args.json:
         print(json.dumps(rec.to_json()))
     else:
         print_summary(rec, setup.scenario, args)
-    return 0 if rec.status == "ok" else 1
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
+    if fatal:
+        print(safe_line(f"orchtui: {fatal}"), file=sys.stderr)
+    return 0 if rec.status == "ok" and not lost else 1
 
 
 def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
@@ -239,17 +274,31 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     return row.makespan, "modelled from this run's measured durations"
 
 
+MAX_ROWS = 200  # calls listed in the summary table
+
+
 def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) -> None:
+    # rich only here: --json and the TUI do not pay for importing it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console()
     cpus = ",".join(map(str, rec.cpus))
-    title = (f"{rec.scenario} · {rec.policy} · P={rec.processors} "
+    # Every string here may come from a function, a model or a scenario file: shown, not obeyed.
+    title = (f"{inert(rec.scenario, newlines=False)} · {rec.policy} · P={rec.processors} "
              f"({'cpus' if rec.mode != 'sim' else 'processors'} {cpus}) · {rec.mode}")
     if rec.policy in ("parallelfc", "llmcompiler"):
         title += f" · compute {rec.compute}"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
         table.add_column(col, justify="right" if col in ("rank", "start", "end") else "left")
-    for c in rec.calls.values():
+    calls = list(rec.calls.values())
+    # rich lays a table out in memory first: 100,000 rows took minutes and a gigabyte. Failed
+    # calls are listed whatever their number; --json lists every call.
+    shown = calls if len(calls) <= MAX_ROWS else [
+        c for n, c in enumerate(calls) if n < MAX_ROWS or c.status == "failed"]
+    for c in shown:
         if c.kind == "compute" and c.pool:
             where = "shared (OS)"
         elif c.kind == "compute" and c.processor is not None:
@@ -257,9 +306,15 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
             where += " shared" if c.shared else ""
         else:
             where = "I/O"
-        table.add_row(c.id, c.function, c.kind, str(c.rank), where, _s(c.start), _s(c.end),
-                      _status(c.status, c.error))
+        status = _status(c.status, c.error)
+        if c.retried:  # its Dask worker was lost mid-call; it ran again
+            status.append(f" (retried {len(c.retried)}×: worker lost)", style="yellow")
+        table.add_row(Text(inert(c.id, newlines=False)), Text(inert(c.function, newlines=False)),
+                      c.kind, str(c.rank), where, _s(c.start), _s(c.end), status)
     console.print(table)
+    if len(shown) < len(calls):
+        console.print(f"… and {len(calls) - len(shown)} more calls, not listed "
+                      "(--json lists every call)")
     makespan = rec.makespan or 0.0
     bound = rec.lower_bound()
     console.print(f"makespan [bold]{makespan:.3f} s[/]   lower bound {bound:.3f} s "
@@ -271,7 +326,7 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
                       f"(react {react:.3f} s, {how})")
     console.print(f"status: [{'green' if rec.status == 'ok' else 'red'}]{rec.status}[/]")
     if rec.answer:
-        console.print(f"answer: {rec.answer[:400]}", markup=False, highlight=False)
+        console.print(f"answer: {inert(rec.answer[:400])}", markup=False, highlight=False)
 
 
 def _s(x: float | None) -> str:
@@ -279,8 +334,10 @@ def _s(x: float | None) -> str:
 
 
 def _status(status: str, error: str) -> Text:
+    from rich.text import Text
+
     if status == "failed":
-        return Text.assemble(("failed", "red"), f": {error[:80]}")
+        return Text.assemble(("failed", "red"), f": {inert(error[:80], newlines=False)}")
     if status == "done":
         return Text("done", style="green")
     return Text("skipped", style="yellow")

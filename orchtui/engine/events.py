@@ -12,14 +12,19 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from orchtui.text import inert, is_inert, redact
 
-@dataclass(frozen=True)
+
+# slots: a long sim run makes hundreds of thousands of events, and the TUI keeps them all
+@dataclass(frozen=True, slots=True)
 class Event:
     t: float
     registry: ClassVar[dict[str, type[Event]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        # not super(): slots=True replaces the class, which a zero-argument super() would miss.
+        # The replacement registers itself last, so the registry holds the final class.
+        object.__init_subclass__(**kwargs)
         Event.registry[cls.__name__] = cls
 
     def to_json(self) -> dict[str, Any]:
@@ -34,7 +39,36 @@ _TIMES = {"t", "duration", "makespan", "cost"}
 
 
 def event_to_line(event: Event) -> str:
-    return json.dumps(event.to_json(), ensure_ascii=False, default=str)
+    """The event as one JSON line, as every trace writes it: with anything shaped like an API
+    key redacted (a model reply or an error body may echo one)."""
+    return redact(json.dumps(event.to_json(), ensure_ascii=False, default=str))
+
+
+def inert_event(event: Event) -> Event:
+    """The event with every text in it made inert (orchtui.text): what a screen shows of a
+    result, an error, a model's reply or a replayed trace is never obeyed by the terminal."""
+    changed = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        clean = _inert_value(value)
+        if clean is not value:
+            changed[f.name] = clean
+    return dataclasses.replace(event, **changed) if changed else event
+
+
+def _inert_value(value: Any) -> Any:
+    # Returns `value` itself when nothing in it needs escaping, so most events are not copied.
+    if isinstance(value, str):
+        return value if is_inert(value) else inert(value)
+    if isinstance(value, tuple):
+        items = [_inert_value(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else tuple(items)
+    if isinstance(value, dict):
+        pairs = [(_inert_value(k), _inert_value(v)) for k, v in value.items()]
+        same = all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(pairs, value.items(),
+                                                                     strict=True))
+        return value if same else dict(pairs)
+    return value
 
 
 def event_from_json(data: dict[str, Any]) -> Event:
@@ -58,7 +92,7 @@ def _tuples(value: Any) -> Any:
 
 
 # -- the run ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunStarted(Event):
     scenario: str
     policy: str
@@ -72,7 +106,7 @@ class RunStarted(Event):
     lanes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TranslationAttempt(Event):
     attempt: int
     kind: str  # "translate" | "repair" | "retranslate"
@@ -82,7 +116,7 @@ class TranslationAttempt(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanReady(Event):
     source: str  # "recorded" | "llm"
     text: str
@@ -91,7 +125,7 @@ class PlanReady(Event):
     warnings: tuple[dict[str, Any], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphReady(Event):
     # each call: {"id", "function", "kind", "rank", "deps", "thought", "text", "cost"}
     calls: tuple[dict[str, Any], ...]
@@ -101,7 +135,7 @@ class GraphReady(Event):
 
 
 # -- scheduling and coordination --------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scheduled(Event):
     """The scheduler's sendcoord: a set of calls submitted together."""
 
@@ -109,13 +143,13 @@ class Scheduled(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Queued(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Dispatched(Event):
     call: str
     processor: int | None  # None: an inout call, which occupies no processor
@@ -124,7 +158,7 @@ class Dispatched(Event):
     pool: bool = False  # unpinned: time-shares every allocated processor (--compute eager)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Started(Event):
     call: str
     processor: int | None
@@ -133,26 +167,38 @@ class Started(Event):
     affinity: tuple[int, ...] = ()  # what the worker read from os.sched_getaffinity(0) itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finished(Event):
     call: str
     duration: float
     preview: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failed(Event):
     call: str
     error: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Retried(Event):
+    """An attempt of a call ended without a result through no fault of its own (its Dask worker
+    was lost mid-call); the call runs again elsewhere. Its bar ends in ✗ on `processor`."""
+
+    call: str
+    processor: int | None
+    error: str
+    attempt: int  # the attempt that ended, from 1
+    retries: int  # the function's `retries:`
+
+
+@dataclass(frozen=True, slots=True)
 class Skipped(Event):
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnStarted(Event):
     """An LLM turn: planning, ReAct's thought before a call, a round's request, the answer."""
 
@@ -160,14 +206,14 @@ class TurnStarted(Event):
     purpose: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnFinished(Event):
     turn: str
     duration: float
 
 
 # -- recovery -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryStarted(Event):
     failed: tuple[str, ...]
     points: tuple[str, ...]
@@ -176,7 +222,7 @@ class RecoveryStarted(Event):
     cleared: tuple[str, ...] = ()  # scheduled calls that had not started
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRepaired(Event):
     call: str
     before: str
@@ -184,12 +230,12 @@ class CallRepaired(Event):
     source: str = "llm"  # "llm" | "recorded"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecoveryFailed(Event):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunFinished(Event):
     makespan: float
     status: str  # "ok" | "failed" | "cancelled"

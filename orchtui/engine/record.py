@@ -12,7 +12,7 @@ from typing import Any
 from orchtui.engine import events as ev
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a 100,000-call run keeps 100,000 of them
 class CallRecord:
     id: str
     function: str
@@ -31,6 +31,9 @@ class CallRecord:
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
+    retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
+    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,60 +57,102 @@ class RunRecord:
     _before_recovery: dict[str, str] = field(default_factory=dict, repr=False)
 
     def apply(self, e: ev.Event) -> None:
-        self.now = max(self.now, e.t)
-        c = self.calls.get(getattr(e, "call", ""), None)
-        match e:
-            case ev.RunStarted():
-                self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
-                self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
-                self.lanes = e.lanes
-            case ev.PlanReady():
-                self.warnings = e.warnings
-            case ev.GraphReady():
-                for d in e.calls:
-                    self.calls[d["id"]] = CallRecord(d["id"], d["function"], d["kind"],
-                                                     d["rank"], tuple(d["deps"]), d["cost"])
-                self.exclusive_groups = e.exclusive_groups
-            case ev.Scheduled():
-                for cid in e.calls:
-                    if cid in self.calls:
-                        self.calls[cid].status = "scheduled"
-                        self.calls[cid].reason = e.reason
-            case ev.Queued() if c:
-                c.status, c.reason = "queued", e.reason
-            case ev.Dispatched() if c:
-                c.processor, c.reason, c.shared, c.pool = e.processor, e.reason, e.shared, e.pool
-                c.status = "running"
-            case ev.Started() if c:
-                c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
-                c.end, c.error, c.preview = None, "", ""
-            case ev.Finished() if c:
-                c.end, c.status, c.preview = e.t, "done", e.preview
-            case ev.Failed() if c:
-                c.end, c.status, c.error = e.t, "failed", e.error
-                if c.start is None:
-                    c.start = e.t
-            case ev.Skipped() if c:
-                c.status, c.reason = "skipped", e.reason
-            case ev.TurnStarted():
-                self.turns.append((e.turn, e.t, None))
-            case ev.TurnFinished():
-                for n in range(len(self.turns) - 1, -1, -1):
-                    if self.turns[n][0] == e.turn and self.turns[n][2] is None:
-                        self.turns[n] = (e.turn, self.turns[n][1], e.t)
-                        break
-            case ev.RecoveryStarted():
-                self.recoveries += 1
-                self._before_recovery = {cid: self.calls[cid].status for cid in e.reset
-                                         if cid in self.calls}
-                for cid in self._before_recovery:
-                    self.calls[cid].status = "recovering"
-            case ev.RecoveryFailed():
-                for cid, status in self._before_recovery.items():
-                    if self.calls[cid].status == "recovering":
-                        self.calls[cid].status = status
-            case ev.RunFinished():
-                self.makespan, self.status, self.answer = e.makespan, e.status, e.answer
+        # One dict lookup per event rather than a match over a dozen classes: a long sim run
+        # folds hundreds of thousands of events, and the TUI folds them while the engine runs.
+        if e.t > self.now:
+            self.now = e.t
+        handler = _HANDLERS.get(type(e))
+        if handler is not None:
+            handler(self, e)
+
+    def _run_started(self, e: ev.RunStarted) -> None:
+        self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
+        self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
+        self.lanes = e.lanes
+
+    def _plan_ready(self, e: ev.PlanReady) -> None:
+        self.warnings = e.warnings
+
+    def _graph_ready(self, e: ev.GraphReady) -> None:
+        for d in e.calls:
+            self.calls[d["id"]] = CallRecord(d["id"], d["function"], d["kind"],
+                                             d["rank"], tuple(d["deps"]), d["cost"])
+        self.exclusive_groups = e.exclusive_groups
+
+    def _scheduled(self, e: ev.Scheduled) -> None:
+        calls = self.calls
+        for cid in e.calls:
+            c = calls.get(cid)
+            if c is not None:
+                c.status = "scheduled"
+                c.reason = e.reason
+
+    def _queued(self, e: ev.Queued) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.status, c.reason = "queued", e.reason
+
+    def _dispatched(self, e: ev.Dispatched) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.processor, c.reason, c.shared, c.pool = e.processor, e.reason, e.shared, e.pool
+            c.status = "running"
+
+    def _started(self, e: ev.Started) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
+            c.end, c.error, c.preview = None, "", ""
+            if e.processor is not None:  # a retry may run elsewhere
+                c.processor = e.processor
+
+    def _retried(self, e: ev.Retried) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.retried.append(e.error)
+            start = c.start if c.start is not None else e.t
+            c.lost.append((start, e.t, e.processor, c.cpu))
+
+    def _finished(self, e: ev.Finished) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.end, c.status, c.preview = e.t, "done", e.preview
+
+    def _failed(self, e: ev.Failed) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.end, c.status, c.error = e.t, "failed", e.error
+            if c.start is None:
+                c.start = e.t
+
+    def _skipped(self, e: ev.Skipped) -> None:
+        c = self.calls.get(e.call)
+        if c is not None:
+            c.status, c.reason = "skipped", e.reason
+
+    def _turn_started(self, e: ev.TurnStarted) -> None:
+        self.turns.append((e.turn, e.t, None))
+
+    def _turn_finished(self, e: ev.TurnFinished) -> None:
+        for n in range(len(self.turns) - 1, -1, -1):
+            if self.turns[n][0] == e.turn and self.turns[n][2] is None:
+                self.turns[n] = (e.turn, self.turns[n][1], e.t)
+                break
+
+    def _recovery_started(self, e: ev.RecoveryStarted) -> None:
+        self.recoveries += 1
+        self._before_recovery = {cid: self.calls[cid].status for cid in e.reset
+                                 if cid in self.calls}
+        for cid in self._before_recovery:
+            self.calls[cid].status = "recovering"
+
+    def _recovery_failed(self, e: ev.RecoveryFailed) -> None:
+        for cid, status in self._before_recovery.items():
+            if self.calls[cid].status == "recovering":
+                self.calls[cid].status = status
+
+    def _run_finished(self, e: ev.RunFinished) -> None:
+        self.makespan, self.status, self.answer = e.makespan, e.status, e.answer
 
     @classmethod
     def from_events(cls, events: Iterable[ev.Event]) -> RunRecord:
@@ -152,10 +197,32 @@ class RunRecord:
                  "processor": c.processor if c.kind == "compute" else None,
                  "cpu": c.cpu if c.kind == "compute" else None,
                  "start": _r(c.start), "end": _r(c.end),
-                 "status": c.status if c.status in ("done", "failed") else "skipped"}
+                 "status": c.status if c.status in ("done", "failed") else "skipped",
+                 **({"retried": list(c.retried)} if c.retried else {}),
+                 **({"error": c.error} if c.status == "failed" else {})}
                 for c in self.calls.values()
             ],
         }
+
+
+_HANDLERS: dict[type, Any] = {
+    ev.RunStarted: RunRecord._run_started,
+    ev.PlanReady: RunRecord._plan_ready,
+    ev.GraphReady: RunRecord._graph_ready,
+    ev.Scheduled: RunRecord._scheduled,
+    ev.Queued: RunRecord._queued,
+    ev.Dispatched: RunRecord._dispatched,
+    ev.Started: RunRecord._started,
+    ev.Retried: RunRecord._retried,
+    ev.Finished: RunRecord._finished,
+    ev.Failed: RunRecord._failed,
+    ev.Skipped: RunRecord._skipped,
+    ev.TurnStarted: RunRecord._turn_started,
+    ev.TurnFinished: RunRecord._turn_finished,
+    ev.RecoveryStarted: RunRecord._recovery_started,
+    ev.RecoveryFailed: RunRecord._recovery_failed,
+    ev.RunFinished: RunRecord._run_finished,
+}
 
 
 def _r(x: float | None) -> float | None:

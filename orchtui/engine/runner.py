@@ -24,7 +24,7 @@ from orchtui.engine.policies import (
 )
 from orchtui.engine.recovery import recovery_plan
 from orchtui.errors import OrchError
-from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.graph.frg import FRG, build_frg
 from orchtui.plan.binding import BindError, bind_call
 from orchtui.plan.model import Call
@@ -92,6 +92,7 @@ class Run:
         self.costs = {c: scenario.cost(c) for c in self.frg.ids}
         self.cancelled = False
         self.recovered: set[str] = set()  # calls that runtime recovery has reset
+        self._running_on: dict[str, int | None] = {}  # call -> processor of its latest start
 
     def cancel(self) -> None:
         """Ask the run to stop at the next event (Ctrl-C, quitting the TUI)."""
@@ -162,21 +163,8 @@ class Run:
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
         ex, st = self.executor, self.st
         t = ex.now()
-        if isinstance(d, Submit):
-            yield ev.Scheduled(t, d.calls, d.reason)
-        elif isinstance(d, Wait):
-            if st.said_waiting.get(d.call) != d.reason:
-                st.said_waiting[d.call] = d.reason
-                yield ev.Queued(t, d.call, d.reason)
-        elif isinstance(d, Skip):
-            st.status[d.call] = "skipped"
-            yield ev.Skipped(t, d.call, d.reason)
-        elif isinstance(d, Turn):
-            key = f"turn:{d.turn}"
-            st.started[key] = t
-            yield ev.TurnStarted(t, d.turn, d.purpose)
-            ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
-        elif isinstance(d, Start):
+        # Start first: the most frequent decision, then Wait (hot path of long runs)
+        if isinstance(d, Start):
             st.said_waiting.pop(d.call, None)
             yield ev.Dispatched(t, d.call, d.processor, d.reason, d.shared, d.pool)
             try:
@@ -188,6 +176,20 @@ class Run:
                 pending.extend(self.policy.on_events([], [d.call]))
                 return
             ex.launch(task)
+        elif isinstance(d, Wait):
+            if st.said_waiting.get(d.call) != d.reason:
+                st.said_waiting[d.call] = d.reason
+                yield ev.Queued(t, d.call, d.reason)
+        elif isinstance(d, Submit):
+            yield ev.Scheduled(t, d.calls, d.reason)
+        elif isinstance(d, Skip):
+            st.status[d.call] = "skipped"
+            yield ev.Skipped(t, d.call, d.reason)
+        elif isinstance(d, Turn):
+            key = f"turn:{d.turn}"
+            st.started[key] = t
+            yield ev.TurnStarted(t, d.turn, d.purpose)
+            ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
 
     def _task(self, d: Start) -> Task:
         call = self.calls[d.call]
@@ -217,7 +219,12 @@ class Run:
         calls, and finished LLM turns, are appended for the caller to hand to the policy."""
         for e in self.executor.poll(timeout=0.1):
             if isinstance(e, TaskStarted):
-                yield from self._started(e)
+                if not e.key.startswith("turn:"):
+                    yield self._started(e)
+            elif isinstance(e, TaskRetried):
+                # not a failure: the call runs again, and the policy still counts it running
+                yield ev.Retried(e.t, e.key, self._running_on.get(e.key), e.error, e.attempt,
+                                 e.retries)
             elif e.key.startswith("turn:"):
                 name = e.key[5:]
                 yield ev.TurnFinished(e.t, name, e.t - self.st.started.pop(e.key, e.t))
@@ -226,12 +233,12 @@ class Run:
                 yield self._finished(e)
                 (done if e.ok else failed).append(e.key)
 
-    def _started(self, e: TaskStarted) -> Iterator[ev.Event]:
-        if e.key.startswith("turn:"):
-            return
+    def _started(self, e: TaskStarted) -> ev.Event:
         self.st.started[e.key] = e.t
-        processor = self.policy.where.get(e.key)
-        yield ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
+        # a retry may run on another processor than the policy chose
+        processor = e.processor if e.processor is not None else self.policy.where.get(e.key)
+        self._running_on[e.key] = processor
+        return ev.Started(e.t, e.key, processor, e.cpu, e.pid, tuple(e.affinity))
 
     def _finished(self, e: TaskFinished) -> ev.Event:
         st = self.st

@@ -86,6 +86,10 @@ def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
         from orchtui.executors.sim import SimExecutor
 
         return SimExecutor(alloc.processors, scenario.oversubscription_penalty)
+    if mode in ("real", "dask"):
+        from orchtui.scenario.trust import require_trust
+
+        require_trust(scenario)  # its impls are code: imported only once trusted
     if mode == "real":
         from orchtui.executors.real import RealExecutor
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import allowed_cpus, make_run
 from orchtui.scenario.model import POLICIES, Scenario
@@ -15,17 +17,19 @@ class SweepRow:
     policy: str
     processors: int
     makespan: float
-    mode: str  # "sim" | "real"
+    mode: str  # "sim" | "real" | "dask"
     status: str = "ok"
     lower_bound: float = 0.0
 
 
 def measure(scenario: Scenario, mode: str, policy: str, processors: int,
-            compute: str = "serial", seed: int | None = None) -> SweepRow:
+            compute: str = "serial", seed: int | None = None,
+            scheduler: str | None = None) -> SweepRow:
     run = make_run(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
-                   seed=seed)
+                   seed=seed, scheduler=scheduler)
     try:
-        rec = RunRecord.from_events(run.events())
+        with collector_paused(mode == "sim"):
+            rec = RunRecord.from_events(run.events())
     finally:
         run.executor.close()
     return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound())
@@ -37,19 +41,42 @@ def real_cap(processors: list[int]) -> tuple[list[int], int]:
     return [p for p in processors if p <= cap], cap
 
 
+def measured_cap(mode: str, processors: list[int], scheduler: str | None = None
+                 ) -> tuple[list[int], int, str]:
+    """The processor counts a measured sweep can run, the cap, and what sets it: this process's
+    CPUs, or the workers of the Dask cluster at `scheduler` (one thread, CPU=1 each)."""
+    if mode == "dask" and scheduler:
+        from orchtui.executors.dask_executor import cluster_slots
+
+        cap = cluster_slots(scheduler)
+        return [p for p in processors if p <= cap], cap, f"the workers of {scheduler}"
+    kept, cap = real_cap(processors)
+    return kept, cap, "the CPUs this process may use"
+
+
 def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[str] | None = None,
-          compute: str = "serial", seed: int | None = None) -> Iterator[SweepRow]:
-    """Yield the react@P=1 baseline first, then every (policy, P) in order."""
+          compute: str = "serial", seed: int | None = None,
+          scheduler: str | None = None) -> Iterator[SweepRow]:
+    """Yield the react@P=1 baseline first, then every (policy, P) in order.
+
+    Mode "dask": each run takes the first P workers of the cluster at `scheduler` (its worker
+    slots); without an address, one local cluster of this machine's CPUs serves the whole
+    sweep, so that runs do not pay for starting one each."""
     policies = list(policies or POLICIES)
-    if mode == "real":
-        processors, _ = real_cap(processors)
-    baseline = measure(scenario, mode, "react", 1, compute, seed)
-    yield baseline
-    for policy in policies:
-        for p in processors:
-            if policy == "react" and p == 1:
-                continue
-            yield measure(scenario, mode, policy, p, compute, seed)
+    if mode != "sim":
+        processors, _, _ = measured_cap(mode, processors, scheduler)
+    with contextlib.ExitStack() as stack:
+        if mode == "dask" and scheduler is None and processors:
+            from orchtui.executors.dask_executor import local_cluster
+
+            scheduler = stack.enter_context(local_cluster(max(processors)))
+        baseline = measure(scenario, mode, "react", 1, compute, seed, scheduler)
+        yield baseline
+        for policy in policies:
+            for p in processors:
+                if policy == "react" and p == 1:
+                    continue
+                yield measure(scenario, mode, policy, p, compute, seed, scheduler)
 
 
 def speedup(baseline: SweepRow, row: SweepRow) -> float:

@@ -1,59 +1,74 @@
-"""Traces: events as JSON lines (`--trace`), read back for replay, and Chrome trace format
+"""Traces: events as JSON lines (`--trace`; read back by trace_reader), and Chrome trace format
 (`--chrome-trace`, for Perfetto): one track per processor, I/O tracks, an LLM track."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
 from orchtui.errors import OrchError
+from orchtui.files import open_output
+from orchtui.text import redact
 
 
 class TraceWriter:
-    """Writes events as they happen, flushing each line, so a crash keeps what came before."""
+    """Writes events as they happen, flushing each line, so a crash keeps what came before.
 
-    def __init__(self, path: str | Path) -> None:
+    Opening fails with an OrchError (before anything has run). A write that fails later (a full
+    disk, a closed pipe) does not end the run: the writer stops, keeps the reason in `error`,
+    and calls `on_error` once with it, so the run's summary still comes."""
+
+    def __init__(self, path: str | Path,
+                 on_error: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
+        self.error: str | None = None
+        self._on_error = on_error
         try:
-            # A lone surrogate (in a function's result or error) becomes the JSON escape \udXXX,
-            # which reads back as the same string; strict encoding would end the run instead.
-            self.file: IO[str] = self.path.open("w", encoding="utf-8",
-                                                errors="backslashreplace")
+            self.file: IO[str] | None = open_output(self.path)
         except OSError as err:
             raise OrchError(f"{path}: cannot write the trace: {err.strerror or err}") from None
 
     def write(self, event: ev.Event) -> None:
-        self.file.write(ev.event_to_line(event) + "\n")
-        self.file.flush()
+        if self.file is None:
+            return
+        try:
+            self.file.write(ev.event_to_line(event) + "\n")
+            self.file.flush()
+        except OSError as err:
+            self._failed(err)
 
     def close(self) -> None:
-        self.file.close()
+        if self.file is None:
+            return
+        try:
+            self.file.close()
+        except OSError as err:  # the last buffered line could not be flushed
+            self._failed(err)
+        self.file = None
+
+    def _failed(self, err: OSError) -> None:
+        file, self.file = self.file, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
+        if self.error is None:
+            self.error = (f"{self.path}: cannot write the trace: {err.strerror or err}; "
+                          "it is incomplete")
+            if self._on_error is not None:
+                self._on_error(self.error)
 
 
 def read_trace(path: str | Path) -> list[ev.Event]:
-    """Read a JSONL trace. Errors name the line."""
-    out: list[ev.Event] = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise OrchError(f"{path}: cannot read the trace: {err}") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            out.append(ev.event_from_json(data))
-        except (ValueError, TypeError) as err:
-            raise OrchError(f"{path}:{n}:1: not a trace event: {err}") from None
-    if not out:
-        raise OrchError(f"{path}: the trace is empty")
-    return out
+    """The events of a JSONL trace, every field checked (engine.trace_reader, which also says
+    what a torn last line lost); an OrchError names the file and line."""
+    from orchtui.engine.trace_reader import read_trace as read_checked
+
+    return read_checked(path).events
 
 
 def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
@@ -93,6 +108,12 @@ def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
                     "tid": tid(track), "ts": c.start * 1e6, "dur": (c.end - c.start) * 1e6,
                     "args": {"status": c.status, "rank": c.rank, "preview": c.preview,
                              "error": c.error, "reason": c.reason}})
+    for c in rec.calls.values():  # attempts whose Dask worker was lost: they ran again
+        for (start, end, processor, cpu), error in zip(c.lost, c.retried, strict=False):
+            track = f"cpu {cpu if cpu is not None and rec.mode != 'sim' else processor}"
+            out.append({"ph": "X", "name": f"{c.id} {c.function} (worker lost)",
+                        "cat": c.kind, "pid": 1, "tid": tid(track), "ts": start * 1e6,
+                        "dur": (end - start) * 1e6, "args": {"status": "lost", "error": error}})
     for name, start, end in rec.turns:
         if end is not None:
             out.append({"ph": "X", "name": name, "cat": "llm", "pid": 1, "tid": tid("LLM"),
@@ -105,7 +126,8 @@ def chrome_trace(events: Iterable[ev.Event]) -> dict[str, Any]:
 
 def write_chrome_trace(events: Iterable[ev.Event], path: str | Path) -> None:
     try:
-        Path(path).write_text(json.dumps(chrome_trace(events)), encoding="utf-8")
+        with open_output(path) as f:
+            f.write(redact(json.dumps(chrome_trace(events))))
     except OSError as err:
         raise OrchError(f"{path}: cannot write the Chrome trace: {err.strerror or err}") from None
 

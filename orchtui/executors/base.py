@@ -32,6 +32,20 @@ class TaskStarted:
     cpu: int | None = None
     pid: int | None = None
     affinity: tuple[int, ...] = ()
+    # Where it runs when that is not where the policy placed it: a retry after a lost worker.
+    processor: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskRetried:
+    """An attempt ended without a result through no fault of the call (its Dask worker was
+    lost mid-call); the call runs again, as attempt `attempt + 1` of at most `retries + 1`."""
+
+    key: str
+    t: float
+    error: str  # why the attempt ended, one line
+    attempt: int
+    retries: int
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class TaskFinished:
     t_return: float | None = None  # when the function returned, in the worker (overhead bench)
 
 
-ExecEvent = TaskStarted | TaskFinished
+ExecEvent = TaskStarted | TaskFinished | TaskRetried
 
 
 class Executor(ABC):

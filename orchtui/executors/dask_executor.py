@@ -9,16 +9,20 @@ Processors and workers
     Without a scheduler address it starts a `LocalCluster` on 127.0.0.1 of P worker processes
     (Nanny-managed), each with one thread and the resource ``CPU=1``, named 0..P-1; the
     `PinPlugin` pins worker i's every thread to ``cpus[i]``. With an address, it takes the first
-    P workers that have one thread and ``CPU`` ≥ 1, ordered by (host, name); start them as
-    ``taskset -c N dask worker ADDRESS --nthreads 1 --resources CPU=1 --name host-cpuN`` (or set
-    ``ORCHTUI_CPU=N``) so that each is pinned. Processor p is always worker p: a compute call
-    placed on p by the policy is submitted with ``workers=[address of p]``,
-    ``allow_other_workers=False``, ``resources={"CPU": 1}``, so the policy's placement holds, and
-    one worker thread with one CPU token means a worker never runs two calls at once. An
+    P workers that have one thread and ``CPU`` ≥ 1, ordered by (host, name), the shape that
+    ``dask worker ADDRESS --nworkers N --nthreads 1 --resources CPU=1`` starts. Those workers
+    were not started by orchtui, so it pins them on connect: a worker started pinned (a one-CPU
+    mask, ``taskset -c N``, or ``ORCHTUI_CPU=N``) keeps its CPU; each other one gets, through
+    the plugin, a CPU of its mask that no other worker of the run on that machine holds (the
+    same for a replacement its Nanny starts). One for which no CPU is left runs unpinned, and
+    its lane says ``host/worker NAME (not pinned)``. Processor p is always worker p: a compute
+    call placed on p by the policy is submitted with ``workers=[address of p]``,
+    ``allow_other_workers=False``, ``resources={"CPU": 1}``, so the policy's placement holds,
+    and one worker thread with one CPU token means a worker never runs two calls at once. An
     unpinned call (``Task.pool``, ``--compute eager``) may go to any of the P workers.
 
-    `lanes` names the processors ``host/cpu N`` (``host/worker NAME`` for an unpinned remote
-    worker); `cpus` holds the workers' CPU ids (-1: unpinned).
+    `lanes` names the processors ``host/cpu N``; `cpus` holds the workers' CPU ids (-1:
+    unpinned).
 
     Consequence: where the real executor time-shares a CPU between two calls placed on it
     (llmorch's fallback, eager compute), Dask runs them one after the other on that worker.
@@ -38,20 +42,31 @@ Clocks
     (``time.time()``), compared with the engine's wall time at open: as good as the hosts' clock
     synchronisation (NTP: ~1 ms). Either is clamped between the call's launch and its receipt.
 
-Failures (the choice: fail, never retry)
-    A worker lost mid-call fails that call with one line, e.g. ``worker lost mid-call: Dask
-    worker 0 (host/cpu 1, pid 4242) died; not retried``. It is not retried because a call that
-    killed its worker (segfault, ``os._exit``, the memory limit) would most likely kill the next
-    one too, and because runtime recovery (DESIGN §6) is the engine's answer to a failed call.
+Failures: a lost worker retries the call elsewhere, a bounded number of times
+    A worker lost mid-call (its process killed, its machine gone) says nothing about the call,
+    so the call runs again, on the run's workers that are up at that moment (Dask picks the one
+    whose CPU token frees first; a replacement that comes up later is not waited for), as many
+    times as its function's ``retries:`` allows (default 1; 0 turns it off). If none is up, it
+    waits for one, as below. The policy still counts the call on the processor it chose until
+    it ends; a call it places meanwhile on the retry's processor waits behind the retry (one
+    CPU token per worker), which keeps every CPU at one call. Each lost attempt is a
+    TaskRetried (the runner's Retried event: the lane's bar ends in ✗, the recovery log says
+    why), and the retry's TaskStarted names the processor it runs on. Past the last retry the
+    call fails with one line, e.g. ``worker lost mid-call: Dask worker 0 (host/cpu 1, pid
+    4242) died; attempt 2 of 2, no retry left``. A call that kills every worker it runs on
+    (segfault, ``os._exit``, the memory limit) costs ``retries + 1`` workers, which their
+    Nannies restart; set ``retries: 0`` for such functions.
     A call that was only waiting on that worker (queued behind another one) never ran: it is
-    submitted again, once, to the replacement.
-    The LocalCluster's scheduler runs with ``allowed-failures: 0`` so that Dask itself fails the
-    task at once (KilledWorker) instead of running it again; with an external scheduler the
-    executor watches ``remove-worker`` on the ``all`` topic and cancels the task itself, so it
-    never waits for a worker that is gone.
-    The Nanny restarts a lost worker under the same name; the replacement pins itself to the same
-    CPU and serves processor p again. A call placed on p meanwhile waits for it, up to
-    `replace_wait` seconds (30), then fails.
+    submitted again, once, without counting as a retry.
+    The LocalCluster's scheduler runs with ``allowed-failures: 0`` so that Dask itself never
+    re-runs a task (KilledWorker comes at once, and the retry is the executor's, counted and
+    shown); with an external scheduler the executor watches ``remove-worker`` on the ``all``
+    topic and cancels the task itself, so it never waits for a worker that is gone.
+    A Nanny restarts a lost worker; the replacement pins itself to the same CPU and serves
+    processor p again. A call placed on p meanwhile waits for it, up to `replace_wait` seconds
+    (30), then fails. When every worker of the run is gone and none of their Nannies answers
+    any more, nothing will come back: `fatal` holds one line (``no Dask worker left: ...``),
+    every waiting and later compute call fails with it at once, and the CLI prints it.
     A compute call past its function's `timeout` (counted from its start: Dask may have queued
     it on its worker first) fails; its worker is killed (SIGKILL here, `restart_workers` on
     another host) and replaced, which frees the CPU.
@@ -77,10 +92,13 @@ import contextlib
 import logging
 import queue
 import signal
+import socket
+import sys
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
@@ -89,7 +107,14 @@ import psutil
 
 from orchtui.errors import OrchError
 from orchtui.executors import real as real_module
-from orchtui.executors.base import ExecEvent, Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import (
+    ExecEvent,
+    Executor,
+    Task,
+    TaskFinished,
+    TaskRetried,
+    TaskStarted,
+)
 from orchtui.executors.real import RealExecutor
 from orchtui.executors.workers import one_line
 from orchtui.scenario.model import Scenario
@@ -97,6 +122,7 @@ from orchtui.scenario.model import Scenario
 try:
     import dask
     from distributed import Client, KilledWorker, LocalCluster
+    from distributed.comm import get_address_host_port
 
     from orchtui.executors.dask_plugin import (
         CallArgs,
@@ -104,6 +130,7 @@ try:
         PinPlugin,
         boot_id,
         run_call,
+        worker_facts,
     )
 except ImportError as _err:  # pragma: no cover - depends on the optional extra
     _IMPORT_ERROR: ImportError | None = _err
@@ -130,6 +157,7 @@ START_TIMEOUT = 60.0  # seconds for the cluster and its workers to come up
 REPLACE_WAIT = 30.0  # seconds a call waits for the replacement of its processor's lost worker
 CONNECT_TIMEOUT = 10.0
 CLOSE_GRACE = 0.5  # seconds busy LocalCluster workers get to close before they are killed
+PROBE_EVERY = 0.5  # seconds between checks, while no worker is up, that a Nanny may restart one
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,7 @@ class _Slot:
 
     index: int
     name: Any
+    nanny: str | None = None  # the Nanny's address: its replacements keep it, not the name
     address: str | None = None  # None while the worker is down
     host: str = ""
     boot: str = ""
@@ -156,8 +185,12 @@ class _Slot:
 
     @property
     def label(self) -> str:
-        where = f"cpu {self.cpu}" if self.cpu is not None else f"worker {self.name}"
-        return f"{self.host or '?'}/{where}"
+        host = _short_host(self.host) or "?"
+        if self.cpu is not None:
+            return f"{host}/cpu {self.cpu}"
+        name = str(self.name)
+        short = name.rsplit(":", 1)[-1] if "://" in name else name  # tcp://h:port -> port
+        return f"{host}/worker {short} (not pinned)"
 
 
 @dataclass
@@ -174,6 +207,19 @@ class _Job:
     t_return: float | None = None  # engine clock: when the function returned, in the worker
     task: Task | None = None
     resubmitted: bool = False
+    attempt: int = 1
+    anywhere: bool = False  # a retry: on any worker of the run, not its processor's
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A call that waits for a worker: its own (lost, being replaced) or, for a retry, any."""
+
+    task: Task
+    until: float  # perf_counter: then it fails
+    attempt: int = 1
+    anywhere: bool = False
+    resubmitted: bool = False  # lost its worker once before it started
 
 
 @dataclass(frozen=True)
@@ -245,11 +291,14 @@ class DaskExecutor(RealExecutor):
         self.plugin_name = f"{self.topic}-pin"
         self.boot = boot_id()
         self.jobs: dict[str, _Job] = {}  # dask key -> job, until its TaskFinished
-        self.backlog: list[tuple[Task, float]] = []  # waiting for a lost worker's replacement
+        self.backlog: list[_Waiting] = []  # waiting for a worker
         self.by_address: dict[str, _Slot] = {}
         self.restarted: dict[str, str] = {}  # address -> why we killed it
         self.dead: dict[str, str] = {}  # address of a removed worker -> who it was
-        self.resubmit: set[str] = set()  # calls in the backlog that lost a worker unstarted
+        # Set when every worker of the run is gone and no Nanny is left to replace one: every
+        # call fails at once with this line (the CLI prints it) instead of waiting.
+        self.fatal: str | None = None
+        self._next_probe = 0.0
         self.cluster: Any = None
         self.client: Any = None
         self.slots: list[_Slot] = []
@@ -265,22 +314,9 @@ class DaskExecutor(RealExecutor):
         P = len(self.cpus)
         self._quiet_logs()
         if self.scheduler is None:
-            with dask.config.set(LOCAL_CLUSTER_CONFIG):
-                try:
-                    self.cluster = LocalCluster(
-                        n_workers=P, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None, resources={"CPU": 1},
-                        # No dashboard; its HTTP server (health checks) on any free port, not
-                        # 8787: a second cluster would warn on stderr.
-                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                        memory_limit=memory_limit_bytes or 0,  # 0: no limit, as local workers
-                        silence_logs=_QUIET,
-                    )
-                except Exception as exc:
-                    raise OrchError(f"could not start a Dask LocalCluster: {one_line(exc)}") \
-                        from None
+            self.cluster = _start_local_cluster(P, memory_limit_bytes)
             self.client = Client(self.cluster, set_as_default=False)
-            names: list[Any] = list(range(P))
+            self.slots = [_Slot(i, i) for i in range(P)]
             cpu_map: dict[Any, int] = dict(enumerate(self.cpus))
         else:
             try:
@@ -289,9 +325,9 @@ class DaskExecutor(RealExecutor):
             except Exception as exc:
                 raise OrchError(f"cannot reach the Dask scheduler at {self.scheduler}: "
                                 f"{one_line(exc)}") from None
-            names = self._choose_workers(P)
-            cpu_map = {}
-        self.slots = [_Slot(i, n) for i, n in enumerate(names)]
+            chosen = self._choose_workers(P)
+            self.slots = [_Slot(i, w["name"], w.get("nanny")) for i, w in enumerate(chosen)]
+            cpu_map = self._pin_map(chosen)
         self.client.subscribe_topic(self.topic, self._on_topic)
         self.client.subscribe_topic("all", self._on_cluster)
         try:
@@ -310,17 +346,53 @@ class DaskExecutor(RealExecutor):
         self.t0 = time.perf_counter()
         self.wall0 = time.time()
 
-    def _choose_workers(self, P: int) -> list[Any]:
-        workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
-        fit = [w for w in workers
-               if w.get("nthreads") == 1 and (w.get("resources") or {}).get("CPU", 0) >= 1]
+    def _choose_workers(self, P: int) -> list[dict[str, Any]]:
+        """The first P workers with one thread and CPU=1, by (host, name): the same ones for
+        every run on an unchanged cluster, so a sweep's P=1 run uses one of its P=2 run's."""
+        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        fit = [{**w, "address": address} for address, w in workers.items() if _fits(w)]
         fit.sort(key=lambda w: (w.get("host", ""), str(w.get("name"))))
         if len(fit) < P:
             raise OrchError(
                 f"the Dask cluster at {self.scheduler} has {len(fit)} worker(s) with one thread "
-                f"and resource CPU=1; {P} processors need {P}. Start each as: taskset -c N "
-                f"dask worker {self.scheduler} --nthreads 1 --resources CPU=1 --name HOST-cpuN")
-        return [w["name"] for w in fit[:P]]
+                f"and resource CPU=1; {P} processors need {P}. Start them as: dask worker "
+                f"{self.scheduler} --nworkers N --nthreads 1 --resources CPU=1")
+        return fit[:P]
+
+    def _pin_map(self, chosen: list[dict[str, Any]]) -> dict[Any, int]:
+        """A CPU for each chosen worker that was started unpinned, so that the plugin pins it
+        on connect: one its mask allows that no other chosen worker on its machine has. A
+        worker pinned at start (one-CPU mask, $ORCHTUI_CPU) keeps its CPU; one for which no
+        CPU is left stays unpinned, and its lane says so."""
+        try:
+            facts = self.client.run(worker_facts, workers=[w["address"] for w in chosen])
+        except Exception as exc:
+            raise OrchError(f"the Dask workers could not run orchtui's set-up (orchtui must be "
+                            f"installed on every worker): {_dask_error(exc)}") from None
+        taken: dict[str, set[int]] = {}
+        loose = []
+        for w in chosen:
+            f = facts[w["address"]]
+            used = taken.setdefault(f["boot"], set())
+            if f["env"] is not None:
+                with contextlib.suppress(ValueError):  # the plugin reports a bad value
+                    used.add(int(f["env"]))
+            elif len(f["affinity"]) == 1:
+                used.add(f["affinity"][0])
+            else:
+                loose.append((w, f))
+        cpu_map: dict[Any, int] = {}
+        for w, f in loose:
+            used = taken[f["boot"]]
+            cpu = next((c for c in f["affinity"] if c not in used), None)
+            if cpu is None:  # more workers than CPUs on that machine: its lane says so
+                continue
+            used.add(cpu)
+            # by address (this process) and by Nanny (the replacements it starts)
+            cpu_map[w["address"]] = cpu
+            if w.get("nanny"):
+                cpu_map[w["nanny"]] = cpu
+        return cpu_map
 
     def _await_workers(self, limit: float) -> None:
         """Each worker announces itself from PinPlugin.setup; the topic's history holds what was
@@ -368,20 +440,25 @@ class DaskExecutor(RealExecutor):
 
     def _launch_compute(self, task: Task) -> None:
         fn = task.function
-        if fn is None or not fn.impl:
-            self.threads.put(TaskFinished(task.key, self.now(), False,
-                                          error=f"function {getattr(fn, 'name', '?')} has no "
-                                                "impl to run"))
+        error = (self.fatal if self.fatal is not None
+                 else None if fn is not None and fn.impl
+                 else f"function {getattr(fn, 'name', '?')} has no impl to run")
+        if error is not None:
+            self.threads.put(TaskFinished(task.key, self.now(), False, error=error))
             self.thread_jobs[task.key] = None
             return
-        if not self._submit(task):
-            self.backlog.append((task, time.perf_counter() + self.replace_wait))
+        wait = _Waiting(task, time.perf_counter() + self.replace_wait)
+        if not self._submit(wait):
+            self.backlog.append(wait)
 
-    def _submit(self, task: Task) -> bool:
-        """Hand the call to Dask; False if its worker is down (the caller keeps it waiting)."""
+    def _submit(self, wait: _Waiting) -> bool:
+        """Hand the call to Dask; False if no worker may take it now (the caller keeps it
+        waiting). A first attempt goes to its processor's worker; a retry to any of the run's
+        workers that is up (Dask picks one with its CPU token free)."""
+        task = wait.task
         fn = task.function
         assert fn is not None and fn.impl
-        pinned = not task.pool and task.processor is not None
+        pinned = not task.pool and task.processor is not None and not wait.anywhere
         if pinned:
             address = self.slots[task.processor].address  # type: ignore[index]
             if address is None:
@@ -394,8 +471,7 @@ class DaskExecutor(RealExecutor):
         dask_key = f"orchtui-{task.key}-{uuid.uuid4().hex[:12]}"
         job = _Job(task.key, dask_key, task.processor if pinned else None, None,
                    addresses[0] if pinned else None, self.now(), fn.timeout, task=task,
-                   resubmitted=task.key in self.resubmit)
-        self.resubmit.discard(task.key)
+                   resubmitted=wait.resubmitted, attempt=wait.attempt, anywhere=wait.anywhere)
         try:
             job.future = self.client.submit(
                 run_call, self.topic, dask_key, fn.impl, self.base_dir,
@@ -431,7 +507,9 @@ class DaskExecutor(RealExecutor):
             wake = [deadline] if deadline is not None else []
             wake += [lim[0] for lim in self.thread_jobs.values() if lim is not None]
             wake += [j.deadline for j in self.jobs.values() if j.deadline is not None]
-            wake += [d for _, d in self.backlog]
+            wake += [w.until for w in self.backlog]
+            if self.backlog:
+                wake.append(self._next_probe)
             self.threads.wait(max(0.0, min(wake) - now) if wake else None)  # type: ignore[attr-defined]
 
     # -- what the Dask threads report (they only queue; the engine thread acts) -----------------
@@ -507,8 +585,11 @@ class DaskExecutor(RealExecutor):
         if job.timeout is not None:
             job.deadline = time.perf_counter() + job.timeout
         slot = self.by_address.get(job.address or "")
+        # a retry of a pinned call runs wherever Dask put it: say which processor that is
+        moved = job.anywhere and job.task is not None and not job.task.pool
         return [DaskTaskStarted(job.key, t, msg.get("cpu"), msg.get("pid"),
                                 tuple(msg.get("affinity") or ()),
+                                slot.index if moved and slot else None,
                                 slot.host if slot else None)]
 
     def _clock(self, msg: dict, job: _Job) -> float:
@@ -520,7 +601,9 @@ class DaskExecutor(RealExecutor):
         return min(max(t, job.t_launch), self.now())
 
     def _worker_ready(self, msg: dict) -> list[ExecEvent]:
-        slot = next((s for s in self.slots if s.name == msg.get("name")), None)
+        name, nanny = msg.get("name"), msg.get("nanny")
+        slot = next((s for s in self.slots
+                     if s.name == name or (nanny is not None and s.nanny == nanny)), None)
         address = msg.get("address")
         # Announcements can arrive twice (the topic's history and the subscription); one from a
         # worker already removed is stale.
@@ -530,6 +613,7 @@ class DaskExecutor(RealExecutor):
         if slot.address is not None:  # replaced before its removal reached us: it is gone
             out = self._worker_removed({"worker": slot.address})
         slot.address, slot.host, slot.boot = address, msg.get("host", ""), msg.get("boot", "")
+        slot.name, slot.nanny = name, nanny
         slot.pid, slot.cpu = msg.get("pid"), msg.get("cpu")
         slot.created = None
         if slot.boot == self.boot and slot.pid:
@@ -559,13 +643,24 @@ class DaskExecutor(RealExecutor):
         return out
 
     def _lost(self, job: _Job) -> list[ExecEvent]:
-        """Its worker was lost. A call that had started fails. One that had not (it waited
-        behind another on that worker) is submitted again, once: it never ran."""
+        """Its worker was lost. A call that had not started (it waited behind another on that
+        worker) is submitted again, once: it never ran. One that had started runs again on
+        another worker while its function's `retries` allow, else fails."""
+        until = time.perf_counter() + self.replace_wait
         if not job.started and not job.resubmitted and job.task is not None:
-            self.backlog.append((job.task, time.perf_counter() + self.replace_wait))
-            self.resubmit.add(job.key)
+            self.backlog.append(_Waiting(job.task, until, job.attempt, job.anywhere,
+                                         resubmitted=True))
             return []
-        return [TaskFinished(job.key, self.now(), False, error=self._lost_error(job))]
+        error = self._lost_error(job)
+        fn = job.task.function if job.task is not None else None
+        retries = fn.retries if fn is not None else 0
+        if job.started and job.task is not None and job.attempt <= retries:
+            self.backlog.append(_Waiting(job.task, until, job.attempt + 1, anywhere=True))
+            return [TaskRetried(job.key, self.now(), error, job.attempt, retries)]
+        if job.started:
+            error += (f"; attempt {job.attempt} of {retries + 1}, no retry left" if retries
+                      else "; not retried (retries: 0)")
+        return [TaskFinished(job.key, self.now(), False, error=error)]
 
     def _lost_error(self, job: _Job) -> str:
         address = job.address or ""
@@ -579,7 +674,7 @@ class DaskExecutor(RealExecutor):
         why = self.restarted.get(address)
         what = "died" if why is None else f"was restarted ({why})"
         when = "mid-call" if job.started else "before the call started"
-        return f"worker lost {when}: {who} {what}; not retried"
+        return f"worker lost {when}: {who} {what}"
 
     def _enforce_deadlines(self) -> list[ExecEvent]:
         now = time.perf_counter()
@@ -611,20 +706,36 @@ class DaskExecutor(RealExecutor):
         if not self.backlog:
             return []
         now = time.perf_counter()
+        if self.fatal is None and now >= self._next_probe:
+            self._next_probe = now + PROBE_EVERY
+            self.fatal = self._none_left()
         waiting, self.backlog = self.backlog, []
         out: list[ExecEvent] = []
-        for task, until in waiting:
-            if self._submit(task):
+        for wait in waiting:
+            task = wait.task
+            if self.fatal is None and self._submit(wait):
                 continue
-            if now < until:
-                self.backlog.append((task, until))
+            if self.fatal is None and now < wait.until:
+                self.backlog.append(wait)
                 continue
-            where = ("any worker" if task.pool or task.processor is None
+            where = ("any worker" if task.pool or task.processor is None or wait.anywhere
                      else f"processor {task.processor} ({self.slots[task.processor].label})")
-            out.append(TaskFinished(task.key, self.now(), False,
-                                    error=f"no Dask worker for {where}: lost and not replaced "
-                                          f"within {self.replace_wait:g} s"))
+            error = self.fatal or (f"no Dask worker for {where}: lost and not replaced "
+                                   f"within {self.replace_wait:g} s")
+            out.append(TaskFinished(task.key, self.now(), False, error=error))
         return out
+
+    def _none_left(self) -> str | None:
+        """The line to fail every call with, once all the run's workers are gone and none of
+        their Nannies is alive to start a replacement; None while one may still come."""
+        if any(s.address is not None for s in self.slots):
+            return None
+        if any(s.nanny and _reachable(s.nanny) for s in self.slots):
+            return None
+        lost = ", ".join(f"{s.label} (pid {s.pid})" for s in self.slots)
+        where = self.scheduler or "the local cluster"
+        return (f"no Dask worker left: the run's {len(self.slots)} worker(s) on {where} were "
+                f"lost ({lost}) and no Nanny is left to restart them")
 
     # -- closing -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -669,6 +780,99 @@ class DaskExecutor(RealExecutor):
             if slot.pid is None or slot.boot != self.boot:
                 continue
             _kill_tree(slot)
+
+
+def _fits(worker: dict[str, Any]) -> bool:
+    """A worker that can serve as one processor: one thread, and the resource CPU."""
+    return worker.get("nthreads") == 1 and (worker.get("resources") or {}).get("CPU", 0) >= 1
+
+
+def cluster_slots(scheduler: str) -> int:
+    """How many processors the cluster at `scheduler` can serve (a sweep's cap)."""
+    require_dask()
+    try:
+        with Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT) as client:
+            workers = client.scheduler_info(n_workers=-1)["workers"].values()
+            return sum(_fits(w) for w in workers)
+    except Exception as exc:
+        raise OrchError(f"cannot reach the Dask scheduler at {scheduler}: {one_line(exc)}"
+                        ) from None
+
+
+def _ensure_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the Nannies' queues need it) with the real
+    stderr: it passes sys.stderr's file descriptor to its child, and inside the TUI sys.stderr
+    is Textual's capture, whose descriptor is not one ("bad value(s) in fds_to_keep")."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    if sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _start_local_cluster(n: int, memory_limit_bytes: int | None = None) -> Any:
+    """n single-thread worker processes with CPU=1 on 127.0.0.1, set up as in the module doc."""
+    _ensure_resource_tracker()
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        try:
+            return LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, resources={"CPU": 1},
+                # No dashboard; its HTTP server (health checks) on any free port, not 8787: a
+                # second cluster would warn on stderr.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                memory_limit=memory_limit_bytes or 0,  # 0: no limit, as local workers
+                silence_logs=_QUIET,
+            )
+        except Exception as exc:
+            raise OrchError(f"could not start a Dask LocalCluster: {one_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def local_cluster(n: int) -> Iterator[str]:
+    """A LocalCluster of n workers that outlives the executors of several runs (a sweep): its
+    scheduler's address, for them to connect to as to any cluster (so they pin its workers on
+    connect). Closed at the end, and whatever of its workers is left is killed."""
+    require_dask()
+    cluster = _start_local_cluster(n)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        # its workers' processes, as its Nannies know them (their calls' children too)
+        ours: list[psutil.Process] = []
+        for nanny in list(getattr(cluster, "workers", {}).values()):
+            pid = getattr(getattr(nanny, "process", None), "pid", None)
+            with contextlib.suppress(psutil.Error):
+                if pid:
+                    proc = psutil.Process(pid)
+                    ours += [proc, *proc.children(recursive=True)]
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+        for proc in ours:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+
+
+def _short_host(host: str) -> str:
+    """node7.cluster.example.org -> node7, as lanes have little room; an IP address stays."""
+    if not host or host.replace(".", "").isdigit() or ":" in host:
+        return host
+    return host.split(".", 1)[0]
+
+
+def _reachable(address: str, timeout: float = 0.3) -> bool:
+    """Whether something still listens at a Dask address (a Nanny that may restart its
+    worker). A TCP connect only: no Dask handshake, so tls:// addresses work too."""
+    try:
+        host, port = get_address_host_port(address)
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _process(slot: _Slot) -> psutil.Process | None:

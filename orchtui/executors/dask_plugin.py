@@ -11,11 +11,16 @@ Events go `worker.log_event(topic, msg)` → scheduler → `client.subscribe_top
 pushed, a few milliseconds end to end. Messages are small msgpack-able dicts.
 
 Which CPU a worker pins itself to:
-1. ``cpus[worker.name]`` when the executor passed a map (its LocalCluster names workers 0..P-1);
+1. the executor's map, by worker name, address or Nanny address: its LocalCluster names
+   workers 0..P-1; on a cluster it did not start, the executor gives each worker that has
+   neither of the next two a CPU of its mask that no other chosen worker on that machine has;
 2. else ``$ORCHTUI_CPU`` in the worker's environment;
 3. else the worker's affinity as it was started, if that is one CPU (``taskset -c 3 dask worker
    ...``): kept as is;
-4. else nothing: the worker is not pinned, and reports ``cpu`` None.
+4. else nothing: the worker is not pinned, and reports ``cpu`` None (the lane says so).
+
+A worker pinned through the plugin stays pinned after the executor leaves (a mask cannot be
+widened back reliably once threads have inherited it).
 
 This module is imported on the workers, so a remote worker needs orchtui installed.
 """
@@ -36,6 +41,14 @@ from distributed import WorkerPlugin, get_worker
 from orchtui.executors.workers import describe_exception, describe_load_error, load_impl
 
 CPU_ENV = "ORCHTUI_CPU"
+# The worker process's CPU mask before the plugin first pinned it. A later executor (the next
+# run of a sweep) decides from this mask, not from the one CPU an earlier run left, and a
+# worker it does not pin gets this mask back.
+_original_mask: set[int] | None = None
+
+
+def _mask() -> set[int]:
+    return set(_original_mask) if _original_mask is not None else os.sched_getaffinity(0)
 
 
 def boot_id() -> str:
@@ -48,23 +61,39 @@ def boot_id() -> str:
         return f"{socket.gethostname()}-unknown-boot"
 
 
-def pin_all_threads(cpu: int) -> None:
-    """Pin the whole process: every thread that exists now (a worker already runs a few), and,
-    through the calling thread's mask, every thread started from it later."""
-    os.sched_setaffinity(0, {cpu})
+def pin_all_threads(cpus: set[int]) -> None:
+    """Set the whole process's mask: every thread that exists now (a worker already runs a
+    few), and, through the calling thread's mask, every thread started from it later."""
+    os.sched_setaffinity(0, cpus)
     for tid in os.listdir("/proc/self/task"):
         with contextlib.suppress(OSError):  # a thread may exit while we iterate
-            os.sched_setaffinity(int(tid), {cpu})
+            os.sched_setaffinity(int(tid), cpus)
 
 
-def _choose_cpu(name: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
+def worker_facts() -> dict[str, Any]:
+    """What the executor needs to pin a worker it did not start (run through `Client.run`
+    before the plugin is registered): its machine, its CPU mask, and any CPU asked for."""
+    return {"boot": boot_id(), "host": socket.gethostname(),
+            "affinity": sorted(_mask()),
+            "env": os.environ.get(CPU_ENV, "").strip() or None}
+
+
+def worker_key(worker: Any) -> Any:
+    """How the executor names a worker in the plugin's CPU map: its Nanny's address, which a
+    replacement started by that Nanny keeps (a worker started without ``--name`` is named
+    after its own address, which a replacement does not keep), else its name."""
+    return getattr(worker, "nanny", None) or _plain(worker.name)
+
+
+def _choose_cpu(worker: Any, cpus: Mapping[Any, int]) -> tuple[int | None, bool]:
     """(cpu, whether to pin to it)."""
-    if name in cpus:
-        return cpus[name], True
+    for key in (_plain(worker.name), getattr(worker, "address", None), worker_key(worker)):
+        if key is not None and key in cpus:
+            return cpus[key], True
     env = os.environ.get(CPU_ENV, "").strip()
     if env:
         return int(env), True
-    affinity = os.sched_getaffinity(0)
+    affinity = _mask()
     if len(affinity) == 1:
         return next(iter(affinity)), False
     return None, False
@@ -86,15 +115,21 @@ class PinPlugin(WorkerPlugin):
         if self.ignore_sigint:
             with contextlib.suppress(ValueError):  # only the main thread may set handlers
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+        global _original_mask
         error = None
         try:
-            cpu, pin = _choose_cpu(worker.name, self.cpus)
+            cpu, pin = _choose_cpu(worker, self.cpus)
             if pin and cpu is not None:
-                pin_all_threads(cpu)
+                if _original_mask is None:
+                    _original_mask = os.sched_getaffinity(0)
+                pin_all_threads({cpu})
+            elif _original_mask is not None and os.sched_getaffinity(0) != _original_mask:
+                pin_all_threads(_original_mask)  # an earlier executor pinned it; this one not
         except Exception as exc:  # reported, so the executor can say why a lane is unpinned
             cpu, error = None, describe_exception(exc)
         worker.log_event(self.topic, {
             "op": "ready", "name": _plain(worker.name), "address": worker.address,
+            "nanny": getattr(worker, "nanny", None),
             "host": socket.gethostname(), "boot": boot_id(), "pid": os.getpid(), "cpu": cpu,
             "affinity": sorted(os.sched_getaffinity(0)), "error": error,
         })

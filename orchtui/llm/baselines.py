@@ -23,7 +23,7 @@ from typing import Any
 from orchtui.engine import events as ev
 from orchtui.engine.runner import RunOptions, preview
 from orchtui.errors import PlanError
-from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.llm.backend import ChatBackend, LLMError, Message
 from orchtui.llm.prompts import functions_block
 from orchtui.llm.tools import tools_for
@@ -126,6 +126,9 @@ class _LoopRun:
                 self.started[e.key] = e.t
                 yield ev.Started(e.t, e.key, self.where.get(e.key), e.cpu, e.pid,
                                  tuple(e.affinity))
+            elif isinstance(e, TaskRetried):  # its Dask worker was lost: it runs again
+                yield ev.Retried(e.t, e.key, self.where.get(e.key), e.error, e.attempt,
+                                 e.retries)
             elif isinstance(e, TaskFinished):
                 d = e.t - self.started.get(e.key, e.t)
                 results[e.key] = (e.ok, e.value if e.ok else e.error)

@@ -53,7 +53,8 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
                    help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
                         "(default: $OPENAI_BASE_URL, else OpenAI)")
     g.add_argument("--llm-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"seconds to wait for each model reply (default {DEFAULT_TIMEOUT:g})")
+                   help="deadline for each whole model reply, streamed or not, retries "
+                        f"included (default {DEFAULT_TIMEOUT:g} s)")
     g.add_argument("--repairs", type=_count, default=2, metavar="N",
                    help="compile-time recovery: repair prompts for a plan that does not parse "
                         "(default 2)")

@@ -11,6 +11,8 @@ import os
 import re
 from dataclasses import dataclass, replace
 
+from orchtui.text import redact as redact_text
+
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT = 60.0
 # A placeholder for local servers (llama.cpp, vLLM, Ollama) that ignore the key: the openai
@@ -22,7 +24,7 @@ NO_KEY = "sk-no-key-required"
 class LLMConfig:
     model: str = DEFAULT_MODEL
     base_url: str | None = None  # None: OPENAI_BASE_URL, else OpenAI's own endpoint
-    timeout: float = DEFAULT_TIMEOUT  # seconds per request
+    timeout: float = DEFAULT_TIMEOUT  # seconds: a deadline for a whole reply (llm/deadline.py)
     max_retries: int = 1  # the openai client's retries on connection errors and 5xx
     temperature: float = 0.0  # of the first translation; retranslations rise from it
 
@@ -59,8 +61,6 @@ def api_key() -> str | None:
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """`text` with every secret replaced: error bodies a server sends may echo the request."""
-    for s in secrets:
-        if s and len(s) >= 4 and s != NO_KEY:
-            text = text.replace(s, "***")
-    return _USERINFO.sub("***@", text)
+    """`text` with every secret, anything shaped like a key, and URL credentials replaced:
+    error bodies a server sends may echo the request."""
+    return _USERINFO.sub("***@", redact_text(text, *secrets))

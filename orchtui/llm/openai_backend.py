@@ -3,6 +3,7 @@ llama.cpp's server, Ollama)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -17,6 +18,8 @@ class OpenAIBackend:
     def __init__(self, config: LLMConfig, key: str | None = None) -> None:
         import openai
 
+        from orchtui.llm.deadline import http_client  # imports httpx2: only when a model is used
+
         self.config = config
         self.label = config.model
         key = key or api_key()
@@ -29,7 +32,8 @@ class OpenAIBackend:
         self._secret = key
         try:
             self._client = openai.OpenAI(api_key=key, base_url=config.base_url,
-                                         timeout=config.timeout, max_retries=config.max_retries)
+                                         timeout=config.timeout, max_retries=config.max_retries,
+                                         http_client=http_client())
         except openai.OpenAIError as err:
             raise LLMError(f"cannot set up the model client for {config.endpoint}: "
                            f"{redact(str(err), key)}") from None
@@ -51,9 +55,14 @@ class OpenAIBackend:
         if tools:
             params["tools"] = list(tools)
             params["parallel_tool_calls"] = True
+        from orchtui.llm.deadline import within
+
         t0 = time.perf_counter()
+        # --llm-timeout bounds the whole reply (retries included), not each read of it
+        deadline = time.monotonic() + self.config.timeout
         try:
-            resp = self._client.chat.completions.create(**params)
+            with within(deadline):
+                resp = self._client.chat.completions.create(**params)
             choice = resp.choices[0]
             msg = choice.message
             calls = tuple(
@@ -64,28 +73,48 @@ class OpenAIBackend:
             return ChatReply(msg.content or "", calls, choice.finish_reason,
                              time.perf_counter() - t0)
         except Exception as err:  # every failure becomes one clean line
-            raise self._error(err, purpose) from None
+            raise self._error(err, purpose, deadline) from None
 
     def stream(self, messages: Sequence[Message], *, purpose: str, temperature: float = 0.0,
                key: str | None = None) -> Iterator[str]:
+        # The deadline holds while this generator pulls from the network, and only then: the
+        # consumer's own work between pieces runs on its thread without it.
+        from orchtui.llm.deadline import within
+
+        deadline = time.monotonic() + self.config.timeout
+        chunks = None
         try:
-            chunks = self._client.chat.completions.create(
-                model=self.config.model, messages=list(messages), temperature=temperature,
-                stream=True)
-            for chunk in chunks:
+            with within(deadline):
+                chunks = self._client.chat.completions.create(
+                    model=self.config.model, messages=list(messages), temperature=temperature,
+                    stream=True)
+                pieces = iter(chunks)
+            while True:
+                with within(deadline):
+                    chunk = next(pieces, None)
+                if chunk is None:
+                    break
                 if chunk.choices:
                     text = chunk.choices[0].delta.content
                     if text:
                         yield text
         except Exception as err:
-            raise self._error(err, purpose) from None
+            raise self._error(err, purpose, deadline) from None
+        finally:
+            if chunks is not None:
+                with contextlib.suppress(Exception):
+                    chunks.close()  # hang up on a server still sending
 
-    def _error(self, err: Exception, purpose: str) -> LLMError:
+    def _error(self, err: Exception, purpose: str, deadline: float | None = None) -> LLMError:
         import openai
 
+        from orchtui.llm.deadline import is_timeout, passed
+
         where = f"model endpoint {self.config.endpoint} ({purpose})"
-        if isinstance(err, openai.APITimeoutError):
-            text = f"{where}: no reply within {self.config.timeout:g} s"
+        timed_out = isinstance(err, openai.APITimeoutError) or is_timeout(err)
+        if timed_out or (deadline is not None and passed(deadline)):
+            text = (f"{where}: no reply within {self.config.timeout:g} s (--llm-timeout, "
+                    "a deadline for the whole reply)")
         elif isinstance(err, openai.APIStatusError):
             detail = _error_message(err)
             text = f"{where}: HTTP {err.status_code}" + (f": {detail}" if detail else "")

@@ -26,7 +26,7 @@ from typing import Any
 from orchtui.engine import events as ev
 from orchtui.engine.runner import RunOptions, preview
 from orchtui.errors import OrchError, PlanError
-from orchtui.executors.base import Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.llm.backend import ChatBackend, LLMError
 from orchtui.llm.extract import plan_text_from_reply
 from orchtui.llm.prompts import translation_messages
@@ -284,6 +284,10 @@ class StreamingRun:
                     started[e.key] = e.t
                     proc = 0 if e.key in serial_busy else None
                     yield ev.Started(e.t, e.key, proc, e.cpu, e.pid, tuple(e.affinity))
+                    continue
+                if isinstance(e, TaskRetried):  # its Dask worker was lost: it runs again
+                    proc = 0 if e.key in serial_busy else None
+                    yield ev.Retried(e.t, e.key, proc, e.error, e.attempt, e.retries)
                     continue
                 assert isinstance(e, TaskFinished)
                 if e.key in serial_busy:

@@ -121,12 +121,14 @@ def parse_plan(
     # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
     paused = gc.isenabled()
     gc.disable()
+    parser: _Parser | None = None
     try:
         with warnings.catch_warnings():
             # once for the whole plan (per call it cost more than parsing): `ast` warns about
             # escapes like "\d", which are fine in a plan
             warnings.simplefilter("ignore")
-            plan = _Parser(text, functions, strict).parse()
+            parser = _Parser(text, functions, strict)
+            plan = parser.parse()
         if source and plan.warnings:
             plan = replace(plan, warnings=tuple(w.located(source) for w in plan.warnings))
         return plan
@@ -137,6 +139,12 @@ def parse_plan(
     except (RecursionError, MemoryError):  # a last guard; calls catch these with a position
         raise PlanError("the plan is nested too deeply or too large", 1, 1, source) from None
     finally:
+        # The reference sites point back at the parser through their converters: cleared, the
+        # parser's ast nodes and sources are freed at once instead of left to a collector pass
+        # (for 100,000 calls, 1.2 million objects and most of a second)
+        if parser is not None:
+            parser.ref_sites.clear()
+            parser.first_site.clear()
         if paused:
             gc.enable()
 

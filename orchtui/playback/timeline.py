@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
@@ -133,8 +132,3 @@ class Timeline:
             self.trace.close()
             self.trace = None
 
-
-def open_trace(path: str | Path | None) -> TraceWriter | None:
-    """A trace writer for `path`, or None without one. Raises OrchError if it cannot be
-    written."""
-    return TraceWriter(path) if path else None

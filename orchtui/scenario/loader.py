@@ -16,10 +16,13 @@ from typing import Any
 import yaml
 
 from orchtui.errors import PlanError, ScenarioError, ScenarioPlanError
+from orchtui.files import open_input
 from orchtui.plan.parser import parse_plan
 from orchtui.scenario.model import (
     DEFAULT_COST,
     DEFAULT_OVERSUBSCRIPTION_PENALTY,
+    DEFAULT_RETRIES,
+    MAX_RETRIES,
     POLICIES,
     FunctionSpec,
     Scenario,
@@ -33,7 +36,7 @@ _TOP_KEYS = {
     "name", "description", "query", "processors", "policy", "functions", "plan", "costs",
     "llm_turn", "oversubscription_penalty", "recorded", "faults",
 }
-_FUNCTION_KEYS = {"name", "kind", "description", "impl", "cost", "timeout"}
+_FUNCTION_KEYS = {"name", "kind", "description", "impl", "cost", "timeout", "retries"}
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _STR = "tag:yaml.org,2002:str"
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -69,9 +72,10 @@ def find_scenario(name: str) -> Path:
 
 def read_limited(path: Path, limit: int = MAX_BYTES) -> bytes:
     """The bytes of a file of at most `limit` bytes; anything else is a ScenarioError. Reads no
-    more than limit + 1 bytes, so a huge file or a device like /dev/zero costs nothing."""
+    more than limit + 1 bytes, so a huge file costs nothing; a FIFO or a device like /dev/zero
+    is refused without waiting on it."""
     try:
-        with open(path, "rb") as f:
+        with open_input(path) as f:
             raw = f.read(limit + 1)
     except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)
@@ -356,10 +360,11 @@ class _Validator:
         return self.number(entries[key][1], shown or key, minimum)
 
     def integer(self, entries: dict[str, Entry], key: str, default: int, minimum: int,
-                maximum: int) -> int:
+                maximum: int, shown: str = "") -> int:
         if key not in entries:
             return default
         node = entries[key][1]
+        key = shown or key
         value = self._construct(node, key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(node, f"{key}: expected a whole number, not {_node_kind(node)}")
@@ -429,6 +434,8 @@ class _Validator:
                 cost=self.number_key(fields, "cost", DEFAULT_COST, minimum=0.0,
                                      shown=f"{name}.cost"),
                 timeout=timeout,
+                retries=self.integer(fields, "retries", DEFAULT_RETRIES, 0, MAX_RETRIES,
+                                     shown=f"{name}.retries"),
             ))
         return tuple(specs)
 

@@ -20,6 +20,8 @@ Kind = Literal["inout", "compute"]
 # set `oversubscription_penalty` per scenario for such work.
 DEFAULT_OVERSUBSCRIPTION_PENALTY = 0.10
 DEFAULT_COST = 1.0
+DEFAULT_RETRIES = 1
+MAX_RETRIES = 10
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class FunctionSpec:
     impl: str | None = None  # "module:function" or "file.py:function" (relative to the YAML)
     cost: float = DEFAULT_COST  # seconds, for the sim and for critical-path priorities
     timeout: float | None = None  # seconds; None: no limit
+    # How many times a call is run again when its Dask worker is lost mid-call (a machine or
+    # process gone, not the function failing): a lost worker says nothing about the call.
+    retries: int = DEFAULT_RETRIES
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@ entry points below import the app when they are called."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from orchtui.engine.events import Event
@@ -18,7 +21,8 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
             compute: str = "serial", seed: int | None = None, step: bool = False,
             trace_path: str | None = None, speed: float | None = None,
             pace: float | None = None,
-            run_factory: Callable[[AppOptions], Run] | None = None) -> int:
+            run_factory: Callable[[AppOptions], Run] | None = None,
+            scheduler: str | None = None) -> int:
     """Open the TUI on a run of `scenario` and return the exit code. Bad options (too many
     processors, an unknown policy) raise OrchError before the screen opens.
 
@@ -28,11 +32,11 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
 
     app = OrchApp(scenario, AppOptions(mode=mode, policy=policy, processors=processors,
                                        cpus=cpus, compute=compute, seed=seed, step=step,
-                                       trace_path=trace_path, speed=speed, pace=pace),
+                                       trace_path=trace_path, speed=speed, pace=pace,
+                                       scheduler=scheduler),
                   run_factory=run_factory)
     app.prepare()
-    app.run()
-    return app.return_code or 0
+    return _run(app)
 
 
 def run_replay(events: list[Event], *, step: bool = False, speed: float | None = None,
@@ -41,15 +45,59 @@ def run_replay(events: list[Event], *, step: bool = False, speed: float | None =
     from orchtui.tui.app import AppOptions, OrchApp
 
     app = OrchApp(None, AppOptions(step=step, speed=speed, pace=pace), replay=events)
-    app.run()
-    return app.return_code or 0
+    return _run(app)
 
 
 def run_sweep_app(scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
-                  policies: Sequence[str] | None = None, real: bool = False) -> int:
-    """The sweep screen on its own (`orchtui sweep FILE --tui`)."""
+                  policies: Sequence[str] | None = None, real: bool = False,
+                  executor: str = "real", scheduler: str | None = None) -> int:
+    """The sweep screen on its own (`orchtui sweep FILE --tui`); `real` measures too, with
+    `executor` ("real" or "dask", on the cluster at `scheduler` if given)."""
     from orchtui.tui.sweep_app import SweepApp
 
-    app = SweepApp(scenario, processors=processors, policies=policies, real=real)
-    app.run()
+    app = SweepApp(scenario, processors=processors, policies=policies, real=real,
+                   executor=executor, scheduler=scheduler)
+    return _run(app)
+
+
+_ENDING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def _run(app: Any) -> int:
+    """Run the app; SIGTERM, SIGHUP or SIGINT end it through its own shutdown, which takes the
+    terminal off the alternate screen and turns mouse tracking off, and exit 128 + the signal's
+    number (143, 129, 130), as the CLI does without the TUI."""
+    with _signals_end(app) as caught:
+        app.run()
+    if caught:
+        from orchtui.exits import signal_exit
+
+        return signal_exit(caught[0])
     return app.return_code or 0
+
+
+@contextlib.contextmanager
+def _signals_end(app: Any) -> Iterator[list[int]]:
+    caught: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()  # the handler runs on the app's (main) thread
+        except RuntimeError:  # before the app's loop started, or after it ended: as without
+            old = previous.get(signum)  # the TUI (the CLI's handler unwinds and says why)
+            if callable(old):
+                old(signum, frame)
+            raise KeyboardInterrupt from None
+        caught.append(signum)
+        # Never touch the app from inside a signal handler: ask its loop to exit it.
+        loop.call_soon_threadsafe(app.exit, None, 128 + signum)
+
+    previous: dict[int, Any] = {}
+    for sig in _ENDING:
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield caught
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

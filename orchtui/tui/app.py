@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -25,13 +25,15 @@ from textual.reactive import reactive
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
-from orchtui.engine.record import RunRecord
+from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
+from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.playback.clock import PlaybackClock, pace_label
 from orchtui.playback.player import Move, Player
-from orchtui.playback.timeline import Timeline, every_event, open_trace
+from orchtui.playback.timeline import Timeline, every_event
 from orchtui.scenario.model import Scenario
+from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
 from orchtui.tui.components.frg_view import FRGView
 from orchtui.tui.components.key_bar import KeyBar
@@ -80,6 +82,7 @@ class AppOptions:
     pace: float | None = None
     trace_path: str | None = None  # write every event shown as JSON lines
     threaded: bool = True  # False: the app pulls the engine itself (deterministic tests)
+    scheduler: str | None = None  # mode "dask": an existing cluster's scheduler (the sweep's too)
 
 
 RunFactory = Callable[[AppOptions], Run]
@@ -93,7 +96,8 @@ def default_run_factory(scenario: Scenario) -> RunFactory:
 
         return make_run(scenario, mode=options.mode, policy=options.policy,
                         processors=options.processors, cpus=options.cpus,
-                        compute=options.compute, seed=options.seed)
+                        compute=options.compute, seed=options.seed,
+                        scheduler=options.scheduler)
     return build
 
 
@@ -206,9 +210,9 @@ class OrchApp(App[int]):
         if source is None:
             try:
                 source = self._make_source(self.options)
-            except OrchError as err:
-                self.error = str(err)
-                self.notify(str(err), severity="error", timeout=10)
+            except OrchError as err:  # it may quote a model's reply: shown, not obeyed
+                self.error = inert(str(err), newlines=False)
+                self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
         self._begin(source)
@@ -402,7 +406,7 @@ class OrchApp(App[int]):
     def _check_crash(self) -> None:
         """The engine's error, once everything before it is shown."""
         if self._crash is not None and self.timeline.at_end and self.error is None:
-            self.error = f"engine error: {self._crash.error}"
+            self.error = f"engine error: {inert(str(self._crash.error), newlines=False)}"
             self.notify(self.error, severity="error", timeout=15)
             self._refresh_header()
 
@@ -434,7 +438,8 @@ class OrchApp(App[int]):
         decisions: list[LogLine] = []
         recoveries: list[LogLine] = []
         focus: str | None = None
-        kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+        kinds = _Kinds(self.record.calls)  # a view, not a copy: a frame must not cost O(calls)
+        failed_now = False
         for e in events:
             self.record.apply(e)
             match e:
@@ -444,7 +449,8 @@ class OrchApp(App[int]):
                     self.wall_start = time.monotonic()
                 case ev.GraphReady():
                     self._graph_ready(e)
-                    kinds = {cid: c.kind for cid, c in self.record.calls.items()}
+                case ev.Failed():
+                    failed_now = True
                 case ev.CallRepaired():
                     self.repaired[e.call] = e.after
             self.lanes.observe(e, self.record)
@@ -458,7 +464,9 @@ class OrchApp(App[int]):
         self.decisions.add(decisions)
         recovery = self.recovery
         recovery.add(recoveries)
-        failed = [c.id for c in self.record.calls.values() if c.status == "failed"]
+        # only a Failed event can add a failure to say (recovery entries replace the placeholder)
+        failed = [c.id for c in self.record.calls.values()
+                  if c.status == "failed"] if failed_now and not recovery.entries else []
         if failed and not recovery.entries:
             recovery.placeholder = (f"{', '.join(failed[:4])} failed; no recovery ran: this "
                                     "run has no LLM repairer")
@@ -664,11 +672,14 @@ class OrchApp(App[int]):
         self._refresh_header()
 
     # -- traces -------------------------------------------------------------------------------
-    def _open_trace(self):
+    def _open_trace(self) -> TraceWriter | None:
         if not self.options.trace_path:
             return None
         try:
-            return open_trace(self.options.trace_path)
+            # held open across the run; a write that fails later (a full disk) is said once
+            # and the run goes on
+            return TraceWriter(self.options.trace_path, on_error=lambda message:
+                               self.notify(message, severity="error", timeout=10))
         except OrchError as err:
             self.notify(str(err), severity="error")
             return None
@@ -821,9 +832,12 @@ class OrchApp(App[int]):
         scenario = self._scenario_for_screens()
         if scenario is None:
             return
-        real = self.replay is None and self.options.mode == "real"
+        mode = self.options.mode
+        real = self.replay is None and mode in ("real", "dask")
         self.push_screen(SweepScreen(scenario, real=real, compute=self.options.compute,
-                                     seed=self.options.seed, threaded=self.options.threaded))
+                                     seed=self.options.seed, threaded=self.options.threaded,
+                                     executor=mode if real else "real",
+                                     scheduler=self.options.scheduler))
 
     def action_help(self) -> None:
         from orchtui.tui.screens.help import HelpScreen
@@ -858,3 +872,19 @@ def _call_of(e: ev.Event) -> str | None:
         return e.points[0] if e.points else None
     call = getattr(e, "call", None)
     return call if isinstance(call, str) else None
+
+
+class _Kinds(Mapping[str, str]):
+    """call id -> kind, read from the record's calls as they are now (for the log's lines)."""
+
+    def __init__(self, calls: Mapping[str, CallRecord]) -> None:
+        self.calls = calls
+
+    def __getitem__(self, call: str) -> str:
+        return self.calls[call].kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)

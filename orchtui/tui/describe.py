@@ -15,7 +15,8 @@ from orchtui.tui import theme
 
 DECISIONS = (ev.PlanReady, ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed,
              ev.Skipped, ev.TurnStarted, ev.RunFinished)
-RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed)
+RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed,
+            ev.Retried)
 
 # Events that carry a coordinator decision: the unit of a step in a real run, where observations
 # (a call started, a turn ended) arrive in between on their own time.
@@ -23,12 +24,26 @@ DECISION_STEPS = (ev.Scheduled, ev.Queued, ev.Dispatched, ev.Skipped, ev.TurnSta
                   ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed, ev.RunFinished)
 
 
+Part = tuple[str, Style | str]
+
+
 @dataclass(frozen=True)
 class LogLine:
     t: float
     tag: str  # a short verb, coloured: what kind of decision
     tag_style: Style
-    body: Text
+    # the body as (text, style) pieces: a rich Text costs more to build than everything else a
+    # frame does with an event, and the log needs only the plain text until a line is on screen
+    parts: tuple[Part, ...]
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    @property
+    def body(self) -> Text:
+        """The body, styled (built when a line is drawn; the log caches what it draws)."""
+        return _body(*self.parts)
 
 
 def where(processor: int | None, pool: bool, cpus: tuple[int, ...], kind: str = "") -> str:
@@ -46,7 +61,7 @@ def _ids(calls: tuple[str, ...], limit: int = 12) -> str:
     return shown + (f" (+{len(calls) - limit} more)" if len(calls) > limit else "")
 
 
-def _body(*parts: tuple[str, Style | str]) -> Text:
+def _body(*parts: Part) -> Text:
     text = Text()
     for part, style in parts:
         text.append(part, style)
@@ -57,42 +72,43 @@ _BOLD = Style(bold=True)
 _DIM = Style(color=theme.MUTED)
 
 
-def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: dict[str, str]) -> LogLine | None:
+def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: Mapping[str, str]
+                  ) -> LogLine | None:
     """The decision log's line for an event, or None if the log does not show it."""
     match e:
         case ev.PlanReady() if e.warnings:
             return LogLine(e.t, "warning", Style(color=theme.STATE_COLOUR["recovering"], bold=True),
-                           _body((f"plan read leniently ({len(e.warnings)}): ", _BOLD),
-                                 (plan_warnings_text(e.warnings), "")))
+                           ((f"plan read leniently ({len(e.warnings)}): ", _BOLD),
+                            (plan_warnings_text(e.warnings), "")))
         case ev.Scheduled():
             return LogLine(e.t, "schedule", theme.fg("scheduled"),
-                           _body((_ids(e.calls), _BOLD), ("  " + e.reason, "")))
+                           ((_ids(e.calls), _BOLD), ("  " + e.reason, "")))
         case ev.Queued():
             return LogLine(e.t, "wait", theme.fg("queued"),
-                           _body((e.call, _BOLD), ("  " + e.reason, "")))
+                           ((e.call, _BOLD), ("  " + e.reason, "")))
         case ev.Dispatched():
             place = where(e.processor, e.pool, cpus, kinds.get(e.call, ""))
             extra = " (shared)" if e.shared else ""
             return LogLine(e.t, "dispatch", theme.fg("running"),
-                           _body((e.call, _BOLD), (f" → {place}{extra}", theme.fg("running")),
-                                 ("  " + e.reason, "")))
+                           ((e.call, _BOLD), (f" → {place}{extra}", theme.fg("running")),
+                            ("  " + e.reason, "")))
         case ev.Finished():
             return LogLine(e.t, "done", theme.fg("done"),
-                           _body((e.call, _BOLD), (f" in {e.duration:.2f} s", ""),
-                                 ("  " + e.preview, _DIM)))
+                           ((e.call, _BOLD), (f" in {e.duration:.2f} s", ""),
+                            ("  " + e.preview, _DIM)))
         case ev.Failed():
             return LogLine(e.t, "FAILED", Style(color=theme.STATE_COLOUR["failed"], bold=True),
-                           _body((e.call, _BOLD), ("  " + e.error, theme.fg("failed"))))
+                           ((e.call, _BOLD), ("  " + e.error, theme.fg("failed"))))
         case ev.Skipped():
             return LogLine(e.t, "skip", theme.fg("skipped"),
-                           _body((e.call, _BOLD), ("  " + e.reason, "")))
+                           ((e.call, _BOLD), ("  " + e.reason, "")))
         case ev.TurnStarted():
             return LogLine(e.t, "LLM turn", Style(color=theme.LLM),
-                           _body((e.turn, _BOLD), ("  " + e.purpose, "")))
+                           ((e.turn, _BOLD), ("  " + e.purpose, "")))
         case ev.RunFinished():
             style = theme.fg("done" if e.status == "ok" else "failed")
             return LogLine(e.t, "finished", Style.combine([style, _BOLD]),
-                           _body((e.status, _BOLD), (f"  makespan {e.makespan:.2f} s", "")))
+                           ((e.status, _BOLD), (f"  makespan {e.makespan:.2f} s", "")))
     return None
 
 
@@ -110,25 +126,32 @@ def recovery_line(e: ev.Event) -> LogLine | None:
             verdict = ("ok", theme.fg("done")) if e.ok else (f"error: {e.error}",
                                                               theme.fg("failed"))
             return LogLine(e.t, e.kind, orange,
-                           _body((f"attempt {e.attempt}", _BOLD),
-                                 (f" at temperature {e.temperature:g} ({e.source}): ", ""),
-                                 verdict))
+                           ((f"attempt {e.attempt}", _BOLD),
+                            (f" at temperature {e.temperature:g} ({e.source}): ", ""),
+                            verdict))
         case ev.RecoveryStarted():
-            body = _body((f"attempt {e.attempt}", _BOLD),
-                         (f": {_ids(e.failed)} failed; trace back to {_ids(e.points)}", ""))
+            body: list[Part] = [
+                (f"attempt {e.attempt}", _BOLD),
+                (f": {_ids(e.failed)} failed; trace back to {_ids(e.points)}", "")]
             if e.reset:
-                body.append(f"; reset {_ids(e.reset)}", _DIM)
+                body.append((f"; reset {_ids(e.reset)}", _DIM))
             if e.cleared:
-                body.append(f"; cleared unstarted {_ids(e.cleared)}", _DIM)
-            return LogLine(e.t, "recover", orange, body)
+                body.append((f"; cleared unstarted {_ids(e.cleared)}", _DIM))
+            return LogLine(e.t, "recover", orange, tuple(body))
         case ev.CallRepaired():
             return LogLine(e.t, "repaired", theme.fg("done"),
-                           _body((e.call, _BOLD), (f" ({e.source})  ", ""),
-                                 (_one_line(e.before), _DIM), (" → ", ""),
-                                 (_one_line(e.after), "")))
+                           ((e.call, _BOLD), (f" ({e.source})  ", ""),
+                            (_one_line(e.before), _DIM), (" → ", ""),
+                            (_one_line(e.after), "")))
         case ev.RecoveryFailed():
             return LogLine(e.t, "gave up", Style(color=theme.STATE_COLOUR["failed"], bold=True),
-                           _body((e.reason, "")))
+                           ((e.reason, ""),))
+        case ev.Retried():
+            return LogLine(e.t, "retry", orange,
+                           ((e.call, _BOLD),
+                            (f" attempt {e.attempt} lost: {_one_line(e.error)}", ""),
+                            (f"; running it again on another worker (retry {e.attempt} "
+                             f"of {e.retries})", _DIM)))
     return None
 
 
@@ -160,6 +183,8 @@ def summary(e: ev.Event, cpus: tuple[int, ...], calls: Mapping[str, CallRecord])
             return f"{e.call} finished in {e.duration:.2f} s"
         case ev.Failed():
             return f"{e.call} failed"
+        case ev.Retried():
+            return f"{e.call} retried: attempt {e.attempt} lost its worker"
         case ev.Skipped():
             return f"{e.call} skipped"
         case ev.TurnStarted():

@@ -21,7 +21,7 @@ class Bar:
     key: str  # the call id, or the LLM turn's name
     start: float
     end: float | None = None  # None: still running
-    state: str = "running"  # running, done, failed, cancelled, llm
+    state: str = "running"  # running, done, failed, lost (retried elsewhere), cancelled, llm
 
 
 @dataclass
@@ -84,33 +84,36 @@ class LaneModel:
         return self.cpu_lanes[processor]
 
     def observe(self, e: ev.Event, record: RunRecord) -> None:
-        match e:
-            case ev.Started():
-                bar = Bar(e.call, e.t)
-                self.lane_for(record, e.call, e.processor).place(bar)
-                self.open[e.call] = bar
-                self.bars.append(bar)
-            case ev.Finished() | ev.Failed():
-                bar = self.open.pop(e.call, None)
-                if bar is not None:
-                    bar.end = e.t
-                    bar.state = "done" if isinstance(e, ev.Finished) else "failed"
-            case ev.TurnStarted():
-                bar = Bar(e.turn, e.t, state="llm")
-                self.llm.place(bar)
-                self.open_turns[e.turn] = bar
-                self.bars.append(bar)
-            case ev.TurnFinished():
-                bar = self.open_turns.pop(e.turn, None)
-                if bar is not None:
-                    bar.end = e.t
-            case ev.RunFinished():
-                for bar in [*self.open.values(), *self.open_turns.values()]:
-                    bar.end = e.t
-                    if bar.state == "running":
-                        bar.state = "cancelled"
-                self.open.clear()
-                self.open_turns.clear()
+        # by exact type, most frequent first: this runs for every event the UI shows, and
+        # most events (Scheduled, Queued, Dispatched) change no bar
+        kind = type(e)
+        if kind is ev.Started:
+            bar = Bar(e.call, e.t)
+            self.lane_for(record, e.call, e.processor).place(bar)
+            self.open[e.call] = bar
+            self.bars.append(bar)
+        elif kind is ev.Finished or kind is ev.Failed or kind is ev.Retried:
+            bar = self.open.pop(e.call, None)
+            if bar is not None:
+                bar.end = e.t
+                bar.state = ("done" if kind is ev.Finished
+                             else "lost" if kind is ev.Retried else "failed")
+        elif kind is ev.TurnStarted:
+            bar = Bar(e.turn, e.t, state="llm")
+            self.llm.place(bar)
+            self.open_turns[e.turn] = bar
+            self.bars.append(bar)
+        elif kind is ev.TurnFinished:
+            bar = self.open_turns.pop(e.turn, None)
+            if bar is not None:
+                bar.end = e.t
+        elif kind is ev.RunFinished:
+            for bar in [*self.open.values(), *self.open_turns.values()]:
+                bar.end = e.t
+                if bar.state == "running":
+                    bar.state = "cancelled"
+            self.open.clear()
+            self.open_turns.clear()
 
 
 def nice_ceiling(t: float) -> float:

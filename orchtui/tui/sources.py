@@ -1,4 +1,5 @@
-"""Where a screen's events come from: a live run of the engine, or a recorded trace.
+"""Where a screen's events come from: a live run of the engine, or a recorded trace. Both hand
+out events whose text is inert (results, errors, model replies are shown, never obeyed).
 
 The UI knows nothing else about them: not the executor, not the policy. A source is pulled from
 one thread at a time (the feed's worker, or the UI itself when a test drives it)."""
@@ -37,11 +38,18 @@ class LiveSource:
         self._closed = False
 
     def events(self) -> Iterator[ev.Event]:
-        return self.run.events()
+        events = self.run.events()
+        try:
+            for e in events:
+                yield ev.inert_event(e)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # closing this closes the run's generator, as before
 
     def graph(self) -> ev.GraphReady | None:
         try:
-            return self.run.graph_event()
+            return ev.inert_event(self.run.graph_event())
         except Exception:  # a run that builds its graph later (a plan still to translate)
             return None
 
@@ -60,7 +68,7 @@ class ReplaySource:
     paced = True
 
     def __init__(self, events: list[ev.Event]) -> None:
-        self.recorded = list(events)
+        self.recorded = [ev.inert_event(e) for e in events]
 
     def events(self) -> Iterator[ev.Event]:
         return iter(self.recorded)

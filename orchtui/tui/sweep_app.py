@@ -17,10 +17,12 @@ class SweepApp(App[int]):
 
     def __init__(self, scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
                  policies: Sequence[str] | None = None, real: bool = False,
-                 threaded: bool = True) -> None:
+                 threaded: bool = True, executor: str = "real",
+                 scheduler: str | None = None) -> None:
         super().__init__()
         self.sweep = StandaloneSweepScreen(scenario, processors=processors, policies=policies,
-                                           real=real, threaded=threaded, standalone=True)
+                                           real=real, threaded=threaded, standalone=True,
+                                           executor=executor, scheduler=scheduler)
 
     def on_mount(self) -> None:
         self.push_screen(self.sweep)

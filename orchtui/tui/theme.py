@@ -7,6 +7,8 @@ in every snapshot.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.style import Style
 from rich.text import Text
 
@@ -46,10 +48,12 @@ MUTED = "#7a7a7a"
 DONE_ALT = "#87d787"  # every other done bar in a lane, so that adjacent bars stay apart
 
 
+@lru_cache(maxsize=64)  # Styles are immutable values; lanes and logs ask thousands of times
 def fg(state: str) -> Style:
     return Style(color=STATE_COLOUR.get(state, STATE_COLOUR["waiting"]))
 
 
+@lru_cache(maxsize=64)
 def badge(state: str) -> Style:
     """A label on the state's colour: what a node or a bar shows."""
     if state in ("waiting", "skipped"):

@@ -467,15 +467,17 @@ class SignalOutcome:
 
     @property
     def outcome(self) -> str:
-        """interrupted (exit 130), finished (the run ended first: exit 0/1, or killed by the
-        signal while the interpreter was exiting, its summary printed), or what went wrong."""
+        """interrupted (exit 130 on SIGINT, 143 on SIGTERM), finished (the run ended first:
+        exit 0/1, or killed by the signal while the interpreter was exiting, its summary
+        printed), or what went wrong."""
         if self.returncode is None:
             return "hung"
         if self.traceback:
             return "traceback"
         if self.leftover:
             return "left processes"
-        if self.returncode == 130 and self.stderr.strip() == "orchtui: interrupted":
+        said = {"SIGINT": (130, "orchtui: interrupted"), "SIGTERM": (143, "orchtui: terminated")}
+        if (self.returncode, self.stderr.strip()) == said.get(self.signal):
             return "interrupted"
         if self.finished and self.returncode in (0, 1, -signal.SIGINT, -signal.SIGTERM):
             return "finished"

@@ -62,6 +62,6 @@ def bottom_levels(frg, costs) -> dict[str, float]:
     """A call's bottom level: its own cost plus the largest bottom level among its successors."""
     bottom: dict[str, float] = {}
     for c in reversed(frg.order):
-        succ = [bottom[s] for s in frg.graph.successors(c)]
+        succ = [bottom[s] for s in frg.succ_lists[c]]
         bottom[c] = costs.get(c, 0.0) + max(succ, default=0.0)
     return bottom

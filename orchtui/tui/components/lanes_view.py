@@ -23,6 +23,13 @@ from orchtui.tui import theme
 from orchtui.tui.lane_model import Bar, LaneModel, nice_ceiling, tick_step
 
 LABEL_W = 14
+# Lane labels longer than "cpu 12" (a Dask cluster's "node7/cpu 3", "node7/worker 40123 (not
+# pinned)") widen the label column up to this, rather than lose their ends.
+MAX_LABEL_W = 34
+_LLM_BAR = Style(color=theme.INK, bgcolor=theme.LLM)
+_DONE_ALT_BAR = Style(color=theme.INK, bgcolor=theme.DONE_ALT)
+_CANCELLED_BAR = theme.badge("skipped") + Style(reverse=True)
+_SELECTED = Style(bold=True, underline=True)
 
 
 class LanesView(ScrollView, can_focus=True):
@@ -70,13 +77,17 @@ class LanesView(ScrollView, can_focus=True):
         self.axis_label: str | None = None  # instead of the clock: the compare screen's policy
         self.skip_empty = False  # leave out I/O and LLM lanes that stay empty (compare)
         self._rows: list[tuple[str, list[Bar]]] = []
-        self._row_cache: dict[int, tuple[object, list[tuple[str, Style | None]], set[int]]] = {}
+        self._row_cache: dict[int, _Row] = {}
+        self.label_w = LABEL_W
 
     def on_mount(self) -> None:
         self.changed()
 
     def reset(self, model: LaneModel) -> None:
         self.model = model
+        # a new model (a restart, or the screen rebuilt to look back): rows cached for the old
+        # one must go, even if the new one got its id
+        self._row_cache.clear()
         self.now = 0.0
         self.span = self.fixed_span or 1.0
         self.changed()
@@ -87,6 +98,8 @@ class LanesView(ScrollView, can_focus=True):
         if [name for name, _ in rows] != [name for name, _ in self._rows]:
             self._row_cache.clear()  # rows moved: a cached row would land on another lane
         self._rows = rows
+        longest = max((len(name) for name, _ in rows), default=0)
+        self.label_w = min(MAX_LABEL_W, max(LABEL_W, longest + 1))
         height = len(self._rows) + 1
         if self.virtual_size.height != height:
             self.virtual_size = Size(0, height)
@@ -101,7 +114,7 @@ class LanesView(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:
-        return max(4, self.scrollable_content_region.width - LABEL_W)
+        return max(4, self.scrollable_content_region.width - self.label_w)
 
     def _x(self, t: float, pw: int) -> int:
         return int(t / self.span * pw + 1e-9) if self.span > 0 else 0
@@ -116,54 +129,81 @@ class LanesView(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, base)
         name, bars = self._rows[index]
-        cells = list(self._closed_cells(index, bars, pw))
-        for n, bar in enumerate(bars):
+        row = self._closed_cells(index, bars, pw)
+        cells = list(row.cells)
+        if self.selected is not None:  # the selected call's finished bars, where they show
+            for k in row.by_key.get(self.selected, ()):
+                if k in row.painted:
+                    for x, w in enumerate(row.writer):
+                        if w == k:
+                            ch, style = cells[x]
+                            cells[x] = (ch, (style or Style()) + _SELECTED)
+        for n in range(row.first, len(bars)):
+            bar = bars[n]
             if bar.end is None:  # running bars grow with the clock: painted every frame
                 self._paint(cells, bar, n, pw)
         xc = self._x(self.now, pw)
         if 0 <= xc < pw and cells[xc][0] == " ":
             cells[xc] = ("│", Style(color=theme.CURSOR))
         label_style = Style(color=theme.LLM if name == "LLM" else None, bold=bool(name))
-        segments = [Segment(f"{name:<{LABEL_W - 1}}"[: LABEL_W - 1], label_style),
+        w = self.label_w - 1
+        segments = [Segment(f"{name:<{w}}"[:w], label_style),
                     Segment("│", Style(color=theme.MUTED))]
         segments.extend(_merge(cells))
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
 
-    def _closed_cells(self, index: int, bars: list[Bar], pw: int
-                      ) -> list[tuple[str, Style | None]]:
-        """A row's finished bars, each painted once: a long run has hundreds per row, and the
-        cursor moves every frame. Bars that finish later are painted over the cached cells."""
-        key = (pw, self.span, self.selected, id(self.model))
-        cached = self._row_cache.get(index)
-        if cached is None or cached[0] != key:
-            cached = (key, [(" ", None)] * pw, set())
-            self._row_cache[index] = cached
-        _, cells, painted = cached
-        if len(painted) < len(bars):
-            for n, bar in enumerate(bars):
-                if bar.end is not None and n not in painted:
-                    self._paint(cells, bar, n, pw)
-                    painted.add(n)
-        return cells
+    def _closed_cells(self, index: int, bars: list[Bar], pw: int) -> _Row:
+        """A row's finished bars, each painted once: a long run has thousands per row, and the
+        cursor moves every frame. Bars that finish later are painted over the cached cells.
 
-    def _paint(self, cells: list[tuple[str, Style | None]], bar: Bar, n: int, pw: int) -> None:
+        Painted without the selection (which follows the newest event, so changes nearly every
+        frame): `writer` remembers which bar painted each cell, and render_line restyles the
+        selected bar's cells. A frame looks only at the bars from the first unpainted one on
+        (a row fills left to right: those are the few running or just finished)."""
+        key = (pw, self.span, id(self.model))
+        row = self._row_cache.get(index)
+        if row is None or row.key != key:
+            row = self._row_cache[index] = _Row(key, pw)
+        for n in range(row.keyed, len(bars)):
+            row.by_key.setdefault(bars[n].key, []).append(n)
+        row.keyed = len(bars)
+        painted = row.painted
+        for n in range(row.first, len(bars)):
+            bar = bars[n]
+            if bar.end is not None and n not in painted:
+                self._paint(row.cells, bar, n, pw, row.writer)
+                painted.add(n)
+            if n == row.first and n in painted:
+                row.first = n + 1
+        return row
+
+    def _paint(self, cells: list[tuple[str, Style | None]], bar: Bar, n: int, pw: int,
+               writer: list[int] | None = None) -> None:
+        """Paint a bar: with the selection's style if it is selected and running (`writer`
+        None), else plain, noting in `writer` which cells it painted."""
         end = self.now if bar.end is None else bar.end
         x0 = min(self._x(bar.start, pw), pw - 1)
         x1 = min(max(x0 + 1, self._x(end, pw)), pw)
         if bar.state == "llm":
-            style = Style(color=theme.INK, bgcolor=theme.LLM)
+            style = _LLM_BAR
         elif bar.state == "done" and n % 2:
-            style = Style(color=theme.INK, bgcolor=theme.DONE_ALT)
+            style = _DONE_ALT_BAR
         elif bar.state == "cancelled":
-            style = theme.badge("skipped") + Style(reverse=True)
+            style = _CANCELLED_BAR
+        elif bar.state == "lost":  # its worker was lost: it ends in ✗, and runs again
+            style = theme.badge("failed")
         else:
             style = theme.badge(bar.state)
-        if bar.key == self.selected:
-            style += Style(bold=True, underline=True)
+        if writer is None and bar.key == self.selected:
+            style += _SELECTED
         # a label only where it fits whole: cut ids side by side read as noise
         text = bar.key.ljust(x1 - x0) if len(bar.key) <= x1 - x0 else " " * (x1 - x0)
+        if bar.state == "lost":
+            text = (text[:-1] if len(bar.key) < x1 - x0 else " " * (x1 - x0 - 1)) + "✗"
         for i, ch in enumerate(text):
             cells[x0 + i] = (ch, style)
+        if writer is not None:
+            writer[x0:x0 + len(text)] = [n] * len(text)
 
     def _axis(self, pw: int, base: Style) -> Strip:
         muted = Style(color=theme.MUTED)
@@ -182,7 +222,8 @@ class LanesView(ScrollView, can_focus=True):
             cells[xc] = ("▼", Style(color=theme.CURSOR, bold=True))
         clock = self.axis_label or f"t={self.now:.2f}s"
         style = Style(bold=True) if self.axis_label else Style(color=theme.CURSOR)
-        segments = [Segment(f"{clock:<{LABEL_W - 1}}"[: LABEL_W - 1], style),
+        w = self.label_w - 1
+        segments = [Segment(f"{clock:<{w}}"[:w], style),
                     Segment("┬", muted)]
         segments.extend(_merge(cells))
         return Strip(segments).apply_style(base)
@@ -191,10 +232,10 @@ class LanesView(ScrollView, can_focus=True):
     def bar_at(self, x: int, y: int) -> str | None:
         """The call whose bar is drawn at a content cell (x, y), if any."""
         index = y - 1 + int(self.scroll_y)
-        if y < 1 or index >= len(self._rows) or x < LABEL_W:
+        if y < 1 or index >= len(self._rows) or x < self.label_w:
             return None
         pw = self._plot_width()
-        px = x - LABEL_W
+        px = x - self.label_w
         hit = None
         for bar in self._rows[index][1]:
             end = self.now if bar.end is None else bar.end
@@ -207,7 +248,7 @@ class LanesView(ScrollView, can_focus=True):
     def time_at(self, x: int) -> float | None:
         """The run time drawn at content column x, if x is on the plot."""
         pw = self._plot_width()
-        px = x - LABEL_W
+        px = x - self.label_w
         if px < 0 or px >= pw:
             return None
         return (px + 0.5) / pw * self.span  # the middle of the cell
@@ -230,6 +271,21 @@ class LanesView(ScrollView, can_focus=True):
 
     def watch_selected(self) -> None:
         self.refresh()
+
+
+class _Row:
+    """One lane row's finished bars, painted (see LanesView._closed_cells)."""
+
+    __slots__ = ("by_key", "cells", "first", "key", "keyed", "painted", "writer")
+
+    def __init__(self, key: object, pw: int) -> None:
+        self.key = key  # what the painting depends on: width, time scale, model
+        self.cells: list[tuple[str, Style | None]] = [(" ", None)] * pw
+        self.writer = [-1] * pw  # the index of the bar that painted each cell last
+        self.painted: set[int] = set()
+        self.first = 0  # every bar before this one is finished and painted
+        self.by_key: dict[str, list[int]] = {}  # call -> its bars' indices (a retry adds one)
+        self.keyed = 0  # bars entered in by_key
 
 
 def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:

@@ -36,12 +36,15 @@ def wrap_offsets(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     lines: list[tuple[int, int]] = []
     width = max(1, first)
     start = end = used = -1
+    # printable ASCII is one cell a character: lengths instead of cell_len, same offsets (a log
+    # line is wrapped as it arrives, thousands a second)
+    narrow = text.isascii() and text.isprintable()
     for m in _WORD.finditer(text):
         w0, w1 = m.start(), m.end()
-        wlen = cell_len(m.group())
+        wlen = w1 - w0 if narrow else cell_len(m.group())
         if start < 0:
             start, end, used = w0, w0, 0
-        gap = cell_len(text[end:w0]) if used else 0
+        gap = (w0 - end if narrow else cell_len(text[end:w0])) if used else 0
         if used and used + gap + wlen > width:
             lines.append((start, end))
             width = max(1, rest)
@@ -51,7 +54,7 @@ def wrap_offsets(text: str, first: int, rest: int) -> list[tuple[int, int]]:
             lines.append((start, cut))
             width = max(1, rest)
             w0 = start = cut
-            wlen = cell_len(text[w0:w1])
+            wlen = w1 - w0 if narrow else cell_len(text[w0:w1])
             used = 0
         used += gap + wlen
         end = w1
@@ -108,7 +111,7 @@ class LogView(ScrollView, can_focus=True):
 
     # -- wrapping -----------------------------------------------------------------------------
     def _wrap_entry(self, index: int) -> None:
-        body = self.entries[index].body.plain
+        body = self.entries[index].plain
         width = self._width
         if width >= NARROW:
             offsets = wrap_offsets(body, width - HEAD_W, width - HEAD_W)

@@ -1,7 +1,8 @@
 """The sweep screen: speedup vs processor count for each policy, as a chart and a table.
 
 Speedup is against react at P=1 in the same mode. Sim rows come first (they take moments);
-real ones follow as they are measured. Every series and row says which it is."""
+measured ones (real, or dask: runs on P Dask workers) follow as they are measured. Every series
+and row says which it is."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
-from orchtui.engine.sweep import SweepRow, real_cap, sweep
+from orchtui.engine.sweep import SweepRow, measured_cap, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES, Scenario
 from orchtui.tui import theme
@@ -35,12 +36,15 @@ class SweepScreen(Screen[None]):
     def __init__(self, scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
                  policies: Sequence[str] | None = None, real: bool = False,
                  compute: str = "serial", seed: int | None = None, threaded: bool = True,
-                 standalone: bool = False) -> None:
+                 standalone: bool = False, executor: str = "real",
+                 scheduler: str | None = None) -> None:
         super().__init__()
         self.scenario = scenario
         self.processors = list(processors)
         self.policies = list(policies or POLICIES)
-        self.real = real
+        self.real = real  # measure too, with `executor`: "real" or "dask"
+        self.executor = executor
+        self.scheduler = scheduler
         self.compute = compute
         self.seed = seed
         self.threaded = threaded
@@ -74,15 +78,16 @@ class SweepScreen(Screen[None]):
 
     def _rows(self, mode: str):
         processors = self.processors
-        if mode == "real":
-            processors, _cap = real_cap(processors)
+        if mode != "sim":
+            processors, _cap, _why = measured_cap(mode, processors, self.scheduler)
             if not processors:
                 return
-        yield from sweep(self.scenario, mode, processors, self.policies, self.compute, self.seed)
+        yield from sweep(self.scenario, mode, processors, self.policies, self.compute, self.seed,
+                         self.scheduler if mode == "dask" else None)
 
     def _measure(self) -> None:
         """The worker: sim first, then (if asked) real, a row at a time."""
-        modes = ["sim", "real"] if self.real else ["sim"]
+        modes = ["sim", self.executor] if self.real else ["sim"]
         for mode in modes:
             self.app.call_from_thread(self._measuring, mode)
             try:
@@ -119,7 +124,7 @@ class SweepScreen(Screen[None]):
 
     def _series(self) -> list[tuple[str, str, list[SweepRow]]]:
         out = []
-        for mode in ("sim", "real"):
+        for mode in ("sim", "real", "dask"):
             for policy in self.policies:
                 rows = sorted((r for r in self.rows if r.policy == policy and r.mode == mode),
                               key=lambda r: r.processors)
@@ -167,7 +172,7 @@ class SweepScreen(Screen[None]):
             ys = [self.speedup(r) or 0.0 for r in rows]
             # no plotext legend: it covers the lines; the table below is the legend
             plt.plot(xs, ys, color=SERIES_COLOUR.get(policy, "white"),
-                     marker="dot" if mode == "real" else "hd")
+                     marker="hd" if mode == "sim" else "dot")
         chart.refresh()
 
     def action_close(self) -> None:

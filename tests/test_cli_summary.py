@@ -1,0 +1,39 @@
+"""The headless summary of a long run: at most MAX_ROWS calls are listed (rich lays the whole
+table out in memory: 100,000 rows took minutes and a gigabyte), failed calls always are."""
+
+from __future__ import annotations
+
+from orchtui.cli.main import main
+from orchtui.cli.run_cmd import MAX_ROWS
+
+
+def _scenario(tmp_path, n: int, fail: str | None = None) -> str:
+    lines = [f"  s{i}: c({f's{i - 1}' if i > 1 else ''})" for i in range(1, n + 1)]
+    faults = f"faults:\n  {fail}: boom\n" if fail else ""
+    path = tmp_path / "long.yaml"
+    path.write_text("name: long\nprocessors: 2\nfunctions:\n  - name: c\n    kind: compute\n"
+                    "    cost: 1.0\n" + faults + "plan: |\n" + "\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_a_long_run_lists_the_first_calls_and_says_how_many_more(tmp_path, capsys):
+    n = MAX_ROWS + 37
+    assert main(["scenario", _scenario(tmp_path, n), "--sim", "--headless"]) == 0
+    out = capsys.readouterr().out
+    assert f"s{MAX_ROWS} " in out and f"s{MAX_ROWS + 1} " not in out
+    assert "… and 37 more calls, not listed (--json lists every call)" in out
+
+
+def test_a_failed_call_past_the_limit_is_listed(tmp_path, capsys):
+    n = MAX_ROWS + 10
+    last = f"s{n}"
+    assert main(["scenario", _scenario(tmp_path, n, fail=last), "--sim", "--headless"]) == 1
+    out = capsys.readouterr().out
+    assert f"{last} " in out and "failed" in out
+    assert "… and 9 more calls, not listed" in out
+
+
+def test_a_short_run_lists_every_call(tmp_path, capsys):
+    assert main(["scenario", _scenario(tmp_path, 12), "--sim", "--headless"]) == 0
+    out = capsys.readouterr().out
+    assert "s12 " in out and "more calls" not in out

@@ -1,0 +1,124 @@
+"""What a run writes when its outputs fail, and what it tells (issue 14, items 11, 13, 14).
+
+`--trace /dev/full` (a disk that is full) and a trace path that cannot be opened: one line on
+stderr, no traceback, and the exit code says what happened. `--headless --json` carries each
+failed call's error text. SIGTERM exits 143; SIGHUP and SIGTERM to the TUI leave the terminal
+off the alternate screen with mouse tracking off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from fault_scenarios.harness import FAULTS, ROOT, handles_sigterm, orchtui_command
+from fault_scenarios.pty_run import ALT_ON, run_on_pty
+
+
+def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*orchtui_command(), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+# -- item 11: a trace that cannot be written --------------------------------------------------
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_full_disk_keeps_the_summary(json_out: bool) -> None:
+    done = cli("scenario", "seo_audit", "--headless", "--sim", "--trace", "/dev/full",
+               *(["--json"] if json_out else []))
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("orchtui: /dev/full: cannot write the trace: "), line
+    assert "incomplete" in line
+    if json_out:
+        assert json.loads(done.stdout)["status"] == "ok"
+    else:
+        assert "status: ok" in done.stdout  # the run's summary is there
+    assert done.returncode == 1  # the run succeeded, its trace did not: not a success
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_chrome_trace_to_a_full_disk_keeps_the_summary() -> None:
+    done = cli("scenario", "seo_audit", "--headless", "--sim", "--chrome-trace", "/dev/full")
+    assert "status: ok" in done.stdout
+    [line] = done.stderr.splitlines()
+    assert line.startswith("orchtui: /dev/full: cannot write the Chrome trace: "), line
+    assert done.returncode == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_trace_in_a_read_only_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    done = cli("scenario", "seo_audit", "--headless", "--sim", "--trace", str(folder / "t"))
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line == f"orchtui: {folder / 't'}: cannot write the trace: Permission denied"
+
+
+def test_a_trace_into_a_missing_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "t.jsonl"
+    done = cli("scenario", "seo_audit", "--headless", "--sim", "--trace", str(path))
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line == f"orchtui: {path}: cannot write the trace: No such file or directory"
+
+
+def test_a_trace_writer_that_fails_says_so_once(tmp_path: Path) -> None:
+    from orchtui.engine import events as ev
+    from orchtui.engine.trace import TraceWriter
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    said: list[str] = []
+    writer = TraceWriter("/dev/full", on_error=said.append)
+    for n in range(5):
+        writer.write(ev.Queued(float(n), "s1", "waits"))
+    writer.close()
+    assert len(said) == 1 and writer.error == said[0]
+
+
+# -- item 14: --json carries the error text ----------------------------------------------------
+def test_json_carries_each_failed_calls_error(tmp_path: Path) -> None:
+    scenario = tmp_path / "fails.yaml"
+    scenario.write_text(
+        "name: fails\nprocessors: 1\nfunctions:\n  - {name: f, kind: inout, cost: 0.1}\n"
+        "plan: |\n  s1: f()\n  s2: f()\nfaults:\n  s2: \"ValueError: the disk is on fire\"\n",
+        encoding="utf-8")
+    done = cli("scenario", str(scenario), "--headless", "--sim", "--json")
+    assert done.returncode == 1, done.stderr
+    calls = {c["id"]: c for c in json.loads(done.stdout)["calls"]}
+    assert calls["s2"]["status"] == "failed"
+    assert "the disk is on fire" in calls["s2"]["error"]
+    assert "error" not in calls["s1"]
+
+
+# -- item 13: signals -------------------------------------------------------------------------
+def test_sigterm_exits_143_headless() -> None:
+    proc = subprocess.Popen([*orchtui_command(), "scenario", str(FAULTS / "slow.yaml"),
+                             "--headless"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, start_new_session=True)
+    for _ in range(600):
+        if handles_sigterm(proc.pid) or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 143, err
+    assert err.strip() == "orchtui: terminated"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/ptmx"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143),
+                                           (signal.SIGINT, 130)])
+def test_a_signal_to_the_tui_restores_the_terminal(sig: int, code: int) -> None:
+    run = run_on_pty(["scenario", "seo_audit", "--sim", "--speed", "1"],
+                     until=lambda out: ALT_ON in out, then=sig, settle=1.5)
+    assert run.returncode == code, run.output[-400:]
+    assert run.terminal_restored(), run.output[-400:]
