@@ -44,3 +44,11 @@ def compare_policies(scenario: Scenario, processors: int, compute: str = "serial
                      policies: Sequence[str] | None = None) -> Iterator[PolicyRun]:
     for policy in policies or POLICY_CLASSES:
         yield run_policy(scenario, policy, processors, compute, seed)
+
+
+def what_if_runs(scenario: Scenario, edited: Scenario, policy: str, processors: int,
+                 after_processors: int, compute: str = "serial", seed: int | None = None
+                 ) -> tuple[PolicyRun, PolicyRun]:
+    """The scenario as it is and as edited, under one policy in the sim: before and after."""
+    return (run_policy(scenario, policy, processors, compute, seed),
+            run_policy(edited, policy, after_processors, compute, seed))
