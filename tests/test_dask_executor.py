@@ -88,7 +88,10 @@ def wait_started(ex: DaskExecutor, key: str, limit: float = 10.0) -> TaskStarted
 
 @pytest.fixture(scope="module")
 def ex() -> Iterator[DaskExecutor]:
-    with DaskExecutor(empty_scenario(), CPUS) as executor:
+    from orchtui.engine.session import function_context
+
+    with DaskExecutor(empty_scenario(), CPUS,
+                      context=function_context(empty_scenario())) as executor:
         yield executor
 
 
@@ -149,10 +152,6 @@ def test_unpinned_calls_go_to_any_of_the_workers(ex: DaskExecutor):
 
 
 def test_compute_calls_get_the_same_call_context_as_on_local_workers(ex: DaskExecutor):
-    from orchtui.executors.real import RealExecutor
-
-    if not hasattr(RealExecutor, "_context"):
-        pytest.skip("the real executor passes no call context yet")
     ex.launch(call("ctx7", "context_call_id", processor=1))
     f = finished(collect(ex)["ctx7"])
     assert f.ok and f.value == "ctx7", f

@@ -20,8 +20,10 @@ import pytest
 from fault_scenarios.harness import (
     FAULT_MATRIX,
     FAULTS,
+    CliResult,
     Fault,
     FaultRun,
+    describe,
     run_cli,
     run_fault,
     trace_events,
@@ -169,3 +171,91 @@ def test_failed_recovery_still_ends_the_run() -> None:
     assert rec.status == "failed"
     status = {c.id: c.status for c in rec.calls.values()}
     assert status == {"s1": "done", "s2": "failed", "s3": "done", "s4": "done"}, status
+
+
+# --------------------------------------------------------------------------- poisoned workers
+# Issue 14: functions that try to poison the worker they run on, or orchtui's own streams.
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliResult, list[dict], Path]:
+    """hostile.yaml on one pinned CPU (--cpus 0), through the CLI, --headless --json."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    trace, pidfile = tmp / "trace.jsonl", tmp / "daemon.pid"
+    r = run_cli(["scenario", str(FAULTS / "hostile.yaml"), "--headless", "--json", "--cpus",
+                 "0", "--trace", str(trace)], timeout=30, ORCHTUI_FAULT_PIDFILE=str(pidfile))
+    return r, trace_events(trace) if trace.exists() else [], pidfile
+
+
+def _results(events: list[dict]) -> dict[str, str]:
+    return {e["call"]: e["preview"] for e in events if e["event"] == "Finished"}
+
+
+def test_hostile_run_ends_cleanly(hostile: tuple[CliResult, list[dict], Path]) -> None:
+    r, _events, _ = hostile
+    assert r.returncode == 0, r.stderr
+    assert {c["status"] for c in r.json()["calls"]} == {"done"}
+    assert "Traceback" not in r.stderr
+    assert not r.leftover, describe(r.leftover)
+
+
+def test_a_forked_child_cannot_answer_for_any_call(
+        hostile: tuple[CliResult, list[dict], Path]) -> None:
+    results = _results(hostile[1])
+    assert "from the parent" in results["s1"], results
+    assert "second" in results["s2"] and "child" not in results["s2"], results
+
+
+def test_a_function_that_widens_its_affinity_leaves_the_worker_pinned(
+        hostile: tuple[CliResult, list[dict], Path]) -> None:
+    events = hostile[1]
+    results = _results(events)
+    assert results["s3"] == "[0, 1]", results  # it did widen its worker...
+    assert results["s4"] == "[0]", results  # ...and the next call on it ran pinned again
+    started = {e["call"]: e for e in events if e["event"] == "Started"}
+    assert started["s4"]["cpu"] == 0 and started["s4"]["affinity"] == [0], started["s4"]
+
+
+def test_a_daemon_ends_with_its_call(hostile: tuple[CliResult, list[dict], Path]) -> None:
+    """The daemon held stdout, so the CLI's reader waited for it (`orchtui ... | cat`)."""
+    r, _, pidfile = hostile
+    assert pidfile.exists(), "the daemon never started"
+    assert not psutil.pid_exists(int(pidfile.read_text())) or psutil.Process(
+        int(pidfile.read_text())).status() == psutil.STATUS_ZOMBIE
+    assert r.seconds < 25  # run_cli waits for EOF: an hour, had the daemon lived
+
+
+def test_what_a_function_prints_goes_to_its_call(
+        hostile: tuple[CliResult, list[dict], Path]) -> None:
+    r, events, _ = hostile
+    assert "WHISPER" not in r.stdout and "WHISPER" not in r.stderr
+    output = {e["call"]: e.get("output", "") for e in events if e["event"] == "Finished"}
+    for call in ("s6", "s7"):  # compute and inout alike
+        assert "WHISPER-LINE" in output[call] and "WHISPER-FD2" in output[call], output
+    assert output["s2"] == "", output  # nothing printed: no output in the trace
+
+
+def test_50_mb_of_prints_leave_json_valid_and_are_bounded(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    r = run_cli(["scenario", str(FAULTS / "shout.yaml"), "--headless", "--json", "--trace",
+                 str(trace)], timeout=60)
+    assert r.returncode == 0, r.stderr[-500:]
+    data = r.json()  # nothing but the summary on stdout
+    assert {c["status"] for c in data["calls"]} == {"done"}
+    assert "SHOUT" not in r.stderr and len(r.stderr) < 2000
+    output = {e["call"]: e["output"] for e in trace_events(trace) if e["event"] == "Finished"}
+    for call in ("s1", "s2"):
+        text = output[call]
+        assert text.startswith("SHOUT-BEGIN\n") and len(text) < 70_000, text[:80]
+        more = re.search(r"… (\d+) bytes more$", text)
+        assert more and int(more.group(1)) > 50 * 2**20 - 70_000, text[-80:]
+    assert not r.leftover
+
+
+def test_traces_without_output_replay_and_empty_output_is_not_written() -> None:
+    from orchtui.engine.events import Finished, event_from_json
+
+    old = {"event": "Finished", "t": 1.0, "call": "s1", "duration": 0.5, "preview": "x"}
+    assert event_from_json(old) == Finished(1.0, "s1", 0.5, "x", "")
+    assert "output" not in Finished(1.0, "s1", 0.5, "x").to_json()
+    assert Finished(1.0, "s1", 0.5, "x", "hi\n").to_json()["output"] == "hi\n"

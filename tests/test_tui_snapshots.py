@@ -107,3 +107,46 @@ class TestScreens:
     def test_help(self, snap_compare) -> None:
         app = make_app()
         assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
+
+
+class TestClassroom:
+    """Looking back and what-if (issue 16)."""
+
+    def test_back_after_three_steps(self, snap_compare) -> None:
+        # the same picture as two steps: the pilot test compares the two screens exactly
+        app = make_app()
+        assert snap_compare(app, press=["n", "n", "n", "b"], terminal_size=SIZE)
+
+    def test_scrubbed_to_3s(self, snap_compare) -> None:
+        # the whole run shown, then the cursor put at t=3.0 s: s2 done, s3 running on a
+        # processor, s4 waiting for one (exclusive with s3); the logs end at the 0.80 s events
+        app = make_app()
+
+        async def run_before(pilot) -> None:
+            await pilot.pause()
+            app.show_all()
+            app.seek_time(3.0)
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+    def test_what_if_form(self, snap_compare) -> None:
+        app = make_app()
+
+        async def run_before(pilot) -> None:
+            await pilot.pause()
+            app.frg.select("s2")
+            await pilot.pause()
+
+        assert snap_compare(app, press=["w"], terminal_size=SIZE, run_before=run_before)
+
+    def test_what_if_s2_inout(self, snap_compare) -> None:
+        app = make_app()
+
+        async def run_before(pilot) -> None:
+            await pilot.pause()
+            app.frg.select("s2")
+            await pilot.pause()
+
+        assert snap_compare(app, press=["w", "tab", "down", "enter", "shift+tab", "enter"],
+                            terminal_size=SIZE, run_before=run_before)

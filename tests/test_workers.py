@@ -371,14 +371,18 @@ def run_until(pool: WorkerPool, jobs: set[str], limit: float = 10.0) -> dict[str
     return by_job
 
 
-def test_close_leaves_no_worker_behind() -> None:
+def test_close_leaves_no_worker_behind(tmp_path: Path) -> None:
     pool = WorkerPool()
     pool.warm([CPU0, CPU1, BOTH])
+    pidfile = tmp_path / "child.pid"
     call(pool, "busy", CPU0, "hang")
-    call(pool, "parent", CPU1, "spawn_sleeper")
+    call(pool, "parent", CPU1, "spawn_then_hang", str(pidfile))
     call(pool, "spin", CPU1, "spin", 30.0)
-    events = run_until(pool, {"parent"})
-    grandchild = finished(events["parent"]).value
+    end = time.monotonic() + 10
+    while not pidfile.exists():
+        assert time.monotonic() < end
+        time.sleep(0.01)
+    grandchild = int(pidfile.read_text())
     workers = {p.pid for p in psutil.Process().children(recursive=True)} - _mp_helpers()
     assert len(workers) >= 4 and grandchild in workers
     t0 = time.monotonic()
@@ -400,3 +404,92 @@ def test_closed_pool_refuses_work() -> None:
     pool.close()
     with pytest.raises(RuntimeError):
         call(pool, "a", CPU0, "noop")
+
+
+# --------------------------------------------------------------------------- poisoned workers
+
+
+def test_an_exception_whose_str_raises_is_described_by_its_type(pool: WorkerPool) -> None:
+    call(pool, "p", CPU0, "raises_poisoned")
+    call(pool, "after", CPU0, "add", 1, 2)
+    got = run(pool)
+    assert finished(got["p"]).error.startswith("Poisoned (at workerfuncs.py:")
+    assert finished(got["after"]).value == 3
+
+
+def test_a_forked_child_does_not_answer_for_later_calls(pool: WorkerPool) -> None:
+    for i in range(3):
+        call(pool, f"f{i}", CPU0, "fork_and_both_return", 0.1)
+        call(pool, f"v{i}", CPU0, "add", i, 100)
+        got = run(pool)
+        assert finished(got[f"f{i}"]).value == "parent"
+        assert finished(got[f"v{i}"]).value == i + 100
+
+
+def test_the_worker_is_pinned_again_after_a_call_widens_it(pool: WorkerPool) -> None:
+    call(pool, "w", CPU0, "widen")
+    got = run(pool)
+    assert finished(got["w"]).value == [0, 1] or os.cpu_count() == 1
+    call(pool, "r", CPU0, "report_affinity")
+    got = run(pool)
+    assert finished(got["r"]).value == (0,) and started(got["r"]).affinity == (0,)
+
+
+def test_children_end_with_their_call(pool: WorkerPool) -> None:
+    call(pool, "s", CPU0, "spawn_sleeper")
+    child = finished(run(pool)["s"]).value
+    end = time.monotonic() + 2
+    while _running(child) and time.monotonic() < end:
+        time.sleep(0.01)
+    assert not _running(child)
+
+
+def test_output_is_captured_per_call_and_bounded(pool: WorkerPool) -> None:
+    call(pool, "small", CPU0, "print_lots", 10)
+    call(pool, "big", CPU1, "print_lots", 1_000_000)
+    call(pool, "quiet", CPU0, "noop")
+    got = run(pool)
+    assert finished(got["small"]).output == "A" * 10 + "|fd2"
+    big = finished(got["big"]).output
+    assert big.startswith("A" * 1000) and big.endswith(" bytes more")
+    assert big.endswith(f"… {1_000_004 - 64 * 1024} bytes more")
+    assert finished(got["quiet"]).output is None
+
+
+def test_a_result_of_a_class_from_a_function_file_arrives(pool: WorkerPool) -> None:
+    call(pool, "c", CPU0, "class_instance")
+    value = finished(run(pool)["c"]).value
+    assert type(value).__name__ == "Record" and value.n == 7
+
+
+# --------------------------------------------------------------------------- inout calls
+
+
+def test_inout_calls_run_on_io_workers_at_most_io_max_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchtui.executors import real
+    from orchtui.executors.base import Task, TaskFinished, TaskStarted
+    from orchtui.scenario.model import FunctionSpec, Scenario
+
+    monkeypatch.setattr(real, "IO_MAX", 2)
+    sleep = FunctionSpec("sleep", "inout", impl=fn("sleep_then_return"))
+    scenario = Scenario(name="io", functions=(sleep,), plan=None, path=TESTS / "x.yaml")
+    ex = real.RealExecutor(scenario, (0,))
+    try:
+        for i in range(5):
+            ex.launch(Task(f"io{i}", "inout", function=sleep, args=(0.2, i)))
+        assert ex.in_flight() == 5
+        events: list = []
+        end = time.monotonic() + 20
+        while ex.in_flight():
+            assert time.monotonic() < end
+            events += ex.poll(0.5)
+    finally:
+        ex.close()
+    done = {e.key: e for e in events if isinstance(e, TaskFinished)}
+    assert {k: e.value for k, e in done.items()} == {f"io{i}": i for i in range(5)}
+    starts = {e.key: e for e in events if isinstance(e, TaskStarted)}
+    assert all(s.pid != os.getpid() for s in starts.values())  # not in the engine's process
+    for k, s in starts.items():  # never more than IO_MAX running at any start
+        running = [o for o in starts if starts[o].t <= s.t < done[o].t and o != k]
+        assert len(running) <= 1, (k, running)

@@ -63,6 +63,15 @@ def spawn_sleeper() -> int:
     return proc.pid
 
 
+def spawn_then_hang(pidfile: str) -> None:
+    """Start a long-lived child, write its pid to `pidfile`, and never return."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+    with open(pidfile + ".tmp", "w") as f:
+        f.write(str(proc.pid))
+    os.replace(pidfile + ".tmp", pidfile)
+    time.sleep(3600)
+
+
 def spin(seconds: float) -> int:
     end = time.perf_counter() + seconds
     n = 0
@@ -82,3 +91,43 @@ def env_threads() -> dict[str, str | None]:
 
 def getpid() -> int:
     return os.getpid()
+
+
+class Poisoned(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("str exploded")
+
+
+def raises_poisoned() -> None:
+    raise Poisoned()
+
+
+def fork_and_both_return(delay: float) -> str:
+    pid = os.fork()
+    if pid == 0:
+        return "child"
+    time.sleep(delay)
+    os.waitpid(pid, 0)
+    return "parent"
+
+
+def widen() -> list[int]:
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return sorted(os.sched_getaffinity(0))
+
+
+def print_lots(n_bytes: int) -> str:
+    import sys
+
+    sys.stdout.write("A" * n_bytes)
+    os.write(2, b"|fd2")
+    return "printed"
+
+
+def class_instance() -> object:
+    return Record(7)
+
+
+class Record:
+    def __init__(self, n: int) -> None:
+        self.n = n

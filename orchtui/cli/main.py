@@ -13,7 +13,8 @@ from orchtui.text import safe_line
 
 # command -> the module that defines it (its add_parser and its run function)
 COMMANDS = {"plan": "plan_cmd", "scenario": "run_cmd", "sweep": "sweep_cmd",
-            "replay": "replay_cmd", "calibrate": "calibrate_cmd", "trust": "trust_cmd"}
+            "replay": "replay_cmd", "calibrate": "calibrate_cmd", "trust": "trust_cmd",
+            "serve": "serve_cmd"}
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -72,17 +72,43 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_run_options(p)
     p.add_argument("--headless", action="store_true", help="no TUI: print a summary")
     p.add_argument("--json", action="store_true", help="with --headless: print JSON")
+    add_tui_options(p)
+    p.add_argument("--chrome-trace", metavar="FILE",
+                   help="write a Chrome trace (open it in Perfetto)")
+    p.add_argument("--gantt", metavar="FILE",
+                   help="with --headless: draw the lanes as a Gantt chart to FILE (.svg, .png "
+                        "or .pdf; pip install 'orchtui[plots]')")
+    add_llm_options(p)
+    p.set_defaults(func=run)
+
+
+def add_tui_options(p: argparse.ArgumentParser) -> None:
+    """How the TUI shows a run (`scenario` and `serve`)."""
     p.add_argument("--step", action="store_true",
                    help="TUI: start paused; n advances one decision")
     p.add_argument("--speed", type=float, metavar="X",
                    help="TUI, sim: virtual seconds per wall second (default: the run takes a "
                         "few seconds to watch; inf: no pacing)")
+    add_pace_option(p)
     p.add_argument("--trace", metavar="FILE",
                    help="write every event as JSON lines (in the TUI: the latest run)")
-    p.add_argument("--chrome-trace", metavar="FILE",
-                   help="write a Chrome trace (open it in Perfetto)")
-    add_llm_options(p)
-    p.set_defaults(func=run)
+
+
+def add_pace_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pace", type=_pace, metavar="X",
+                   help="TUI: playback pace for a talk ([ and ] change it live). The sim and "
+                        "replays play X times faster than usual; a real run is shown step by "
+                        "step, X decisions a second, the engine waiting between steps")
+
+
+def _pace(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def with_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -120,6 +146,13 @@ def choose_mode(scenario: Scenario, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.json and not args.headless:
         raise OrchError("--json goes with --headless")
+    if getattr(args, "gantt", None):
+        from orchtui.plots import check_path, require_matplotlib
+
+        if not args.headless:
+            raise OrchError("--gantt goes with --headless")
+        check_path(args.gantt, "--gantt")
+        require_matplotlib("--gantt")
     scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
     mode = choose_mode(scenario, args)
     if mode != "sim":  # refused before a model is asked or the screen opens
@@ -141,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
         return run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
-                       speed=args.speed, run_factory=tui_factory(setup, args),
-                       scheduler=args.scheduler)
+                       speed=args.speed, pace=args.pace,
+                       run_factory=tui_factory(setup, args), scheduler=args.scheduler)
     return run_headless(setup, args, mode)
 
 
@@ -184,8 +217,9 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
             writer.close()
         raise
     # Folded as they come: a 100,000-call run makes 450,000 events, kept only for a Chrome trace
+    # or a Gantt chart
     rec = RunRecord()
-    events: list | None = [] if args.chrome_trace else None
+    events: list | None = [] if args.chrome_trace or getattr(args, "gantt", None) else None
     try:
         for e in run.events():
             rec.apply(e)
@@ -201,7 +235,7 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         if writer:
             writer.close()
     lost = writer is not None and writer.error is not None
-    if events is not None:
+    if events is not None and args.chrome_trace:
         try:
             write_chrome_trace(events, args.chrome_trace)
         except OrchError as err:
@@ -209,6 +243,12 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
             lost = True
     if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
         _warn(rec.error)
+    if events is not None and getattr(args, "gantt", None):
+        from orchtui.plots import check_path
+        from orchtui.plots.gantt import plot_gantt
+
+        plot_gantt(events, check_path(args.gantt, "--gantt"))
+        print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
     if args.json:
         print(json.dumps(rec.to_json()))
     else:

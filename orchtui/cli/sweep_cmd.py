@@ -42,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="override the scenario's llm_turn")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--tui", action="store_true", help="show the sweep screen of the TUI")
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw speedup vs processors per policy, with the lower bound's line, "
+                        "to FILE (.svg, .png or .pdf; pip install 'orchtui[plots]')")
     p.set_defaults(func=run)
 
 
@@ -60,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
     for p in policies:
         if p not in POLICIES:
             raise OrchError(f"--policies: unknown policy {p!r} (one of {', '.join(POLICIES)})")
+    plot = None
+    if args.plot:
+        from orchtui.plots import check_path, require_matplotlib
+
+        if args.tui:
+            raise OrchError("--plot writes a file: leave out --tui")
+        plot = check_path(args.plot, "--plot")
+        require_matplotlib("--plot")
     mode = choose_sweep_mode(args)
     if mode != "sim" and any(not f.impl for f in scenario.functions):
         raise OrchError(f"--{'real' if mode == 'real' else 'executor dask'}: the scenario's "
@@ -86,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
     # A measured sweep shows the sim's curve next to it (the sim takes moments).
     sim = [] if mode == "sim" else list(sweep(scenario, "sim", processors, policies,
                                               args.compute, args.seed))
+    if plot is not None:
+        from orchtui.plots.speedup import plot_sweep
+
+        plot_sweep(results, baseline, plot, f"{scenario.name}: speedup vs processors ({mode})")
+        console.print(f"speedup plot written: {plot}")
     if args.json:
         out = _json_rows(results)
         if sim:

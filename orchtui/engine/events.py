@@ -31,11 +31,14 @@ class Event:
         data: dict[str, Any] = {"event": type(self).__name__}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name in _OMITTED_WHEN_EMPTY and not value:
+                continue  # traces of runs that print nothing stay as they were
             data[f.name] = round(value, 6) if f.name in _TIMES and value is not None else value
         return data
 
 
 _TIMES = {"t", "duration", "makespan", "cost"}
+_OMITTED_WHEN_EMPTY = {"output"}
 
 
 def event_to_line(event: Event) -> str:
@@ -172,12 +175,14 @@ class Finished(Event):
     call: str
     duration: float
     preview: str
+    output: str = ""  # what the function printed (stdout and stderr, bounded)
 
 
 @dataclass(frozen=True, slots=True)
 class Failed(Event):
     call: str
     error: str
+    output: str = ""  # what the function printed before it failed (bounded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class CallRecord:
     status: str = "waiting"  # waiting, scheduled, queued, running, done, failed, skipped
     preview: str = ""
     error: str = ""
+    output: str = ""  # what the function printed (stdout and stderr, bounded)
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
@@ -104,7 +105,7 @@ class RunRecord:
         c = self.calls.get(e.call)
         if c is not None:
             c.start, c.cpu, c.pid, c.status = e.t, e.cpu, e.pid, "running"
-            c.end, c.error, c.preview = None, "", ""
+            c.end, c.error, c.preview, c.output = None, "", "", ""
             if e.processor is not None:  # a retry may run elsewhere
                 c.processor = e.processor
 
@@ -118,12 +119,12 @@ class RunRecord:
     def _finished(self, e: ev.Finished) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.end, c.status, c.preview = e.t, "done", e.preview
+            c.end, c.status, c.preview, c.output = e.t, "done", e.preview, e.output
 
     def _failed(self, e: ev.Failed) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.end, c.status, c.error = e.t, "failed", e.error
+            c.end, c.status, c.error, c.output = e.t, "failed", e.error, e.output
             if c.start is None:
                 c.start = e.t
 

@@ -443,10 +443,10 @@ class Run:
         if e.ok:
             st.status[e.key] = "done"
             st.results[e.key] = e.value
-            return ev.Finished(e.t, e.key, duration, preview(e.value))
+            return ev.Finished(e.t, e.key, duration, preview(e.value), e.output or "")
         st.status[e.key] = "failed"
         st.errors[e.key] = e.error or "failed"
-        return ev.Failed(e.t, e.key, e.error or "failed")
+        return ev.Failed(e.t, e.key, e.error or "failed", e.output or "")
 
     def _tick(self, pending: deque[Decision]) -> Iterator[ev.Event]:
         """A replayed stream's next piece is due."""

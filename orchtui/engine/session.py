@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from orchtui.engine.runner import PlanStream, Repairer, Run, RunOptions, TurnTaker
 from orchtui.errors import OrchError
-from orchtui.executors.base import Executor
+from orchtui.executors.base import ContextHook, Executor
 from orchtui.scenario.model import Scenario
 
 
@@ -79,6 +79,14 @@ def parse_cpus(text: str) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def function_context(scenario: Scenario) -> ContextHook:
+    """What orchtui.functions need to know about the run, handed to the executor (which
+    imports no function library) as a hook its workers run before each call."""
+    from orchtui.functions.context import executor_hook
+
+    return ContextHook(*executor_hook(scenario))
+
+
 def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
                   compute: str = "serial", memory_limit_mb: int | None = None,
                   scheduler: str | None = None) -> Executor:
@@ -94,12 +102,14 @@ def make_executor(scenario: Scenario, mode: str, alloc: Allocation,
         from orchtui.executors.real import RealExecutor
 
         limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
-        return RealExecutor(scenario, alloc.cpus, memory_limit_bytes=limit)
+        return RealExecutor(scenario, alloc.cpus, memory_limit_bytes=limit,
+                            context=function_context(scenario))
     if mode == "dask":
         from orchtui.executors.dask_executor import DaskExecutor
 
         limit = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
-        return DaskExecutor(scenario, alloc.cpus, scheduler=scheduler, memory_limit_bytes=limit)
+        return DaskExecutor(scenario, alloc.cpus, scheduler=scheduler, memory_limit_bytes=limit,
+                            context=function_context(scenario))
     raise OrchError(f"unknown executor {mode!r}")
 
 

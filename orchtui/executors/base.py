@@ -56,9 +56,21 @@ class TaskFinished:
     value: Any = None
     error: str | None = None
     t_return: float | None = None  # when the function returned, in the worker (overhead bench)
+    output: str | None = None  # what the call printed (stdout and stderr, bounded), if anything
 
 
 ExecEvent = TaskStarted | TaskFinished | TaskRetried
+
+
+@dataclass(frozen=True)
+class ContextHook:
+    """How functions learn about the run they serve, given to an executor by its caller (the
+    executor knows nothing of what it means: it imports no function library). Each worker
+    loads `enter` ("module:function") and receives `payload` once; before each call it runs
+    `enter((payload, call_id, cost, kind, impl))`. `payload` must pickle."""
+
+    enter: str
+    payload: Any
 
 
 class Executor(ABC):

@@ -81,8 +81,8 @@ Closing
     the TUI; every failure reaches the engine as an event instead.
 
 Function context
-    If the real executor hands its workers a set-up hook (the call's context for
-    orchtui.functions), this one hands the same hook to the Dask workers (`_call_setup`).
+    The caller's ContextHook (the run's context for orchtui.functions) goes to the Dask
+    workers with each call (`RealExecutor._call_setup`).
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ from typing import Any
 import psutil
 
 from orchtui.errors import OrchError
-from orchtui.executors import real as real_module
 from orchtui.executors.base import (
+    ContextHook,
     ExecEvent,
     Executor,
     Task,
@@ -277,11 +277,12 @@ class DaskExecutor(RealExecutor):
 
     def __init__(self, scenario: Scenario, cpus: tuple[int, ...], scheduler: str | None = None,
                  memory_limit_bytes: int | None = None, start_timeout: float = START_TIMEOUT,
-                 replace_wait: float = REPLACE_WAIT) -> None:
+                 replace_wait: float = REPLACE_WAIT, context: ContextHook | None = None
+                 ) -> None:
         require_dask()
         # Not RealExecutor.__init__: it would start local workers. Only its thread state.
         Executor.__init__(self, tuple(cpus))
-        self._init_engine_threads(scenario, _Inbox())
+        self._init_engine_threads(scenario, _Inbox(), context)
         self.t0 = time.perf_counter()
         self.wall0 = time.time()
 
@@ -487,13 +488,6 @@ class DaskExecutor(RealExecutor):
         self.jobs[dask_key] = job
         job.future.add_done_callback(self._on_done)
         return True
-
-    def _call_setup(self, task: Task) -> tuple[str, Any] | None:
-        """The same set-up hook the real executor gives its workers (the call's context for
-        orchtui.functions), if it has one."""
-        hook = getattr(real_module, "_CONTEXT_HOOK", None)
-        context = getattr(self, "_context", None)
-        return (hook, context(task)) if hook and context else None
 
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
         deadline = None if timeout is None else time.perf_counter() + timeout

@@ -1,5 +1,11 @@
 """The real executor (DESIGN §5): compute calls on long-lived worker processes pinned to the
-allocated CPUs; inout calls and LLM turns on threads of the engine process, occupying no CPU."""
+allocated CPUs; inout calls on I/O workers, processes of the same pool allowed on every CPU the
+engine may use (they occupy no processor); LLM turns (waits, no user code) on engine threads.
+
+An inout call runs in a process of its own for as long as it runs, not on a thread of the
+engine: a crash, `os._exit`, a hang past its timeout or what it prints then fails or stays with
+that call alone, as for compute calls. Idle I/O workers are reused; a fan-out of N concurrent
+inout calls uses N of them, up to IO_MAX (the rest wait for one, in launch order)."""
 
 from __future__ import annotations
 
@@ -8,12 +14,20 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing import forkserver, resource_tracker
 from typing import Any
 
-from orchtui.executors.base import ExecEvent, Executor, Task, TaskFinished, TaskStarted
+from orchtui.executors.base import (
+    ContextHook,
+    ExecEvent,
+    Executor,
+    Task,
+    TaskFinished,
+    TaskStarted,
+)
 from orchtui.executors.workers import (
     JobFinished,
     JobStarted,
@@ -21,15 +35,32 @@ from orchtui.executors.workers import (
     describe_exception,
     load_impl,
 )
-from orchtui.functions.context import FunctionContext, call_context
-from orchtui.functions.context import activate as activate_context
 from orchtui.scenario.model import Scenario
 
-# Called in the worker before each compute call, with that call's FunctionContext.
-_CONTEXT_HOOK = "orchtui.functions.context:activate"
-# While inout calls run on threads, the worker pipes are polled in slices this long, so a thread's
-# completion is seen within it. Compute completions wake the poll at once.
+# While LLM turns run on threads, the worker pipes are polled in slices this long, so a thread's
+# completion is seen within it. Worker completions wake the poll at once.
 THREAD_SLICE = 0.002
+IO_WARM = 8  # I/O workers started with the executor, at most
+# Inout calls running at once, at most (an I/O worker costs ~5 MB of its own); more wait for
+# one to finish, in launch order.
+IO_MAX = 128
+PRELOAD_TIMEOUT = 10.0  # seconds a worker may take to import the scenario's functions
+
+
+def _inout_calls(scenario: Scenario) -> int:
+    """How many inout calls of the scenario's plan may run at once, at most: the most that
+    share a rank (calls of one rank never depend on each other). One if it has no plan but
+    has inout functions."""
+    kinds = {f.name: f.kind for f in scenario.functions if f.impl}
+    if scenario.plan is None:
+        return int("inout" in kinds.values())
+    rank: dict[str, int] = {}
+    width: dict[int, int] = {}
+    for c in scenario.plan.calls:  # in plan order: a call's references come before it
+        r = rank[c.id] = 1 + max((rank.get(ref, 0) for ref in c.refs), default=0)
+        if kinds.get(c.function) == "inout":
+            width[r] = width.get(r, 0) + 1
+    return max(width.values(), default=0)
 
 
 @contextmanager
@@ -50,15 +81,18 @@ class RealExecutor(Executor):
     mode = "real"
 
     def __init__(self, scenario: Scenario, cpus: tuple[int, ...],
-                 memory_limit_bytes: int | None = None) -> None:
+                 memory_limit_bytes: int | None = None,
+                 context: ContextHook | None = None) -> None:
         super().__init__(cpus)
         # Workers set these themselves, but the forkserver they fork from may already have
         # loaded a BLAS that read them: set them before the first worker exists.
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS"):
             os.environ[var] = "1"
-        self._init_engine_threads(scenario, queue.SimpleQueue())
-        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes)
+        self._init_engine_threads(scenario, queue.SimpleQueue(), context)
+        hook = None if context is None else (context.enter, context.payload)
+        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook)
+        self.io_cpus = frozenset(self.engine_affinity)
         # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
         # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
         # cannot print a traceback from it. SIGTERM is not blocked there: the pool ends its
@@ -67,15 +101,40 @@ class RealExecutor(Executor):
         resource_tracker.ensure_running()
         with _deferred(signal.SIGINT):
             forkserver.ensure_running()
+        # I/O workers for the plan's inout calls (up to IO_WARM), ready before the clock
+        # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
+        # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.
+        io = min(IO_WARM, _inout_calls(scenario))
         with _deferred(signal.SIGINT, signal.SIGTERM):
-            self.pool.warm([frozenset({c}) for c in cpus])
+            self.pool.warm([frozenset({c}) for c in cpus] + [self.io_cpus] * io)
+        # Jobs for the idle workers just started (no process is started here): a Ctrl-C
+        # during a slow import ends the run at once.
+        self.pool.preload(self._impls(scenario, cpus), PRELOAD_TIMEOUT)
         self.t0 = time.perf_counter()
-        self.compute_jobs: set[str] = set()
+        self.compute_jobs: set[str] = set()  # calls on workers: compute and inout
 
-    def _init_engine_threads(self, scenario: Scenario, inbox: Any) -> None:
-        """The state of inout calls and LLM turns run on engine threads. Shared with executors
-        that run compute elsewhere (Dask), which pass their own inbox."""
+    def _impls(self, scenario: Scenario, cpus: tuple[int, ...]
+               ) -> dict[frozenset[int], list[tuple[str, str | None]]]:
+        """The functions each kind of worker will run, to load before the clock starts."""
+        def of(kind: str) -> list[tuple[str, str | None]]:
+            return [(f.impl, self.base_dir) for f in scenario.functions
+                    if f.kind == kind and f.impl]
+
+        out = {frozenset({c}): of("compute") for c in cpus}
+        if self.io_cpus is not None:
+            out[self.io_cpus] = out.get(self.io_cpus, []) + of("inout")
+        return out
+
+    def _init_engine_threads(self, scenario: Scenario, inbox: Any,
+                             context: ContextHook | None = None) -> None:
+        """The state of LLM turns run on engine threads (and of inout calls, for executors
+        without local workers). Shared with executors that run compute elsewhere (Dask), which
+        pass their own inbox."""
         self.scenario = scenario
+        self.context = context
+        self.io_cpus: frozenset[int] | None = None  # where I/O workers run; None: on threads
+        self.io_running: set[str] = set()  # inout calls on I/O workers
+        self.io_waiting: deque[Task] = deque()  # inout calls past IO_MAX, in launch order
         self.base_dir = os.path.abspath(str(scenario.base_dir))
         self.threads: queue.SimpleQueue[ExecEvent] = inbox
         # key -> (deadline on perf_counter, the timeout) of calls running on threads
@@ -88,7 +147,7 @@ class RealExecutor(Executor):
         return time.perf_counter() - self.t0
 
     def in_flight(self) -> int:
-        return len(self.thread_jobs) + len(self.compute_jobs)
+        return len(self.thread_jobs) + len(self.compute_jobs) + len(self.io_waiting)
 
     def start_clock_at(self, seconds: float) -> None:
         self.t0 = time.perf_counter() - seconds
@@ -106,23 +165,37 @@ class RealExecutor(Executor):
     def launch(self, task: Task) -> None:
         if task.kind == "compute":
             self._launch_compute(task)
+        elif task.kind == "inout" and self.io_cpus is not None:
+            if len(self.io_running) >= IO_MAX:
+                self.io_waiting.append(task)  # starts when an I/O worker is free
+                return
+            self.io_running.add(task.key)
+            self._launch_on_worker(task, self.io_cpus)
         else:
             self._launch_thread(task)
 
     def _launch_compute(self, task: Task) -> None:
-        fn = task.function
-        assert fn is not None
-        if not fn.impl:
-            self.threads.put(TaskFinished(task.key, self.now(), False,
-                                          error=f"function {fn.name} has no impl to run"))
-            self.thread_jobs[task.key] = None
-            return
         cpus = frozenset(self.cpus) if task.pool or task.processor is None else frozenset(
             {self.cpus[task.processor]})
+        self._launch_on_worker(task, cpus)
+
+    def _launch_on_worker(self, task: Task, cpus: frozenset[int]) -> None:
+        fn = task.function
+        if fn is None or not fn.impl:
+            name = getattr(fn, "name", "?")
+            self.threads.put(TaskFinished(task.key, self.now(), False,
+                                          error=f"function {name} has no impl to run"))
+            self.thread_jobs[task.key] = None
+            return
         self.compute_jobs.add(task.key)
-        with _deferred(signal.SIGINT, signal.SIGTERM):  # submit() may start a worker
+        call = (task.key, task.cost, task.kind)
+        if self.pool.has_idle(cpus):  # no worker to start: no need to hold signals back
             self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
-                             fn.timeout, setup=(_CONTEXT_HOOK, self._context(task)))
+                             fn.timeout, call=call)
+            return
+        with _deferred(signal.SIGINT, signal.SIGTERM):  # submit() starts a worker
+            self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
+                             fn.timeout, call=call)
 
     def _launch_thread(self, task: Task) -> None:
         timeout = task.function.timeout if task.function else None
@@ -132,8 +205,9 @@ class RealExecutor(Executor):
                          name=f"orchtui-{task.key}").start()
 
     def _thread_main(self, task: Task) -> None:
-        """Run an inout call (or wait out an LLM turn) and report it. Threads cannot be killed:
-        a call past its timeout is reported failed by poll() and its late result dropped."""
+        """Wait out an LLM turn (or, for executors without local workers, run an inout call)
+        and report it. Threads cannot be killed: a call past its timeout is reported failed by
+        poll() and its late result dropped."""
         t = self.now()
         self.threads.put(TaskStarted(task.key, t, None, os.getpid(), self.engine_affinity))
         try:
@@ -144,23 +218,28 @@ class RealExecutor(Executor):
                 fn = task.function
                 if fn is None or not fn.impl:
                     raise RuntimeError(f"function {getattr(fn, 'name', '?')} has no impl to run")
-                activate_context(self._context(task))
+                setup = self._call_setup(task)
+                if setup is not None:
+                    load_impl(setup[0], None)(setup[1])
                 value = load_impl(fn.impl, self.base_dir)(*task.args, **task.kwargs)
             self.threads.put(TaskFinished(task.key, self.now(), True, value))
         except BaseException as exc:  # a user function: anything it raises fails its call
             self.threads.put(TaskFinished(task.key, self.now(), False,
                                           error=describe_exception(exc)))
 
-    def _context(self, task: Task) -> FunctionContext:
-        """What orchtui.functions need to know about this call: the scenario's folder, the
-        call's declared latency, the model (live or recorded replies). No API key."""
+    def _call_setup(self, task: Task) -> tuple[str, tuple] | None:
+        """The context hook and its argument for one call, for executors that send it with
+        each call (Dask, threads); local workers get the payload once instead."""
+        if self.context is None:
+            return None
         impl = task.function.impl if task.function else None
-        return call_context(self.scenario, task.key, task.cost, task.kind, impl)
+        return self.context.enter, (self.context.payload, task.key, task.cost, task.kind, impl)
 
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
         deadline = None if timeout is None else time.perf_counter() + timeout
         while True:
-            out = self._drain_threads()
+            # Nothing on threads is the usual case: then the queue need not be looked at.
+            out = self._drain_threads() if self.thread_jobs or self.abandoned else []
             if self.compute_jobs:
                 wait = 0.0 if out else THREAD_SLICE if self.thread_jobs else (
                     None if deadline is None else max(0.0, deadline - time.perf_counter()))
@@ -203,8 +282,13 @@ class RealExecutor(Executor):
                 out.append(TaskStarted(e.job, e.t - self.t0, e.cpu, e.pid, tuple(e.affinity)))
             elif isinstance(e, JobFinished):
                 self.compute_jobs.discard(e.job)
+                if e.job in self.io_running:
+                    self.io_running.discard(e.job)
+                    if self.io_waiting:
+                        self.launch(self.io_waiting.popleft())
                 t_return = None if e.t_return is None else e.t_return - self.t0
-                out.append(TaskFinished(e.job, e.t - self.t0, e.ok, e.value, e.error, t_return))
+                out.append(TaskFinished(e.job, e.t - self.t0, e.ok, e.value, e.error, t_return,
+                                        e.output))
         return out
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""Long-lived worker processes, each pinned to a set of CPUs, that run compute calls.
+"""Long-lived worker processes, each pinned to a set of CPUs, that run function calls
+(compute calls on one CPU each; inout calls on I/O workers allowed on all of the engine's).
 
 The engine hands a call to `WorkerPool.submit`, then collects `JobStarted` / `JobFinished`
 events with `WorkerPool.poll`. A worker runs one call at a time; a second call for the same
@@ -19,9 +20,23 @@ knowing:
 * The BLAS/OpenMP thread-count variables are set when the worker starts. A library that the
   forkserver had already imported (e.g. numpy pulled in by ``__main__``) has read them already.
 
+A function cannot poison its worker (issue 14):
+
+* Its stdout and stderr (fd 1 and 2) go to a per-call capture, bounded (`_Capture`), carried
+  with the result as `JobFinished.output`; never to the engine's streams.
+* Each worker is a session leader and a child subreaper: whatever a call leaves running,
+  double-forked daemons included, is killed when the call ends (`_end_children`).
+* Every call message starts with a random token that its answer must carry, and a process the
+  function forks gets its copy of the pipe replaced by /dev/null (`os.register_at_fork`); a
+  forked child that returns into the worker's loop exits there.
+* After a call that changed the worker's CPU affinity, the worker pins itself again.
+* Describing an exception never raises (`one_line`).
+
 Each worker owns one duplex Pipe. Messages are small tuples (see the ``_MSG_*`` tags), because
-per-call overhead is measured in microseconds. The pool is not thread-safe: call it from one
-thread (the engine's); `close()` may also run from `atexit`.
+per-call overhead is measured in microseconds: a call of a function whose last call was quick
+gets one message back (its start time travels with the result); the engine waits on one epoll
+set for the pool's life. The pool is not thread-safe: call it from one thread (the engine's);
+`close()` may also run from `atexit`.
 """
 
 from __future__ import annotations
@@ -29,12 +44,16 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import functools
+import hashlib
 import importlib
 import importlib.util
 import multiprocessing
 import os
+import pickle
 import resource
 import select
+import selectors
 import signal
 import sys
 import threading
@@ -42,7 +61,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.reduction import ForkingPickler
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -72,14 +90,17 @@ class JobFinished:
     value: object
     error: str | None
     t_return: float | None
+    output: str | None = None  # what the call wrote to stdout/stderr (bounded), if anything
 
 
 Event = JobStarted | JobFinished
 
-# Worker -> engine message tags (first element of each tuple).
-_MSG_READY = 0  # (tag, None) after set-up, or (tag, "error text") if set-up failed
-_MSG_STARTED = 1  # (tag, t, cpu, affinity)
-_MSG_FINISHED = 2  # (tag, ok, value, error, t_return)
+# Engine -> worker: token + pickle((impl, base_dir, args, kwargs, call)); b"" ends the worker.
+# Worker -> engine message tags (first element of each tuple):
+_MSG_READY = 0  # (tag, None | "set-up error", affinity)
+_MSG_STARTED = 1  # (tag, token, t): only for calls of functions not known to be quick
+# (tag, token, ok, value, error, t_start, t_return, affinity if it changed, output)
+_MSG_FINISHED = 2
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _TERMINATE_GRACE_S = 0.5
@@ -87,15 +108,40 @@ _REAP_TIMEOUT_S = 2.0
 _WARM_TIMEOUT_S = 30.0
 _MAX_ERROR_CHARS = 500
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_CAPTURE_LIMIT = 64 * 1024  # bytes of a call's stdout/stderr kept; the rest is counted
+_QUICK_S = 0.002  # a call shorter than this sends its start time with its result only
+_TOKEN_BYTES = 8  # every call message starts with a fresh random token; answers carry it
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+_dumps, _loads = pickle.dumps, pickle.loads
 
 
 # --------------------------------------------------------------------------- shared helpers
 
 
+def _safe_text(exc: BaseException) -> str:
+    # A user's exception may raise from __str__ (or return a non-str): describing it must not
+    # fail, or the error report itself is lost (a hung run, a crashed worker).
+    try:
+        text = str(exc)
+        return text if isinstance(text, str) else ""
+    except BaseException:
+        return ""
+
+
+def _type_name(exc: BaseException) -> str:
+    try:
+        name = type(exc).__name__
+        return name if isinstance(name, str) else "exception"
+    except BaseException:
+        return "exception"
+
+
 def one_line(exc: BaseException) -> str:
-    """`Type: message` on a single line (tracebacks and multi-line messages do not fit a TUI)."""
-    text = " ".join(str(exc).split())
-    name = type(exc).__name__
+    """`Type: message` on a single line (tracebacks and multi-line messages do not fit a TUI).
+    Never raises: an exception whose str() fails is described by its type name alone."""
+    text = " ".join(_safe_text(exc).split())
+    name = _type_name(exc)
     line = f"{name}: {text}" if text else name
     if len(line) > _MAX_ERROR_CHARS:
         line = line[: _MAX_ERROR_CHARS - 3] + "..."
@@ -165,11 +211,10 @@ def _pin(cpus: tuple[int, ...]) -> None:
             os.sched_setaffinity(int(tid), cpus)
 
 
-def _die_with_parent() -> None:
-    # If the forkserver dies (the main process was killed), do not outlive it.
+def _prctl(option: int, arg: int) -> None:
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.prctl(option, arg, 0, 0, 0)
 
 
 def _watch_engine(fd: int) -> None:
@@ -195,7 +240,14 @@ def _set_up_worker(cpus: tuple[int, ...], memory_limit_bytes: int | None) -> Non
         os.environ[var] = "1"
     # Ctrl-C reaches the whole foreground process group; the parent decides when we die.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    # Its own session: nothing a function starts belongs to orchtui's process group or
+    # terminal. As a subreaper, it adopts the daemons its functions' children leave behind
+    # (double fork), so that they can be found and ended with the call.
+    with contextlib.suppress(OSError):
+        os.setsid()
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    # If the forkserver dies (the main process was killed), do not outlive it.
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     _pin(cpus)
     if memory_limit_bytes is not None:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -203,6 +255,116 @@ def _set_up_worker(cpus: tuple[int, ...], memory_limit_bytes: int | None) -> Non
             memory_limit_bytes, hard
         )
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class _Capture:
+    """The worker's fd 1 and 2 (so C code and child processes too) go into a pipe that a
+    thread drains into a bounded buffer: what a call printed is carried with its result and
+    never reaches orchtui's own streams. A pipe, not a file: 50 MB of prints cost 64 KiB."""
+
+    def __init__(self, limit: int) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        read_fd, write_fd = os.pipe()
+        os.dup2(write_fd, 1)
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        self.fd = read_fd
+        self.limit = limit
+        self.head = bytearray()
+        self.more = 0
+        # Held from a read to its append: take() drains under it, so it sees every byte.
+        self.lock = threading.Lock()
+        threading.Thread(target=self._drain_forever, daemon=True,
+                         name="orchtui-capture").start()
+
+    def _drain_forever(self) -> None:
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        while True:
+            with contextlib.suppress(InterruptedError):
+                poller.poll()
+            with self.lock:
+                self._read()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not data:
+                return
+            room = self.limit - len(self.head)
+            if room > 0:
+                self.head += data[:room]
+            self.more += max(0, len(data) - max(room, 0))
+
+    def take(self) -> str | None:
+        """What was written since the last take(), bounded, or None if nothing was."""
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        with self.lock:
+            self._read()
+            if not self.head and not self.more:
+                return None
+            text = self.head.decode("utf-8", "replace")
+            if self.more:
+                text += f"\n… {self.more} bytes more"
+            self.head = bytearray()
+            self.more = 0
+        return text
+
+
+def _end_children() -> None:
+    """Kill whatever the call left running: children, and (as a subreaper) the daemons they
+    left. One cheap syscall when there are none, which is the usual case."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return
+    end = time.monotonic() + _REAP_TIMEOUT_S
+    while time.monotonic() < end:
+        # Again and again: a child may fork while it is being killed.
+        _signal_all(_descendants(os.getpid()), signal.SIGKILL)
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.001)
+
+
+def _detach_from_pipe(fd: int) -> None:
+    """In a process a function forked: its copy of the worker's pipe becomes /dev/null, so
+    it can neither answer for a call nor take one (the engine also checks each answer's
+    token). Registered with os.register_at_fork."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, fd)
+        os.close(null)
+
+
+def file_module_name(path: str) -> str:
+    """The module name a function file is loaded under, the same in every process: a result
+    whose class is defined in the file unpickles in the engine (which loads the file then)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    # Unique: two scenarios may both have a funcs.py.
+    digest = hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"_orchtui_impl_{digest}_{stem}"
+
+
+def _impl_file(impl: str, base_dir: str | None) -> str | None:
+    """The absolute path of a `file.py:function` impl's file, None for a module impl."""
+    module_part = impl.rpartition(":")[0]
+    if not _is_path_impl(module_part):
+        return None
+    path = module_part if os.path.isabs(module_part) else os.path.join(
+        base_dir or os.getcwd(), module_part)
+    return os.path.normpath(path)
 
 
 # One module per file, however many of its functions are used: they share its state.
@@ -216,9 +378,7 @@ def _load_file_module(path: str) -> ModuleType:
     directory = os.path.dirname(path)
     if directory not in sys.path:
         sys.path.insert(0, directory)  # so the file's sibling imports resolve
-    stem = os.path.splitext(os.path.basename(path))[0]
-    # Unique: two scenarios may both have a funcs.py.
-    name = f"_orchtui_impl_{len(_file_modules)}_{stem}"
+    name = file_module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -245,11 +405,8 @@ def load_impl(impl: str, base_dir: str | None) -> Callable[..., Any]:
     module_part, sep, func = impl.rpartition(":")
     if not sep or not module_part or not func:
         raise ValueError("expected 'module:function' or 'file.py:function'")
-    if _is_path_impl(module_part):
-        path = module_part
-        if not os.path.isabs(path):
-            path = os.path.join(base_dir or os.getcwd(), path)
-        path = os.path.normpath(path)
+    path = _impl_file(impl, base_dir)
+    if path is not None:
         fn = _attribute(_load_file_module(path), func, path)
     else:
         if base_dir is not None and base_dir not in sys.path:
@@ -260,59 +417,80 @@ def load_impl(impl: str, base_dir: str | None) -> Callable[..., Any]:
     return fn
 
 
-def _send_result(conn: Connection, ok: bool, value: object, error: str | None,
-                 t_return: float | None) -> None:
+# The functions this worker has loaded, by (impl, base_dir).
+_functions: dict[tuple[str, str | None], Callable[..., Any]] = {}
+
+
+def preload(impls: list[tuple[str, str | None]]) -> int:
+    """Run as a job: load `impls` into this worker now, so that their first calls do not pay
+    their import. Failures are left for the calls to report. Returns how many loaded."""
+    for key in impls:
+        if key not in _functions:
+            with contextlib.suppress(Exception):
+                _functions[key] = load_impl(*key)
+    return sum(key in _functions for key in impls)
+
+
+def _result_bytes(token: bytes, ok: bool, value: object, error: str | None,
+                  t_start: float | None, t_return: float | None, affinity: object,
+                  output: str | None) -> bytes:
     try:
-        data = ForkingPickler.dumps((_MSG_FINISHED, ok, value, error, t_return))
-    except Exception as exc:  # any failure to pickle: report it, keep the worker
+        return _dumps((_MSG_FINISHED, token, ok, value, error, t_start, t_return, affinity,
+                       output), _PROTOCOL)
+    except BaseException as exc:  # any failure to pickle: report it, keep the worker
         error = f"result could not be sent back: {one_line(exc)}"
-        data = ForkingPickler.dumps((_MSG_FINISHED, False, None, error, t_return))
-    conn.send_bytes(data)
+        return _dumps((_MSG_FINISHED, token, False, None, error, t_start, t_return, affinity,
+                       output), _PROTOCOL)
 
 
-def _worker_main(conn: Connection, cpus: tuple[int, ...], memory_limit_bytes: int | None) -> None:
-    """Entry point of a worker process: set up, then run jobs until the pipe closes."""
+def _worker_main(conn: Connection, cpus: tuple[int, ...], memory_limit_bytes: int | None,
+                 context: tuple[str, Any] | None = None) -> None:
+    """Entry point of a worker process: set up, then run jobs until the pipe closes.
+    `context`: (impl of a hook, payload) given by the pool's owner; see WorkerPool."""
     try:
         _set_up_worker(cpus, memory_limit_bytes)
+        capture = _Capture(_CAPTURE_LIMIT)
+        enter: Callable[..., Any] | None = None
+        payload = None
+        if context is not None:
+            enter, payload = load_impl(context[0], None), context[1]
+        os.register_at_fork(after_in_child=functools.partial(_detach_from_pipe, conn.fileno()))
         # Started after pinning, so it inherits the worker's affinity.
         threading.Thread(target=_watch_engine, args=(conn.fileno(),), daemon=True,
                          name="orchtui-engine-watch").start()
     except Exception as exc:
-        conn.send((_MSG_READY, describe_exception(exc)))
+        conn.send((_MSG_READY, describe_exception(exc), ()))
         return
-    conn.send((_MSG_READY, None))
+    affinity = tuple(sorted(os.sched_getaffinity(0)))
+    conn.send((_MSG_READY, None, affinity))
     with contextlib.suppress(EOFError, OSError):  # the engine went away: nobody to report to
-        _serve(conn)
+        _serve(conn, cpus, capture, enter, payload)
     # Scripts a function left running in the background must not outlive the worker.
     _signal_all(_descendants(os.getpid()), signal.SIGKILL)
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, cpus: tuple[int, ...], capture: _Capture,
+           enter: Callable[..., Any] | None, payload: Any) -> None:
     # Locals, not attribute look-ups: this loop is the per-call overhead.
-    recv, send, clock, getaffinity = conn.recv, conn.send, time.perf_counter, os.sched_getaffinity
-    cache: dict[tuple[str, str | None], Callable[..., Any]] = {}
+    recv_bytes, send_bytes, loads, dumps = conn.recv_bytes, conn.send_bytes, _loads, _dumps
+    clock, getaffinity, take = time.perf_counter, os.sched_getaffinity, capture.take
+    pid = os.getpid()
+    pinned = set(cpus)
+    cache = _functions
+    # Functions whose last call was short: they send no separate "started" message (the start
+    # time travels with the result), one message back per call instead of two.
+    quick: set[tuple[str, str | None]] = set()
     while True:
+        data = recv_bytes()
+        if not data:
+            return
+        token = data[:_TOKEN_BYTES]
         try:
-            msg = recv()
-        except (EOFError, OSError):
-            return
-        except Exception as exc:  # bytes arrived but could not be unpickled
+            impl, base_dir, args, kwargs, call = loads(data[_TOKEN_BYTES:])
+        except BaseException as exc:  # bytes arrived but could not be unpickled
             error = f"arguments could not be received: {one_line(exc)}"
-            send((_MSG_FINISHED, False, None, error, None))
+            send_bytes(_result_bytes(token, False, None, error, None, None, None, take()))
             continue
-        if msg is None:
-            return
-        impl, base_dir, args, kwargs, setup = msg
-        if setup is not None:
-            # The call's context (orchtui.functions.context), set before the function runs.
-            try:
-                hook = cache.get((setup[0], None)) or load_impl(setup[0], None)
-                cache[(setup[0], None)] = hook
-                hook(setup[1])
-            except BaseException as exc:
-                send((_MSG_FINISHED, False, None,
-                      f"call set-up {setup[0]!r} failed: {describe_exception(exc)}", None))
-                continue
         key = (impl, base_dir)
         fn = cache.get(key)
         if fn is None:
@@ -320,20 +498,41 @@ def _serve(conn: Connection) -> None:
                 fn = cache[key] = load_impl(impl, base_dir)
             except BaseException as exc:
                 error = f"cannot load {impl!r}: {describe_load_error(exc)}"
-                send((_MSG_FINISHED, False, None, error, None))
+                send_bytes(_result_bytes(token, False, None, error, None, None, None, take()))
+                del exc
                 continue
-        affinity = tuple(sorted(getaffinity(0)))
+        if enter is not None and call is not None:
+            try:
+                enter((payload, *call, impl))
+            except BaseException as exc:
+                error = f"call set-up failed: {describe_exception(exc)}"
+                send_bytes(_result_bytes(token, False, None, error, None, None, None, take()))
+                del exc
+                continue
         t = clock()
-        send((_MSG_STARTED, t, affinity[0] if len(affinity) == 1 else None, affinity))
+        if key not in quick:
+            send_bytes(dumps((_MSG_STARTED, token, t), _PROTOCOL))
         try:
             value = fn(*args, **kwargs)
+            ok, error = True, None
         except BaseException as exc:  # SystemExit too: a function must not end its worker
-            t_return = clock()
-            _send_result(conn, False, None, describe_exception(exc), t_return)
+            value, ok, error = None, False, describe_exception(exc)
             del exc  # drop the traceback's frames (and their locals) now
-            continue
         t_return = clock()
-        _send_result(conn, True, value, None, t_return)
+        if os.getpid() != pid:  # a process the function forked came back here: not its call
+            os._exit(0)
+        if t_return - t < _QUICK_S:
+            quick.add(key)
+        else:
+            quick.discard(key)
+        _end_children()
+        changed = None
+        if getaffinity(0) != pinned:  # the function moved its worker: put it back
+            with contextlib.suppress(OSError):
+                _pin(cpus)
+            now = getaffinity(0)
+            changed = None if now == pinned else tuple(sorted(now))
+        send_bytes(_result_bytes(token, ok, value, error, t, t_return, changed, take()))
         del value
 
 
@@ -343,8 +542,8 @@ def _serve(conn: Connection) -> None:
 class _Worker:
     """The engine's handle on one worker process."""
 
-    __slots__ = ("conn", "cpus", "deadline", "job", "pid", "process", "ready", "sentinel",
-                 "setup_error", "timeout")
+    __slots__ = ("affinity", "conn", "cpus", "deadline", "job", "pid", "process", "ready",
+                 "sentinel", "setup_error", "started", "timeout", "token")
 
     def __init__(self, process: Any, conn: Connection, cpus: frozenset[int]) -> None:
         self.process = process
@@ -354,7 +553,10 @@ class _Worker:
         self.sentinel: int = process.sentinel
         self.ready = False
         self.setup_error: str | None = None
+        self.affinity: tuple[int, ...] = tuple(sorted(cpus))  # as the worker reports it
         self.job: str | None = None
+        self.token = b""  # of the job in flight: an answer without it is not for this job
+        self.started = False  # JobStarted of the job in flight was reported
         self.deadline: float | None = None
         self.timeout: float | None = None
 
@@ -371,18 +573,33 @@ def _exit_description(exitcode: int | None) -> str:
 
 
 class WorkerPool:
-    """Pinned worker processes that run `impl(*args, **kwargs)` calls; see the module doc."""
+    """Pinned worker processes that run `impl(*args, **kwargs)` calls; see the module doc.
 
-    def __init__(self, memory_limit_bytes: int | None = None) -> None:
+    `context`, if given, is (hook impl, payload) from the pool's owner (the pool knows nothing
+    of what it means): each worker loads the hook once and gets the payload once, when it
+    starts; before a call submitted with `call=(id, cost, kind)` it runs
+    `hook((payload, id, cost, kind, impl))` (orchtui.functions learns the run this way)."""
+
+    def __init__(self, memory_limit_bytes: int | None = None,
+                 context: tuple[str, Any] | None = None) -> None:
         self._memory_limit = memory_limit_bytes
+        self._context = context
         self._ctx = multiprocessing.get_context("forkserver")
         # Only takes effect if the forkserver is not running yet; keeps the default __main__.
-        self._ctx.set_forkserver_preload(["__main__", __name__])
+        # The context hook's module too: every worker loads it, so load it once, there.
+        preload = ["__main__", __name__]
+        if context is not None and not _is_path_impl(context[0].rpartition(":")[0]):
+            preload.append(context[0].rpartition(":")[0])
+        self._ctx.set_forkserver_preload(preload)
         self._idle: dict[frozenset[int], list[_Worker]] = {}
         self._busy: dict[str, _Worker] = {}
-        self._by_conn: dict[Connection, _Worker] = {}
-        self._by_sentinel: dict[int, _Worker] = {}
+        self._workers: set[_Worker] = set()
+        # One epoll set for the life of the pool, not a new selector per wait.
+        self._selector = selectors.DefaultSelector()
         self._queued: list[Event] = []  # failures found in submit(), delivered by poll()
+        # module name -> file, of the function files submitted: see file_module_name
+        self._files: dict[str, str] = {}
+        self._seen_impls: set[tuple[str, str | None]] = set()
         self._closed = False
         atexit.register(self.close)
 
@@ -390,28 +607,36 @@ class WorkerPool:
 
     def submit(self, job: str, cpus: frozenset[int], impl: str, base_dir: str | None,
                args: tuple, kwargs: dict, timeout: float | None,
-               setup: tuple[str, Any] | None = None) -> None:
+               call: tuple[str, float, str] | None = None) -> None:
         """Run impl(*args, **kwargs) on an idle worker whose affinity is exactly `cpus`
         (start one if none is idle; reuse idle ones). A worker runs one job at a time, so two
         jobs submitted for the same single CPU at once get two workers on that CPU.
-        `setup`, if given, is (impl, payload): the worker calls impl(payload) first, in the
-        same thread (orchtui.functions uses it to pass the call's context).
+        `call`: (call id, declared cost, kind) for the context hook, if the pool has one.
         """
         t_submit = time.perf_counter()
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
-        if job in self._busy or any(e.job == job for e in self._queued):
+        if job in self._busy or (self._queued and any(e.job == job for e in self._queued)):
             raise ValueError(f"job {job!r} is already pending")
         if not cpus:
             raise ValueError("cpus must not be empty")
-        msg = (impl, self._absolute_base_dir(impl, base_dir), args, kwargs, setup)
+        base_dir = self._absolute_base_dir(impl, base_dir)
+        if (impl, base_dir) not in self._seen_impls:
+            self._seen_impls.add((impl, base_dir))
+            path = _impl_file(impl, base_dir)
+            if path is not None:
+                self._files[file_module_name(path)] = path
+        msg = (impl, base_dir, args, kwargs, call)
+        token = os.urandom(_TOKEN_BYTES)
         try:
-            data = ForkingPickler.dumps(msg)
+            data = token + _dumps(msg, _PROTOCOL)
         except Exception as exc:
             self._queue_failure(job, f"arguments could not be sent: {one_line(exc)}")
             return
         worker = self._dispatch(data, frozenset(cpus))
         worker.job = job
+        worker.token = token
+        worker.started = False
         worker.timeout = timeout
         worker.deadline = None if timeout is None else t_submit + timeout
         self._busy[job] = worker
@@ -424,13 +649,16 @@ class WorkerPool:
             return []
         events, self._queued = self._queued, []
         give_up = None if timeout is None else time.perf_counter() + timeout
+        select_ = self._selector.select
         while True:
             wait_s = self._wait_seconds(give_up, have_events=bool(events))
-            ready = wait([*self._by_conn, *self._by_sentinel], wait_s)
+            ready = select_(wait_s)
             if self._closed:  # close() ran meanwhile (atexit, another thread)
                 return []
-            events += self._handle_ready(ready)
-            events += self._enforce_deadlines()
+            if ready:
+                events += self._handle_ready(ready)
+            if self._busy and any(w.deadline is not None for w in self._busy.values()):
+                events += self._enforce_deadlines()
             if events or not self._busy:
                 break
             if give_up is not None and time.perf_counter() >= give_up:
@@ -439,13 +667,19 @@ class WorkerPool:
             events.sort(key=_arrival_key)
         return events
 
+    def has_idle(self, cpus: frozenset[int]) -> bool:
+        """Whether a call for `cpus` would go to a worker that exists (not start one)."""
+        return bool(self._idle.get(cpus))
+
     def pending(self) -> int:
         """Jobs submitted whose JobFinished has not been returned by poll() yet."""
         return len(self._busy) + len(self._queued)
 
-    def warm(self, cpus_list: list[frozenset[int]]) -> None:
+    def warm(self, cpus_list: list[frozenset[int]], wait_ready: bool = True) -> None:
         """Make sure an idle, set-up worker exists for each entry (a CPU set listed twice gets
-        two), so that the first calls do not pay process start-up."""
+        two), so that the first calls do not pay process start-up. Without `wait_ready`, they
+        are started and set themselves up while the caller goes on (a call sent to one waits
+        in its pipe until it is ready)."""
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
         wanted: dict[frozenset[int], int] = {}
@@ -458,7 +692,24 @@ class WorkerPool:
                 worker = self._start_worker(cpus)
                 idle.append(worker)
                 started.append(worker)
-        self._await_ready(started)
+        if wait_ready:
+            self._await_ready(started)
+
+    def preload(self, impls: dict[frozenset[int], list[tuple[str, str | None]]],
+                timeout: float) -> None:
+        """Load functions ((impl, base_dir), as given to submit) into every idle worker of
+        each CPU set, before any call: what the first calls would otherwise pay, on every
+        worker at once. One that fails to load, or loads past `timeout`, is its calls' to
+        report (a worker past the timeout is replaced)."""
+        jobs = 0
+        for cpus, wanted in impls.items():
+            keys = [(impl, self._absolute_base_dir(impl, base)) for impl, base in wanted]
+            for _ in range(len(self._idle.get(cpus, ())) if keys else 0):
+                self.submit(f"preload:{jobs}", cpus, f"{__name__}:preload", None, (keys,), {},
+                            timeout)
+                jobs += 1
+        while self.pending():
+            self.poll(timeout)
 
     def close(self) -> None:
         """Terminate every worker (SIGTERM, then SIGKILL after a grace) and its descendants,
@@ -467,7 +718,7 @@ class WorkerPool:
             return
         self._closed = True
         atexit.unregister(self.close)
-        workers = list(self._by_conn.values())
+        workers = list(self._workers)
         family = [p for w in workers for p in _descendants(w.pid)]
         for worker in workers:
             with contextlib.suppress(Exception):
@@ -486,9 +737,10 @@ class WorkerPool:
         _signal_all(family, signal.SIGKILL)
         self._idle.clear()
         self._busy.clear()
-        self._by_conn.clear()
-        self._by_sentinel.clear()
+        self._workers.clear()
         self._queued.clear()
+        with contextlib.suppress(Exception):
+            self._selector.close()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -508,7 +760,7 @@ class WorkerPool:
             return os.getcwd()
         return None
 
-    def _dispatch(self, data: Any, cpus: frozenset[int]) -> _Worker:
+    def _dispatch(self, data: bytes, cpus: frozenset[int]) -> _Worker:
         idle = self._idle.get(cpus)
         while idle:
             worker = idle.pop()
@@ -529,7 +781,7 @@ class WorkerPool:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child_conn, tuple(sorted(cpus)), self._memory_limit),
+            args=(child_conn, tuple(sorted(cpus)), self._memory_limit, self._context),
             name=f"orchtui-worker-cpus{'-'.join(map(str, sorted(cpus)))}",
             # Not daemonic: a daemonic worker could not start a multiprocessing child of its own.
             # Our atexit hook (registered after multiprocessing's, so run before it) reaps them.
@@ -538,8 +790,9 @@ class WorkerPool:
         process.start()
         child_conn.close()
         worker = _Worker(process, parent_conn, cpus)
-        self._by_conn[parent_conn] = worker
-        self._by_sentinel[worker.sentinel] = worker
+        self._workers.add(worker)
+        self._selector.register(parent_conn.fileno(), selectors.EVENT_READ, (worker, True))
+        self._selector.register(worker.sentinel, selectors.EVENT_READ, (worker, False))
         return worker
 
     def _await_ready(self, workers: list[_Worker]) -> None:
@@ -555,12 +808,18 @@ class WorkerPool:
     def _read_ready(self, worker: _Worker) -> bool:
         """Consume the worker's set-up report; False if it could not set up."""
         try:
-            tag, error = worker.conn.recv()
+            msg = worker.conn.recv()
         except (EOFError, OSError):
             return False
-        worker.ready = tag == _MSG_READY and error is None
-        worker.setup_error = error
+        self._on_ready(worker, msg)
         return worker.ready
+
+    @staticmethod
+    def _on_ready(worker: _Worker, msg: tuple) -> None:
+        worker.ready = msg[0] == _MSG_READY and msg[1] is None
+        worker.setup_error = msg[1]
+        if worker.ready and msg[2]:
+            worker.affinity = tuple(msg[2])
 
     def _queue_failure(self, job: str, error: str) -> None:
         self._queued.append(JobFinished(job, time.perf_counter(), False, None, error, None))
@@ -578,61 +837,94 @@ class WorkerPool:
                 limit = until if limit is None else min(limit, until)
         return None if limit is None else max(0.0, limit)
 
-    def _handle_ready(self, ready: list[Any]) -> list[Event]:
+    def _handle_ready(self, ready: list[tuple[Any, int]]) -> list[Event]:
         events: list[Event] = []
         dead: list[_Worker] = []
-        for obj in ready:
-            worker = self._by_conn.get(obj) if isinstance(obj, Connection) else None
-            if worker is not None:
-                if worker not in dead and not self._drain(worker, events, known_ready=True):
+        for key, _mask in ready:
+            worker, is_conn = key.data
+            if worker in dead or worker not in self._workers:
+                continue
+            if is_conn:
+                if not self._drain(worker, events, known_ready=True):
                     dead.append(worker)
-            elif (worker := self._by_sentinel.get(obj)) is not None and worker not in dead:
+            else:
                 # Results it sent before dying still count; read them first.
                 self._drain(worker, events, known_ready=False)
                 dead.append(worker)
         for worker in dead:
-            if worker.conn in self._by_conn:
+            if worker in self._workers:
                 events.extend(self._bury(worker))
         return events
 
     def _drain(self, worker: _Worker, events: list[Event], known_ready: bool) -> bool:
-        """Read every message waiting on the worker's pipe; False if the pipe is closed."""
+        """Read the messages waiting on the worker's pipe; False if the pipe is closed."""
         conn = worker.conn
         try:
             # After a death, check first: a grandchild holding the pipe open would block recv().
             while known_ready or conn.poll():
                 known_ready = False
                 try:
-                    msg = conn.recv()
+                    data = conn.recv_bytes()
                 except (EOFError, OSError):
                     return False
+                try:
+                    msg = _loads(data)
                 except Exception as exc:  # only a result can fail to unpickle here
-                    msg = (_MSG_FINISHED, False, None,
-                           f"result could not be received: {one_line(exc)}", None)
-                self._on_message(worker, msg, time.perf_counter(), events)
+                    msg = self._loads_with_files(data, exc, worker.token)
+                # A call ends the exchange: nothing more is due from an idle worker (and an
+                # extra poll() of its pipe per call is what we save).
+                if self._on_message(worker, msg, time.perf_counter(), events):
+                    break
         except (EOFError, OSError):
             return False
         return True
 
+    def _loads_with_files(self, data: bytes, exc: Exception, token: bytes) -> tuple:
+        """A result whose class lives in a function file: load the file here too (as the
+        worker did, under the same name), then unpickle again. Otherwise, the call fails."""
+        name = getattr(exc, "name", None)
+        path = self._files.get(name) if isinstance(name, str) else None
+        if path is not None and name not in sys.modules:
+            try:
+                _load_file_module(path)
+                return _loads(data)
+            except Exception as again:
+                exc = again
+        return (_MSG_FINISHED, token, False, None,
+                f"result could not be received: {one_line(exc)}", None, None, None, None)
+
     def _on_message(self, worker: _Worker, msg: tuple, t_recv: float,
-                    events: list[Event]) -> None:
+                    events: list[Event]) -> bool:
+        """Turn one message into events; True if it ended the worker's job."""
         tag = msg[0]
+        if tag == _MSG_READY:
+            self._on_ready(worker, msg)
+            return False
         job = worker.job
+        if job is None or msg[1] != worker.token:
+            return False  # not for the job in flight (a forged or stale answer): ignored
+        affinity = worker.affinity
+        cpu = affinity[0] if len(affinity) == 1 else None
         if tag == _MSG_STARTED:
-            if job is not None:
-                events.append(JobStarted(job, msg[1], worker.pid, msg[2], msg[3]))
-        elif tag == _MSG_FINISHED:
-            if job is not None:
-                events.append(JobFinished(job, t_recv, msg[1], msg[2], msg[3], msg[4]))
-                self._release(worker)
-        elif tag == _MSG_READY:
-            worker.ready = msg[1] is None
-            worker.setup_error = msg[1]
+            worker.started = True
+            events.append(JobStarted(job, msg[2], worker.pid, cpu, affinity))
+            return False
+        if tag != _MSG_FINISHED:
+            return False
+        _tag, _token, ok, value, error, t_start, t_return, changed, output = msg
+        if t_start is not None and not worker.started:
+            events.append(JobStarted(job, t_start, worker.pid, cpu, affinity))
+        if changed is not None:  # it could not be re-pinned: later calls report the truth
+            worker.affinity = tuple(changed)
+        events.append(JobFinished(job, t_recv, ok, value, error, t_return, output))
+        self._release(worker)
+        return True
 
     def _release(self, worker: _Worker) -> None:
         if worker.job is not None:
             del self._busy[worker.job]
         worker.job = worker.deadline = worker.timeout = None
+        worker.token = b""
         self._idle.setdefault(worker.cpus, []).append(worker)
 
     def _enforce_deadlines(self) -> list[Event]:
@@ -674,8 +966,11 @@ class WorkerPool:
 
     def _forget(self, worker: _Worker) -> None:
         """Remove the worker from every table (it will not be used again)."""
-        self._by_conn.pop(worker.conn, None)
-        self._by_sentinel.pop(worker.sentinel, None)
+        if worker in self._workers:
+            self._workers.discard(worker)
+            for fd in (worker.conn.fileno(), worker.sentinel):
+                with contextlib.suppress(Exception):
+                    self._selector.unregister(fd)
         if worker.job is not None:
             self._busy.pop(worker.job, None)
         idle = self._idle.get(worker.cpus)

@@ -1,14 +1,16 @@
 """What a library function needs to know about the run it serves: the scenario's folder, the
 call's declared I/O latency, where the model is, and the scenario's recorded replies.
 
-How it gets there: the engine builds a `FunctionContext` for each call (`call_context`) and the
-real executor hands it over with the call: to a worker process through the worker pool's
-`setup` hook, which calls `activate` before the function; to an inout thread directly. It is
-held in a ContextVar, so concurrent threads each see their own. The API key is not in it:
+How it gets there: the engine builds the run's context once (`run_context`) and gives it to the
+executor as a ContextHook (`executor_hook`); the executor does not know what it is. Each worker
+receives it once, when it starts, and before each call runs `enter` with it and the call's id,
+cost, kind and impl: a few hundred nanoseconds, where building and pickling a context per call
+cost about 90 µs. The call's own FunctionContext is made only if the function asks (`current`).
+It is held in ContextVars, so concurrent threads each see their own. The API key is not in it:
 workers read OPENAI_API_KEY from the environment they inherit.
 
 Which model, live or recorded, is a per-process setting of the engine (`configure`, done by
-`orchtui.llm.cli.prepare`): recorded unless the run was started with --llm, so that no run
+`orchtui.cli.llm_setup.prepare`): recorded unless the run was started with --llm, so that no run
 touches the network unless asked to. A function called outside any run (a user's own script)
 gets a live context from the environment instead.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,9 @@ class FunctionContext:
 
 _current: ContextVar[FunctionContext | None] = ContextVar("orchtui_function_context",
                                                           default=None)
+# (run context, call id, cost, kind, impl) of the call in progress, set by `enter`; turned into
+# a FunctionContext (then kept in _current) only when the function asks for it.
+_call: ContextVar[tuple | None] = ContextVar("orchtui_function_call", default=None)
 _engine_mode: str = RECORDED
 _engine_llm: LLMConfig | None = None
 
@@ -62,15 +67,34 @@ def activate(ctx: FunctionContext | None) -> None:
     For a live call to a model function, the `openai` client is built here, once per worker
     and endpoint: importing openai takes about a second, which belongs to no single call."""
     _current.set(ctx)
+    _call.set(None)
     if ctx is not None and ctx.mode == LIVE and ctx.impl:
         module, _, name = ctx.impl.rpartition(":")
         if module.startswith("orchtui.functions") and name in MODEL_FUNCTIONS:
             backend(ctx)
 
 
+def enter(call: tuple) -> None:
+    """Worker side, before each call: `call` is (run context from `run_context`, call id, cost,
+    kind, impl). Cheap on purpose: it runs before every call, most of which never look."""
+    _current.set(None)
+    _call.set(call)
+    base = call[0]
+    if base is not None and base.mode == LIVE and call[4]:
+        module, _, name = call[4].rpartition(":")
+        if module.startswith("orchtui.functions") and name in MODEL_FUNCTIONS:
+            backend(current())  # the client, once per worker: see activate
+
+
 def current() -> FunctionContext:
     ctx = _current.get()
     if ctx is not None:
+        return ctx
+    call = _call.get()
+    if call is not None and call[0] is not None:
+        base, call_id, cost, kind, impl = call
+        ctx = replace(base, call_id=call_id, cost=float(cost or 0.0), kind=kind, impl=impl)
+        _current.set(ctx)
         return ctx
     return FunctionContext(scenario_dir=os.getcwd(), mode=LIVE, llm=LLMConfig.from_env())
 
@@ -105,6 +129,17 @@ def call_context(scenario: Any, call_id: str | None = None, cost: float = 0.0,
         llm=_engine_llm or LLMConfig.from_env(),
         recorded={k: v for k, v in recorded.items() if k in wanted},
     )
+
+
+def run_context(scenario: Any) -> FunctionContext:
+    """The context of `scenario`'s run, without any call's details: built once per run on the
+    engine side (the model's settings are read here, once, not for every call)."""
+    return call_context(scenario)
+
+
+def executor_hook(scenario: Any) -> tuple[str, FunctionContext]:
+    """(enter, payload) for an executor's ContextHook."""
+    return f"{__name__}:enter", run_context(scenario)
 
 
 def backend(ctx: FunctionContext | None = None):  # -> ChatBackend

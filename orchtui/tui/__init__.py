@@ -20,6 +20,7 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
             processors: int | None = None, cpus: str | tuple[int, ...] | None = None,
             compute: str = "serial", seed: int | None = None, step: bool = False,
             trace_path: str | None = None, speed: float | None = None,
+            pace: float | None = None,
             run_factory: Callable[[AppOptions], Run] | None = None,
             scheduler: str | None = None) -> int:
     """Open the TUI on a run of `scenario` and return the exit code. Bad options (too many
@@ -31,18 +32,19 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
 
     app = OrchApp(scenario, AppOptions(mode=mode, policy=policy, processors=processors,
                                        cpus=cpus, compute=compute, seed=seed, step=step,
-                                       trace_path=trace_path, speed=speed,
+                                       trace_path=trace_path, speed=speed, pace=pace,
                                        scheduler=scheduler),
                   run_factory=run_factory)
     app.prepare()
     return _run(app)
 
 
-def run_replay(events: list[Event], *, step: bool = False, speed: float | None = None) -> int:
+def run_replay(events: list[Event], *, step: bool = False, speed: float | None = None,
+               pace: float | None = None) -> int:
     """Play a recorded trace on the run screen: pausable, steppable."""
     from orchtui.tui.app import AppOptions, OrchApp
 
-    app = OrchApp(None, AppOptions(step=step, speed=speed), replay=events)
+    app = OrchApp(None, AppOptions(step=step, speed=speed, pace=pace), replay=events)
     return _run(app)
 
 

@@ -1,16 +1,16 @@
 """The orchtui app: a run of a scenario (or a replayed trace) on one screen.
 
-The engine runs on a worker thread (`Feed.pump`); a 30 Hz timer drains its queue inside
-`batch_update()`, paces virtual time in the sim, and hands the released events to the panels.
-Every panel reads events only, through the RunRecord they fold into.
+The engine runs on a worker thread (`Feed.pump`); a 30 Hz timer drains its queue into the
+playback timeline (orchtui.playback), the playback clock decides how far the cursor moves, and
+the panels show the state at the cursor. Every panel reads events only, through the RunRecord
+they fold into: so stepping back, or seeking to a time on the lanes, shows exactly the state the
+run was in then. The selected call is one reactive, `selected`, that the panels are bound to.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +21,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
@@ -28,6 +29,9 @@ from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
 from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
+from orchtui.playback.clock import PlaybackClock, pace_label
+from orchtui.playback.player import Move, Player
+from orchtui.playback.timeline import Timeline, every_event
 from orchtui.scenario.model import Scenario
 from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
@@ -44,13 +48,12 @@ from orchtui.tui.describe import (
     recovery_line,
     summary,
 )
-from orchtui.tui.feed import BACKLOG, EngineCrashed, Feed, Item
+from orchtui.tui.feed import BACKLOG, EngineCrashed, Feed
 from orchtui.tui.frg_layout import GraphCall
 from orchtui.tui.lane_model import LaneModel
 from orchtui.tui.sources import EventSource, LiveSource, ReplaySource
 
 TICK = 1 / 30
-AUTO_WALL = 6.0  # auto pace: a run's lower bound plays in this many wall seconds
 MAX_PER_TICK = 5000  # events shown per frame at most: a burst never freezes the screen
 # Seconds of event handling per frame. The engine shares the interpreter (and its lock) with the
 # UI: while it is producing, the UI takes a small slice so the run is barely slowed, and
@@ -58,7 +61,6 @@ MAX_PER_TICK = 5000  # events shown per frame at most: a burst never freezes the
 BUDGET_BUSY = 0.003
 BUDGET_IDLE = 0.025
 DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel while playing
-EPS = 1e-9
 NO_RECOVERY = "nothing to recover: no call has failed"
 
 
@@ -74,6 +76,10 @@ class AppOptions:
     seed: int | None = None
     step: bool = False  # start paused: `n` advances one decision
     speed: float | None = None  # sim: virtual seconds per wall second; None: auto; inf: no pacing
+    # the user's playback factor (`[`/`]`): sim and replays play `pace` times faster; a real
+    # run is shown step by step at `pace` decisions per second. None: 1 in the sim, live in a
+    # real run
+    pace: float | None = None
     trace_path: str | None = None  # write every event shown as JSON lines
     threaded: bool = True  # False: the app pulls the engine itself (deterministic tests)
     scheduler: str | None = None  # mode "dask": an existing cluster's scheduler (the sweep's too)
@@ -102,18 +108,32 @@ class OrchApp(App[int]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "play/pause", key_display="space"),
+        Binding("space", "toggle_pause", "play", key_display="space"),
         Binding("n", "step", "step"),
+        Binding("b", "back", "back"),
+        Binding("end", "live", "live", key_display="end", show=False),
+        # ←/→ move in time on the lanes (where they do not move the graph's selection);
+        # , and . do it from anywhere
+        Binding("comma", "scrub(-1)", "earlier", key_display=",/.", show=False),
+        Binding("full_stop", "scrub(1)", "later", key_display=".", show=False),
+        Binding("left_square_bracket", "pace(-1)", "pace", key_display="[/]"),
+        Binding("right_square_bracket", "pace(1)", "faster", key_display="]", show=False),
         Binding("r", "restart", "restart"),
         Binding("p", "next_policy", "policy"),
         Binding("plus,equals_sign", "processors(1)", "cpus", key_display="+/-"),
         Binding("minus", "processors(-1)", "fewer cpus", key_display="-", show=False),
+        Binding("w", "what_if", "what-if"),
         Binding("c", "compare", "compare"),
         Binding("s", "sweep", "sweep"),
-        Binding("e", "export", "export"),
+        # in the help (?) rather than the key bar, which then fits 120 columns
+        Binding("e", "export", "export", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
     ]
+
+    # The call the panels show: the graph highlights it, the lanes underline its bars, the call
+    # panel describes it. Bound once in compose; nothing copies it by hand.
+    selected: reactive[str | None] = reactive(None, init=False, repaint=False)
 
     def __init__(self, scenario: Scenario | None = None, options: AppOptions | None = None,
                  *, replay: list[ev.Event] | None = None,
@@ -127,27 +147,23 @@ class OrchApp(App[int]):
         self.replay = replay
         self.feed: Feed | None = None
         self._next_source: EventSource | None = None
+        self.player = self._new_player(Timeline(), PlaybackClock(), paced=True)
         self.record = RunRecord()
         self.lanes = LaneModel()
-        self.shown: list[ev.Event] = []
-        self.pending: deque[Item] = deque()
-        self.playing = not self.options.step
-        self.steps_wanted = 0
-        self.vclock = 0.0
-        self.rate: float | None = None  # virtual seconds per wall second; None: unpaced
         self.estimate = 0.0  # the run's lower bound, for the time axis before it gets there
         self.wall_start: float | None = None
         self.graph_info: dict[str, dict] = {}
         self.repaired: dict[str, str] = {}
         self.error: str | None = None
+        self._crash: EngineCrashed | None = None  # drained, shown when the cursor gets there
         self.follow = True  # the graph selects the call of the newest event, until the user picks
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = 0.0  # seconds to show one event, lately
         self._titles: tuple[str, str] = ("", "")
+        self._lanes_titled = "processors"
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
-        self._trace: TraceWriter | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -155,9 +171,9 @@ class OrchApp(App[int]):
             yield RunHeader(id="run-header")
             yield Legend(id="legend")
         with Horizontal(id="top"):
-            yield FRGView(id="frg")
+            yield FRGView(id="frg").data_bind(OrchApp.selected)
             yield CallDetail(id="detail")
-        yield LanesView(id="lanes")
+        yield LanesView(id="lanes", scrubbable=True).data_bind(OrchApp.selected)
         with Horizontal(id="logs"):
             yield LogView("no decisions yet", id="decisions")
             yield LogView(NO_RECOVERY, id="recovery")
@@ -184,6 +200,7 @@ class OrchApp(App[int]):
         self.detail = self.query_one(CallDetail)
         self.frg.border_title = "FRG · calls by rank"
         self.lanes_view.border_title = "processors"
+        self.lanes_view.border_subtitle = ", . (← → here) or a click: look back · end: live"
         self.detail.border_title = "call"
         self.recovery.border_title = "recovery"
         self.decisions.border_title = "decisions"
@@ -202,39 +219,91 @@ class OrchApp(App[int]):
         self.set_interval(TICK, self._tick)
 
     def _begin(self, source: EventSource) -> None:
-        """Start showing a new run: fresh record, fresh panels, a new feed."""
-        self.record = RunRecord()
-        self.lanes = LaneModel()
-        self.shown = []
-        self.pending.clear()
-        self.steps_wanted = 0
-        self.vclock = 0.0
-        self.rate = None
+        """Start showing a new run: fresh timeline, fresh panels, a new feed."""
+        self.timeline.close_trace()
+        playing = self.player.playing
+        self.player = self._new_player(
+            Timeline(self._step_rule(source), self._open_trace(),
+                     write_on_arrival=not source.paced),
+            PlaybackClock(speed=self.options.speed, pace=self._initial_pace(source)),
+            paced=source.paced, playing=playing)
         self.estimate = 0.0
-        self.wall_start = None
         self.graph_info = {}
-        self.repaired = {}
         self.error = None
+        self._crash = None
         self.follow = True
-        self._lanes_time = (-1.0, -1.0)
-        self.frg.clear(self.record)
-        self.lanes_view.reset(self.lanes)
-        self.decisions.clear()
-        self.recovery.clear()
-        self.recovery.placeholder = NO_RECOVERY
-        self._open_trace()
+        self._reset_panels()
         graph = source.graph()
         if graph is not None:  # lay the graph out now, not while the engine runs
             self.frg.prepare([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
                               for d in graph.calls], graph.exclusive_groups)
         self.feed = Feed(source)
-        self.feed.set_playing(self.playing)
+        self._sync_feed()
         if self.options.threaded:
             # once the screen has settled: the engine then has the interpreter to itself
             self.call_after_refresh(self._start_worker, self.feed)
         self._last_tick = time.monotonic()
         self._refresh_detail()
         self._refresh_header()
+
+    def _new_player(self, timeline: Timeline, clock: PlaybackClock, *, paced: bool,
+                    playing: bool | None = None) -> Player:
+        return Player(timeline, clock, paced=paced,
+                      playing=not self.options.step if playing is None else playing,
+                      fetch=self._fetch, ended=self._ended)
+
+    def _fetch(self) -> None:
+        """At least one more event, even while paused (it may come later, on the worker)."""
+        feed = self.feed
+        if feed is not None:
+            feed.want(feed.taken + 1)
+            self._refill()
+
+    def _ended(self) -> bool:
+        feed = self.feed
+        return feed is None or self._crash is not None or (
+            feed.exhausted.is_set() and feed.queue.empty())
+
+    # the player's state, by the names the panels and tests read
+    @property
+    def timeline(self) -> Timeline:
+        return self.player.timeline
+
+    @property
+    def playback(self) -> PlaybackClock:
+        return self.player.clock
+
+    @property
+    def playing(self) -> bool:
+        return self.player.playing
+
+    @property
+    def looking_back(self) -> bool:
+        return self.player.looking_back
+
+    def _initial_pace(self, source: EventSource) -> float | None:
+        if self.options.pace is not None:
+            return self.options.pace
+        return 1.0 if source.paced else None
+
+    def _step_rule(self, source: EventSource) -> Callable[[ev.Event], bool]:
+        """One step is one event in the sim and in replays; in a real run, one decision."""
+        if self.replay is not None or source.paced:
+            return every_event
+        return lambda e: isinstance(e, DECISION_STEPS)
+
+    def _reset_panels(self) -> None:
+        """Empty panels and record: the state before the first event."""
+        self.record = RunRecord()
+        self.lanes = LaneModel()
+        self.repaired = {}
+        self.wall_start = None
+        self._lanes_time = (-1.0, -1.0)
+        self.frg.clear(self.record)
+        self.lanes_view.reset(self.lanes)
+        self.decisions.clear()
+        self.recovery.clear()
+        self.recovery.placeholder = NO_RECOVERY
 
     def _start_worker(self, feed: Feed) -> None:
         if feed is self.feed:
@@ -252,7 +321,13 @@ class OrchApp(App[int]):
                 feed.close()
             elif not feed.exhausted.wait(wait):
                 feed.source.close()  # the worker is stuck in the engine: close under it
-        self._close_trace()
+        self.timeline.close_trace()
+
+    def _sync_feed(self) -> None:
+        """Tell the feed whether to pull ahead. A real run shown at a pace is held between the
+        steps the clock releases, as when paused."""
+        if self.feed is not None:
+            self.feed.set_playing(self.playing and not self.player.stepped)
 
     # -- the timer: drain, pace, show ---------------------------------------------------------
     @property
@@ -261,14 +336,40 @@ class OrchApp(App[int]):
 
     @property
     def paced(self) -> bool:
-        return self.rate is not None
+        return self.playback.rate is not None
+
+    @property
+    def rate(self) -> float | None:
+        """Virtual seconds shown per wall second (with the pace), None when unpaced."""
+        rate = self.playback.rate
+        return None if rate is None else rate * (self.playback.pace or 1.0)
+
+    @property
+    def vclock(self) -> float:
+        return self.playback.vclock
+
+    @property
+    def shown(self) -> list[ev.Event]:
+        """The events up to the cursor: what the screen shows."""
+        return self.timeline.shown()
+
+    @property
+    def source_paced(self) -> bool:
+        return self.feed is not None and self.feed.source.paced
 
     def _refill(self) -> None:
         feed = self.feed
-        room = BACKLOG - len(self.pending)
-        if feed is None or room <= 0:
+        room = BACKLOG - self.timeline.pending
+        if feed is None or room <= 0 or self._crash is not None:
             return
-        self.pending.extend(feed.drain(room) if self.options.threaded else feed.pull_now(room))
+        items = feed.drain(room) if self.options.threaded else feed.pull_now(room)
+        events: list[ev.Event] = []
+        for item in items:
+            if isinstance(item, EngineCrashed):
+                self._crash = item  # nothing comes after it
+                break
+            events.append(item)
+        self.timeline.receive(events)
 
     def _tick(self) -> None:
         now = time.monotonic()
@@ -278,9 +379,10 @@ class OrchApp(App[int]):
         if released:
             began = time.perf_counter()
             with self.batch_update():
-                self._show(released)
+                self._present(released)
             spent = (time.perf_counter() - began) / len(released)
             self._cost = 0.8 * self._cost + 0.2 * spent if self._cost else spent
+        self._check_crash()
         self._refresh_clock()
 
     def _allowance(self) -> int:
@@ -292,136 +394,65 @@ class OrchApp(App[int]):
             return 50
         return max(20, min(MAX_PER_TICK, int(budget / self._cost)))
 
-    def release(self, dt: float) -> list[Item]:
-        """Take the events due after `dt` wall seconds of play, or the steps asked for."""
-        out: list[Item] = []
+    def release(self, dt: float) -> list[ev.Event]:
+        """Move the cursor by `dt` wall seconds of play, or by the steps asked for; return the
+        events it passed."""
         if self.feed is None:
-            return out
+            return []
         self._refill()
-        if not self.playing:
-            if self.in_preamble:
-                self._release_preamble(out)
-            self._service_steps(out)
-            return out
-        if self.source_paced and self.feed.pulling and self.options.threaded:
-            # A sim (or a replay) is computed ahead and played back: while the engine is
-            # working flat out, the screen waits rather than take the interpreter from it.
-            return out
-        allowed = self._allowance()
-        if self.source_paced and self.options.speed != math.inf:
-            # virtual time moves only while there is something to show and a pace is known
-            # (from the graph): a run never outruns its events
-            if self.pending and self.rate is not None:
-                self.vclock += dt * self.rate
-            while self.pending and len(out) < allowed:
-                head = self.pending[0]
-                if isinstance(head, ev.Event) and head.t > self.vclock + EPS:
-                    break
-                out.append(self.pending.popleft())
-        else:
-            while self.pending and len(out) < allowed:
-                out.append(self.pending.popleft())
-        return out
+        busy = self.feed.pulling and self.options.threaded
+        return self.player.release(dt, self._allowance(), busy)
 
-    @property
-    def in_preamble(self) -> bool:
-        """Before the graph is shown. Paused runs show this much at once: the first step is then
-        the first decision, with the graph on screen."""
-        return self.feed is not None and not self.graph_info and self.error is None
-
-    def _release_preamble(self, out: list[Item]) -> None:
-        feed = self.feed
-        while feed is not None:
-            if not self.pending:
-                feed.want(feed.taken + 1)
-                self._refill()
-                if not self.pending:
-                    return
-            item = self.pending.popleft()
-            out.append(item)
-            if isinstance(item, ev.GraphReady | EngineCrashed):
-                return
-
-    def _is_step(self, item: Item) -> bool:
-        """One step is one event in the sim and in replays; in a real run, one decision."""
-        if isinstance(item, EngineCrashed) or self.replay is not None:
-            return True
-        if self.options.mode == "sim":
-            return True
-        return isinstance(item, DECISION_STEPS)
-
-    def _service_steps(self, out: list[Item]) -> None:
-        feed = self.feed
-        while self.steps_wanted > 0 and feed is not None:
-            if not self.pending:
-                feed.want(feed.taken + 1)
-                self._refill()
-                if not self.pending:
-                    if feed.exhausted.is_set() and feed.queue.empty():
-                        self.steps_wanted = 0
-                    return
-            item = self.pending.popleft()
-            out.append(item)
-            if isinstance(item, ev.Event):
-                self.vclock = max(self.vclock, item.t)
-            if self._is_step(item):
-                self.steps_wanted -= 1
+    def _check_crash(self) -> None:
+        """The engine's error, once everything before it is shown."""
+        if self._crash is not None and self.timeline.at_end and self.error is None:
+            self.error = f"engine error: {inert(str(self._crash.error), newlines=False)}"
+            self.notify(self.error, severity="error", timeout=15)
+            self._refresh_header()
 
     def show_until(self, count: int) -> int:
         """Pause, and show events until `count` have been shown since the run started (tests
         and screenshots drive the app with this: "mid-run" is an exact number of events).
         Returns how many are shown."""
-        self.playing = False
-        if self.feed is not None:
-            self.feed.set_playing(False)
-        self.steps_wanted = 0
-        while len(self.shown) < count and self.feed is not None:
-            self.steps_wanted = 1
-            out: list[Item] = []
-            self._service_steps(out)
+        player = self.player
+        player.playing = False
+        self._sync_feed()
+        player.steps_wanted = 0
+        while self.timeline.cursor < count and self.feed is not None:
+            player.steps_wanted = 1
+            out = player.service_steps()
             if not out:
                 break
-            self._show(out)
-            if self.error:
-                break
-        self.steps_wanted = 0
+            self._present(out)
+        player.steps_wanted = 0
+        self._check_crash()
         self._refresh_clock()
-        return len(self.shown)
+        return self.timeline.cursor
 
     def show_all(self) -> int:
         return self.show_until(10**9)
 
-    # -- showing events -----------------------------------------------------------------------
-    def _show(self, items: list[Item]) -> None:
+    # -- showing the state at the cursor -------------------------------------------------------
+    def _present(self, events: list[ev.Event]) -> None:
+        """Fold events into what the panels show (they follow the cursor's previous state)."""
         decisions: list[LogLine] = []
         recoveries: list[LogLine] = []
         focus: str | None = None
         kinds = _Kinds(self.record.calls)  # a view, not a copy: a frame must not cost O(calls)
         failed_now = False
-        frg = self.frg
-        for item in items:
-            if isinstance(item, EngineCrashed):
-                self.error = f"engine error: {inert(str(item.error), newlines=False)}"
-                self.notify(self.error, severity="error", timeout=15)
-                continue
-            e = item
+        for e in events:
             self.record.apply(e)
-            self.shown.append(e)
-            if self._trace is not None:
-                self._trace.write(e)
             match e:
                 case ev.RunStarted():
                     self.lanes = LaneModel(e.cpus, labels=e.lanes)
                     self.lanes_view.reset(self.lanes)
                     self.wall_start = time.monotonic()
                 case ev.GraphReady():
-                    self._graph_ready(e, frg)
+                    self._graph_ready(e)
                 case ev.Failed():
                     failed_now = True
                 case ev.CallRepaired():
                     self.repaired[e.call] = e.after
-                case ev.RunFinished():
-                    self._close_trace()
             self.lanes.observe(e, self.record)
             focus = _call_of(e) or focus
             line = decision_line(e, self.record.cpus, kinds)
@@ -441,36 +472,50 @@ class OrchApp(App[int]):
                                     "run has no LLM repairer")
             recovery.refresh()
         self.lanes_view.changed()
-        if self.follow and focus is not None and focus in frg.calls:
-            frg.select(focus, notify=False)
-            self.lanes_view.selected = focus
-        frg.refresh()
+        if self.follow and focus is not None and focus in self.frg.calls:
+            self.selected = focus
+        self.frg.refresh()
         self._detail_due = True  # repainted by the clock, at most a few times a second
         self._refresh_header()
 
-    def _graph_ready(self, e: ev.GraphReady, frg: FRGView) -> None:
+    def _show_move(self, move: Move | None) -> None:
+        """Show where the player moved: fold the events passed onto the screen, or rebuild it
+        from the start (the state at event k is the fold of events 0..k)."""
+        if move is None:
+            return
+        with self.batch_update():
+            if move.rewound:
+                self._reset_panels()
+                self.graph_info = {}
+            if move.events:
+                self._present(move.events)
+        self._lanes_time = (-1.0, -1.0)
+        self._detail_due = True
+        self._check_crash()
+        self._refresh_clock()
+
+    def _graph_ready(self, e: ev.GraphReady) -> None:
         # A growing plan (streamed, or a live baseline's) declares its new calls in each
         # GraphReady, with the whole graph's exclusive groups: merge the calls by id.
         self.graph_info.update({d["id"]: d for d in e.calls})
         calls = list(self.graph_info.values())
-        frg.set_graph([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
-                       for d in calls], e.exclusive_groups, self.record)
+        self.frg.set_graph([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
+                            for d in calls], e.exclusive_groups, self.record)
+        if self.selected not in self.graph_info and calls:
+            self.selected = calls[0]["id"]
         self.estimate = self.record.lower_bound(measured=False)
-        if self.source_paced:
-            speed = self.options.speed
-            self.rate = speed if speed and speed > 0 else max(self.estimate, 0.1) / AUTO_WALL
-
-    @property
-    def source_paced(self) -> bool:
-        return self.feed is not None and self.feed.source.paced
+        if self.source_paced and self.playback.rate is None:
+            self.playback.know_estimate(self.estimate)
 
     # -- panels -------------------------------------------------------------------------------
     def clock(self) -> float:
         rec = self.record
+        if self.player.scrub_t is not None or self.looking_back:
+            return self.player.time()
         if rec.makespan is not None:
             return rec.makespan
         if self.paced:
-            return rec.now if self.options.speed == math.inf else max(self.vclock, rec.now)
+            return rec.now if self.playback.unpaced else max(self.vclock, rec.now)
         if self.wall_start is not None and self.playing and not self.finished:
             return max(rec.now, time.monotonic() - self.wall_start)
         return rec.now
@@ -478,15 +523,17 @@ class OrchApp(App[int]):
     def status(self) -> str:
         if self.error:
             return "error"
+        if self.looking_back:
+            return "back"
         if self.record.status != "running":
             return self.record.status
         if not self.playing:
             return "paused"
-        return "running" if self.shown else "ready"
+        return "running" if self.timeline.cursor else "ready"
 
     def _refresh_clock(self) -> None:
         now = time.monotonic()
-        selected = self.record.calls.get(self.frg.selected or "")
+        selected = self.record.calls.get(self.selected or "")
         if selected is not None and selected.status == "running" and self.playing:
             self._detail_due = True  # its running time goes on
         if self._detail_due and (now - self._detail_at > DETAIL_EVERY or not self.playing
@@ -494,37 +541,61 @@ class OrchApp(App[int]):
             self._detail_due = False
             self._detail_at = now
             self._refresh_detail()
-        wanted = (self.clock(), max(self.estimate, self.record.makespan or 0.0))
+        wanted = (self.clock(), max(self.estimate, self.record.makespan or 0.0,
+                                    self.timeline.time_at(len(self.timeline.events))
+                                    if self.looking_back else 0.0))
         if wanted != self._lanes_time:
             self._lanes_time = wanted
             self.lanes_view.set_time(*wanted)
         self._refresh_header()
 
+    def pace_text(self) -> str:
+        pace = self.playback.pace
+        if self.feed is not None and not self.source_paced:
+            return "pace live" if pace is None else f"pace {pace_label(pace)} steps/s"
+        if self.playback.unpaced or self.rate is None:
+            return "" if pace == 1.0 else f"pace ×{pace_label(pace or 1.0)}"
+        return f"pace ×{pace_label(pace or 1.0)} ({self.rate:.2g} virtual s per s)"
+
     def _refresh_header(self) -> None:
         rec = self.record
-        pace = ""
-        if self.paced and self.options.speed != math.inf:
-            pace += f" ×{self.rate:.2g} virtual s per s" if self.rate else ""
         sc, opt = self.scenario, self.options
         self.header_bar.show(HeaderInfo(
             scenario=rec.scenario or (sc.name if sc else ""),
             policy=rec.policy or opt.policy or (sc.policy if sc else ""), cpus=rec.cpus,
             processors=rec.processors or opt.processors or (sc.processors if sc else 0),
             mode=rec.mode or ("" if self.replay else opt.mode), clock=self.clock(),
-            status=self.status(), pace=pace.strip(), replay=self.replay is not None))
+            status=self.status(), pace=self.pace_text(), replay=self.replay is not None))
         title = "decisions"
-        if self.shown:
-            last = summary(self.shown[-1], rec.cpus, rec.calls)
-            title = f"decisions · event {len(self.shown)}: {last}"
-        subtitle = "n: one step · space: play" if self.status() == "paused" else ""
+        cursor = self.timeline.cursor
+        if cursor:
+            last = summary(self.timeline.events[cursor - 1], rec.cpus, rec.calls)
+            title = f"decisions · event {cursor}: {last}"
+        subtitle = ""
+        if self.looking_back:
+            subtitle = "←/→: move in time · n: forward · end: live"
+        elif self.status() == "paused":
+            subtitle = "n: one step · space: play"
         if (title, subtitle) != self._titles:  # setting a title repaints, even the same one
             self._titles = (title, subtitle)
             self.decisions.border_title = Text(title)  # Text: a call's text is not markup
             self.decisions.border_subtitle = Text(subtitle)
+        lanes = self._lanes_title()
+        if lanes != self._lanes_titled:
+            self._lanes_titled = lanes
+            self.lanes_view.border_title = Text(lanes)
+
+    def _lanes_title(self) -> str:
+        """Looking back, the lanes say what the moment held: what ran, what waited."""
+        if not self.looking_back:
+            return "processors"
+        running = [c.id for c in self.record.calls.values() if c.status == "running"]
+        waiting = [c.id for c in self.record.calls.values() if c.status == "queued"]
+        text = f"processors at {self.clock():.2f} s · running {_few(running)}"
+        return text + (f" · waiting for a processor {_few(waiting)}" if waiting else "")
 
     def _refresh_detail(self) -> None:
-        frg = self.frg
-        call = self.record.calls.get(frg.selected or "")
+        call = self.record.calls.get(self.selected or "")
         partners: tuple[str, ...] = ()
         if call is not None:
             for group in self.record.exclusive_groups:
@@ -534,33 +605,79 @@ class OrchApp(App[int]):
                          self.record.cpus, partners,
                          self.repaired.get(call.id) if call else None, self.clock())
 
+    def watch_selected(self) -> None:
+        if self.follow and self.playing:
+            self._detail_due = True  # following a playing run: repainted by the clock, throttled
+        else:
+            self._refresh_detail()
+
     @on(FRGView.CallSelected)
-    def _call_selected(self) -> None:
+    def _call_selected(self, message: FRGView.CallSelected) -> None:
         self.follow = False  # the user chose a call: keep showing it
-        self._refresh_detail()
-        self.lanes_view.selected = self.frg.selected
-        self.lanes_view.refresh()
+        self.selected = message.call
 
     @on(LanesView.BarSelected)
     def _bar_selected(self, message: LanesView.BarSelected) -> None:
-        self.frg.select(message.call)
+        self.follow = False
+        self.selected = message.call
+
+    @on(LanesView.Scrub)
+    def _scrub(self, message: LanesView.Scrub) -> None:
+        self.action_scrub(message.direction)
+
+    @on(LanesView.Seek)
+    def _seek(self, message: LanesView.Seek) -> None:
+        self.seek_time(message.t)
+
+    # -- looking back -------------------------------------------------------------------------
+    def seek_time(self, t: float) -> None:
+        """Show the state at run time t: every event at or before t, none after."""
+        if self.feed is not None:
+            self._show_move(self.player.seek_time(t))
+            self._sync_feed()
+
+    def action_scrub(self, direction: int) -> None:
+        if self.feed is not None:
+            self._show_move(self.player.scrub(direction, self.clock()))
+            self._sync_feed()
+
+    def action_back(self) -> None:
+        if self.feed is None:
+            return
+        move = self.player.back()
+        if move is None:
+            self.notify("Nothing to undo: this is the start of the run.", timeout=3)
+            return
+        self._show_move(move)
+        self._sync_feed()
+
+    def action_live(self) -> None:
+        """Back to the newest state: the run as it stands."""
+        if self.feed is not None:
+            self._show_move(self.player.live())
+
+    def action_pace(self, direction: int) -> None:
+        live_allowed = self.feed is not None and not self.source_paced
+        if direction > 0:
+            self.playback.faster(live_allowed)
+        else:
+            self.playback.slower(live_allowed)
+        self._sync_feed()
+        self.notify(self.pace_text(), timeout=2)
+        self._refresh_header()
 
     # -- traces -------------------------------------------------------------------------------
-    def _open_trace(self) -> None:
-        self._close_trace()
-        if self.options.trace_path:
-            try:
-                # held open across the run and closed at its end; a write that fails later
-                # (a full disk) is said once and the run goes on
-                self._trace = TraceWriter(self.options.trace_path, on_error=lambda message:
-                                          self.notify(message, severity="error", timeout=10))
-            except OrchError as err:
-                self.notify(str(err), severity="error")
-
-    def _close_trace(self) -> None:
-        if self._trace is not None:
-            self._trace.close()
-            self._trace = None
+    def _open_trace(self) -> TraceWriter | None:
+        if not self.options.trace_path:
+            return None
+        try:
+            # held open across the run; a write that fails later (a full disk) is said once
+            # and the run goes on
+            return TraceWriter(self.options.trace_path, on_error=lambda message:
+                               self.notify(message, severity="error", timeout=10))
+        except OrchError as err:
+            self.notify(str(err), severity="error")
+            return None
 
     def export_path(self) -> Path:
         rec = self.record
@@ -572,37 +689,29 @@ class OrchApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The run's keys work on the run's screen only; over compare, sweep or help they are
         hidden from the footer."""
-        if action in ("quit", "help"):
-            return True
+        if action in ("quit", "help") or action not in _RUN_ACTIONS:
+            return True  # Textual's own (focus_next: tab in a form) work on every screen
         return self.screen is self.screen_stack[0]
 
     def action_toggle_pause(self) -> None:
         if self.feed is None:
             return
-        self.playing = not self.playing
-        self.steps_wanted = 0
-        self.feed.set_playing(self.playing)
+        self._show_move(self.player.toggle())
+        self._sync_feed()
         self._last_tick = time.monotonic()
-        if self.playing and self.paced:
-            self.vclock = max(self.vclock, self.record.now)
         self._refresh_header()
 
     def action_step(self) -> None:
         if self.feed is None:
             return
-        if self.finished and not self.pending:
+        if self.finished and self.timeline.at_end and not self.looking_back:
             self.notify("The run is over: r runs it again.", timeout=3)
             return
-        if self.playing:
-            self.playing = False
-            self.feed.set_playing(False)
-        self.steps_wanted += 1
-        out: list[Item] = []
-        if self.in_preamble:
-            self._release_preamble(out)
-        self._service_steps(out)  # at once when the event is already here (always in tests)
+        out = self.player.step()  # at once when the event is already here (always in tests)
+        self._sync_feed()
         if out:
-            self._show(out)
+            self._present(out)
+        self._check_crash()
         self._refresh_clock()
 
     def action_restart(self) -> None:
@@ -652,13 +761,14 @@ class OrchApp(App[int]):
 
     def action_export(self) -> None:
         path = self.export_path()
+        shown = self.shown
         try:
-            path.write_text("".join(ev.event_to_line(e) + "\n" for e in self.shown),
+            path.write_text("".join(ev.event_to_line(e) + "\n" for e in shown),
                             encoding="utf-8")
         except OSError as err:
             self.notify(f"cannot write {path}: {err}", severity="error")
             return
-        self.notify(f"trace written: {path} ({len(self.shown)} events)", timeout=6)
+        self.notify(f"trace written: {path} ({len(shown)} events)", timeout=6)
 
     def _scenario_for_screens(self) -> Scenario | None:
         # a live baseline's or a streamed run's plan is the one the run grew, not a recorded one
@@ -669,11 +779,15 @@ class OrchApp(App[int]):
         from orchtui.tui.trace_scenario import scenario_from_trace
 
         try:
-            return scenario_from_trace(self.shown or self.replay or [])
+            return scenario_from_trace(self.timeline.events or self.replay or [])
         except OrchError as err:
             self.notify(f"cannot rebuild the scenario from the trace: {err}",
                         severity="error")
             return None
+
+    def _compare_settings(self, scenario: Scenario) -> tuple[int, str]:
+        processors = self.record.processors or self.options.processors or scenario.processors
+        return processors, self.record.compute or self.options.compute
 
     def action_compare(self) -> None:
         from orchtui.tui.compare import measured_turn
@@ -682,11 +796,35 @@ class OrchApp(App[int]):
         scenario = self._scenario_for_screens()
         if scenario is None:
             return
-        processors = self.record.processors or self.options.processors or scenario.processors
-        compute = self.record.compute or self.options.compute
+        processors, compute = self._compare_settings(scenario)
         self.push_screen(CompareScreen(scenario, processors, compute, self.options.seed,
                                        threaded=self.options.threaded,
                                        llm_turn=measured_turn(self.record)))
+
+    def action_what_if(self) -> None:
+        from orchtui.scenario.whatif import WhatIf
+        from orchtui.tui.screens.what_if import WhatIfForm, WhatIfScreen
+
+        scenario = self._scenario_for_screens()
+        if scenario is None or scenario.plan is None:
+            self.notify("A what-if needs the run's plan.", severity="warning", timeout=4)
+            return
+        call = self.selected
+        if call is None or call not in scenario.plan.ids:
+            self.notify("Select a call first (arrow keys or a click in the graph).",
+                        severity="warning", timeout=4)
+            return
+        processors, compute = self._compare_settings(scenario)
+        policy = self.record.policy or self.options.policy or scenario.policy
+
+        def chosen(what: WhatIf | None) -> None:
+            if what is not None:
+                self.push_screen(WhatIfScreen(scenario, what, policy=policy,
+                                              processors=processors, compute=compute,
+                                              seed=self.options.seed,
+                                              threaded=self.options.threaded))
+
+        self.push_screen(WhatIfForm(scenario, call, processors=processors), chosen)
 
     def action_sweep(self) -> None:
         from orchtui.tui.screens.sweep import SweepScreen
@@ -715,6 +853,15 @@ class OrchApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop_feed(wait=1.0)
+
+
+_RUN_ACTIONS = {b.action.partition("(")[0] for b in OrchApp.BINDINGS if isinstance(b, Binding)}
+
+
+def _few(ids: list[str], limit: int = 6) -> str:
+    if not ids:
+        return "nothing"
+    return ", ".join(ids[:limit]) + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
 def _call_of(e: ev.Event) -> str | None:

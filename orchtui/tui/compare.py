@@ -57,3 +57,11 @@ def measured_turn(record: RunRecord) -> float | None:
         return None
     lengths = [end - start for _, start, end in record.turns if end is not None]
     return sum(lengths) / len(lengths) if lengths else None
+
+
+def what_if_runs(scenario: Scenario, edited: Scenario, policy: str, processors: int,
+                 after_processors: int, compute: str = "serial", seed: int | None = None
+                 ) -> tuple[PolicyRun, PolicyRun]:
+    """The scenario as it is and as edited, under one policy in the sim: before and after."""
+    return (run_policy(scenario, policy, processors, compute, seed),
+            run_policy(edited, policy, after_processors, compute, seed))

@@ -100,3 +100,88 @@ def huge_int() -> int:
 
 def surrogate() -> str:
     return "half a character: \ud800"
+
+
+# --------------------------------------------------------------------------- hostile functions
+# Functions that try to poison their worker (issue 14): each must fail or stay in its own call.
+
+
+class PoisonedError(Exception):
+    """An exception that cannot be described: its str() raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("str exploded")
+
+
+def poisoned(*_: object) -> None:
+    raise PoisonedError()
+
+
+def exit_3(*_: object) -> None:
+    os._exit(3)
+
+
+def fork_child_answers(delay: float = 0.3) -> str:
+    """The forked child returns at once (into the worker's loop, with the worker's pipe); the
+    parent returns later. Only the parent's value is this call's."""
+    pid = os.fork()
+    if pid == 0:
+        return "from the forked child"
+    time.sleep(delay)
+    os.waitpid(pid, 0)
+    return "from the parent"
+
+
+def value(v: object) -> object:
+    return v
+
+
+def widen_affinity() -> list[int]:
+    """Allow this process on every CPU the machine has, as a careless library might."""
+    every = set(range(os.cpu_count() or 1))
+    os.sched_setaffinity(0, every)
+    return sorted(os.sched_getaffinity(0))
+
+
+def affinity() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def start_daemon(pidfile: str | None = None) -> str:
+    """Double-fork a daemon that sleeps for an hour holding stdout and stderr, write its pid
+    to `pidfile` (else $ORCHTUI_FAULT_PIDFILE), return at once."""
+    path = pidfile or os.environ["ORCHTUI_FAULT_PIDFILE"]
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(path + ".tmp", "w") as f:
+                f.write(str(os.getpid()))
+            os.replace(path + ".tmp", path)
+            time.sleep(3600)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    end = time.monotonic() + 10
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.01)
+    return "daemon started"
+
+
+def shout(mb: int = 50) -> str:
+    """Print `mb` MB through Python, then a line written by C-level fd 2 and one by a child."""
+    import subprocess
+    import sys
+
+    line = "x" * 1023 + "\n"
+    print("SHOUT-BEGIN")
+    for _ in range(mb * 1024):
+        sys.stdout.write(line)
+    os.write(2, b"SHOUT-FD2\n")
+    subprocess.run(["echo", "SHOUT-CHILD"], check=True)
+    return "shouted"
+
+
+def whisper() -> str:
+    print("WHISPER-LINE")
+    os.write(2, b"WHISPER-FD2\n")
+    return "whispered"

@@ -561,6 +561,10 @@ FAULT_MATRIX = (
     Fault("sigkill", r"worker crashed \(pid \d+, killed by SIGKILL\)", kill_from_outside=True),
     Fault("inout_raises", r"ValueError: deliberate failure from faults\.raises"),
     Fault("inout_hang", r"timed out after 1\.5 s"),
+    # Issue 14: poisoned exceptions and os._exit stay in their call, inout as compute.
+    Fault("poisoned", r"PoisonedError \(at faults\.py:\d+ in poisoned\)"),
+    Fault("inout_poisoned", r"PoisonedError \(at faults\.py:\d+ in poisoned\)"),
+    Fault("inout_os_exit", r"worker crashed \(pid \d+, exit code 3\)"),
 )
 
 

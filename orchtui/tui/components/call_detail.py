@@ -13,6 +13,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from orchtui.engine.record import CallRecord
+from orchtui.text import inert
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
 from orchtui.tui.describe import where
@@ -66,7 +67,8 @@ class CallDetail(ScrollView, can_focus=True):
              repaired: str | None = None, now: float = 0.0) -> None:
         running = call is not None and call.status == "running"
         key = (None if call is None else (call.id, call.status, call.start, call.end,
-                                          call.preview, call.reason, call.error, call.processor),
+                                          call.preview, call.reason, call.error, call.processor,
+                                          call.output),
                partners, repaired, round(now, 2) if running else None)
         if key == self._shown:  # unchanged: repainting a table costs the engine time
             return
@@ -108,6 +110,8 @@ class CallDetail(ScrollView, can_focus=True):
             grid.add_row("error", Text(call.error, style=theme.fg("failed")))
         grid.add_row("result", Text(call.preview or "—",
                                     style="" if call.preview else theme.MUTED))
+        if call.output:
+            grid.add_row("printed", Text(inert(call.output.rstrip("\n"))))
         self._update(grid)
 
 

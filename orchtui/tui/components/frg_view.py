@@ -11,6 +11,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -38,6 +39,9 @@ class FRGView(ScrollView, can_focus=True):
         Binding("right,l", "move(1, 0)", "right", show=False),
     ]
 
+    # bound to the app's selected call (data_bind): the graph highlights what the app selects
+    selected: reactive[str | None] = reactive(None, init=False, repaint=False)
+
     class CallSelected(Message):
         """The user selected a call in the graph."""
 
@@ -50,7 +54,6 @@ class FRGView(ScrollView, can_focus=True):
         self.lay = FRGLayout(boxed=True)
         self.calls: dict[str, GraphCall] = {}
         self.record = RunRecord()
-        self.selected: str | None = None
         self.groups: tuple[tuple[str, ...], ...] = ()
         self._prepared_key: object = None
         self._prepared: dict[bool, FRGLayout] = {}
@@ -76,8 +79,6 @@ class FRGView(ScrollView, can_focus=True):
         self.groups = groups
         self._layouts = dict(self._prepared) if _key(calls, groups) == self._prepared_key else {}
         self.record = record
-        if self.selected not in self.calls:
-            self.selected = calls[0].id if calls else None
         self._fit()
 
     def _layout(self, boxed: bool) -> FRGLayout:
@@ -115,14 +116,18 @@ class FRGView(ScrollView, can_focus=True):
         set_virtual_size(self, Size(0, 0))
         self.refresh()
 
-    def select(self, call: str, *, notify: bool = True) -> None:
+    def select(self, call: str) -> None:
+        """The user picked a call: show it at once, and tell the app (which selects it for
+        every panel)."""
         if call not in self.calls:
             return
         self.selected = call
-        self._reveal(call)
+        self.post_message(self.CallSelected(call))
+
+    def watch_selected(self, call: str | None) -> None:
+        if call is not None and call in self.lay.nodes:
+            self._reveal(call)
         self.refresh()
-        if notify:
-            self.post_message(self.CallSelected(call))
 
     def state(self, call: str) -> str:
         c = self.record.calls.get(call)

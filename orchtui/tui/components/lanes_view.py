@@ -1,14 +1,21 @@
 """Processor lanes: one row per processor (and stacked rows for I/O, shared and LLM), bars per
 call on a time axis, and a cursor at the current run time. Line-rendered: redrawn every frame
-while the run plays, so each line is built from its few bars only."""
+while the run plays, so each line is built from its few bars only.
+
+On the run screen the lanes are also the time axis to look back along: ←/→ ask for the previous
+or next moment something happened, a click on the axis (or on an empty cell) for that time."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -30,6 +37,28 @@ class LanesView(ScrollView, can_focus=True):
     LanesView { height: auto; background: $surface; }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "scrub(-1)", "earlier", show=False),
+        Binding("right,l", "scrub(1)", "later", show=False),
+    ]
+
+    # bound to the app's selected call on the run screen (data_bind); None elsewhere
+    selected: reactive[str | None] = reactive(None, init=False, repaint=False)
+
+    class Scrub(Message):
+        """The user asks for the previous (-1) or next (1) moment on the time axis."""
+
+        def __init__(self, direction: int) -> None:
+            super().__init__()
+            self.direction = direction
+
+    class Seek(Message):
+        """The user clicked a time on the axis."""
+
+        def __init__(self, t: float) -> None:
+            super().__init__()
+            self.t = t
+
     class BarSelected(Message):
         """The user clicked a call's bar."""
 
@@ -37,13 +66,14 @@ class LanesView(ScrollView, can_focus=True):
             super().__init__()
             self.call = call
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None,
+                 scrubbable: bool = False) -> None:
         super().__init__(id=id, classes=classes)
+        self.scrubbable = scrubbable  # the run screen's lanes: the keys and clicks move time
         self.model = LaneModel()
         self.now = 0.0
         self.span = 1.0
         self.fixed_span: float | None = None  # the compare screen shares one scale
-        self.selected: str | None = None
         self.axis_label: str | None = None  # instead of the clock: the compare screen's policy
         self.skip_empty = False  # leave out I/O and LLM lanes that stay empty (compare)
         self._rows: list[tuple[str, list[Bar]]] = []
@@ -55,6 +85,9 @@ class LanesView(ScrollView, can_focus=True):
 
     def reset(self, model: LaneModel) -> None:
         self.model = model
+        # a new model (a restart, or the screen rebuilt to look back): rows cached for the old
+        # one must go, even if the new one got its id
+        self._row_cache.clear()
         self.now = 0.0
         self.span = self.fixed_span or 1.0
         self.changed()
@@ -212,6 +245,14 @@ class LanesView(ScrollView, can_focus=True):
                 hit = bar.key
         return hit
 
+    def time_at(self, x: int) -> float | None:
+        """The run time drawn at content column x, if x is on the plot."""
+        pw = self._plot_width()
+        px = x - self.label_w
+        if px < 0 or px >= pw:
+            return None
+        return (px + 0.5) / pw * self.span  # the middle of the cell
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -219,6 +260,17 @@ class LanesView(ScrollView, can_focus=True):
         call = self.bar_at(offset.x, offset.y)
         if call is not None:
             self.post_message(self.BarSelected(call))
+        elif self.scrubbable:
+            t = self.time_at(offset.x)
+            if t is not None:
+                self.post_message(self.Seek(t))
+
+    def action_scrub(self, direction: int) -> None:
+        if self.scrubbable:
+            self.post_message(self.Scrub(direction))
+
+    def watch_selected(self) -> None:
+        self.refresh()
 
 
 class _Row:

@@ -15,6 +15,7 @@ _STATUS = {
     "ready": ("○ ready", theme.STATE_COLOUR["waiting"]),
     "running": ("▶ running", theme.STATE_COLOUR["running"]),
     "paused": ("⏸ paused", theme.STATE_COLOUR["queued"]),
+    "back": ("◀ looking back", theme.STATE_COLOUR["recovering"]),
     "ok": ("✓ done", theme.STATE_COLOUR["done"]),
     "failed": ("✗ failed", theme.STATE_COLOUR["failed"]),
     "cancelled": ("■ cancelled", theme.STATE_COLOUR["skipped"]),

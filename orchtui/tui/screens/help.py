@@ -21,6 +21,16 @@ EXPLAIN = {
     "toggle_pause": "pause or resume the run (paused, a real run's engine decides nothing new)",
     "step": "advance one coordinator decision (one event in the sim); the newest log line "
             "says what was decided and why",
+    "back": "undo one step: the graph, lanes and logs show the state before it (in a real "
+            "run, the screen looks back while the run goes on)",
+    "live": "back to the newest state after stepping back or moving along the lanes",
+    "pace(-1)": "slower / faster playback (the header shows the pace; a real run is then shown "
+                "decision by decision, that many a second)",
+    "what_if": "what if the selected call cost more or less, were inout or compute, timed out "
+               "sooner, or there were a processor more or fewer? The sim re-runs at once, "
+               "beside the original",
+    "scrub(-1)": "earlier / later: the previous / next moment something happened, the whole "
+                 "screen as it was then (← and → do the same on the lanes)",
     "restart": "run the scenario again from the start",
     "next_policy": "switch to the next policy and restart",
     "processors(1)": "one processor more (restarts)",
@@ -60,13 +70,15 @@ class HelpScreen(ModalScreen[None]):
         keys.add_column()
         for b in self.bindings:
             shown = b.key_display or b.key.split(",")[0]
-            if b.action == "processors(-1)":
-                continue  # shown with +, as "+/-"
+            if b.action in ("processors(-1)", "pace(1)", "scrub(1)"):
+                continue  # shown with + and [, as "+/-" and "[/]"
             if b.action == "processors(1)":
                 keys.add_row(shown, "one processor more / fewer (the run restarts)")
                 continue
-            keys.add_row(shown, EXPLAIN.get(b.action, b.description))
+            keys.add_row(Text(shown), EXPLAIN.get(b.action, b.description))
         keys.add_row("↑ ↓ ← →", "select a call in the graph (or click it, or its bar)")
+        keys.add_row("← →", "on the lanes (tab to them): move to the previous / next moment "
+                            "something happened; a click on the time axis goes to that time")
         keys.add_row("tab", "move between the graph, the lanes and the logs (they scroll)")
         panels = Table.grid(padding=(0, 2))
         panels.add_column(style=Style(bold=True), no_wrap=True)
