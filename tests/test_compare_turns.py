@@ -28,12 +28,15 @@ def test_every_policy_pays_its_turns() -> None:
 
 
 def test_the_turn_charged_is_the_live_run_s_mean() -> None:
-    events = [ev.RunStarted(0.0, "x", "react", 1, (0,), "real"),
+    events = [ev.RunStarted(0.0, "x", "react", 1, (0,), "real", llm="gpt-test"),
               ev.TurnStarted(0.0, "think:1", ""), ev.TurnFinished(1.0, "think:1", 1.0),
               ev.TurnStarted(2.0, "think:2", ""), ev.TurnFinished(5.0, "think:2", 3.0)]
     assert measured_turn(RunRecord.from_events(events)) == 2.0
     sim = [ev.RunStarted(0.0, "x", "react", 1, (0,), "sim"), *events[1:]]
     assert measured_turn(RunRecord.from_events(sim)) is None  # modelled turns: the scenario's
+    # a recorded real run (a replayed stream's plan turn is the replay, no model's turn)
+    recorded = [ev.RunStarted(0.0, "x", "react", 1, (0,), "real", llm="recorded"), *events[1:]]
+    assert measured_turn(RunRecord.from_events(recorded)) is None
 
 
 def test_compare_rebuilds_a_grown_plan_from_its_events() -> None:

@@ -277,12 +277,12 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     durations = rec.durations(measured=True)
     costs = {c.id: c.cost if (c.shared or c.pool) else durations[c.id]
              for c in rec.calls.values()}
-    lengths = [end - start for _, start, end in rec.turns if end is not None]
-    turn = sum(lengths) / len(lengths) if lengths else scenario.llm_turn
+    live = rec.live_turn()
+    turn = scenario.llm_turn if live is None else live
     modelled = replace(scenario, costs=costs, llm_turn=turn)
     row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
-    return row.makespan, (f"{row.turns} LLM turns of {turn:.2f} s, modelled from this run's "
-                          "measured durations")
+    turns = f"{row.turns} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
+    return row.makespan, f"{turns}, modelled from this run's measured durations"
 
 
 MAX_ROWS = 200  # calls listed in the summary table

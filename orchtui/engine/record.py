@@ -53,6 +53,7 @@ class RunRecord:
     status: str = "running"
     answer: str = ""
     error: str = ""  # why the run failed, when no call's failure says it
+    llm: str = ""  # RunStarted.llm: "recorded", "none" or the live model's name
     now: float = 0.0
     recoveries: int = 0
     repairs: list[tuple[str, str, str]] = field(default_factory=list)  # (call, before, after)
@@ -72,6 +73,7 @@ class RunRecord:
         self.scenario, self.policy, self.processors = e.scenario, e.policy, e.processors
         self.cpus, self.mode, self.compute = e.cpus, e.mode, e.compute
         self.lanes = e.lanes
+        self.llm = e.llm
 
     def _plan_ready(self, e: ev.PlanReady) -> None:
         self.warnings = e.warnings
@@ -169,6 +171,15 @@ class RunRecord:
         return rec
 
     # -- measures -----------------------------------------------------------------------------
+    def live_turn(self) -> float | None:
+        """The mean length of this run's model turns when they were live model calls (measured),
+        else None: a recorded run's turns are modelled (the scenario's llm_turn), and a replayed
+        stream's plan turn lasts as long as the replay, no model's turn."""
+        if self.mode == "sim" or self.llm in ("", "recorded", "none"):
+            return None
+        lengths = [end - start for _, start, end in self.turns if end is not None]
+        return sum(lengths) / len(lengths) if lengths else None
+
     def durations(self, measured: bool) -> dict[str, float]:
         """Each call's duration: measured in this run where it ran, else declared."""
         out = {}

@@ -51,12 +51,9 @@ def compare_policies(scenario: Scenario, processors: int, compute: str = "serial
 
 
 def measured_turn(record: RunRecord) -> float | None:
-    """The mean length of a run's model turns, when it took live ones: what the compare
-    screen charges every policy per turn, so no paradigm's turns are left out."""
-    if record.mode == "sim":
-        return None
-    lengths = [end - start for _, start, end in record.turns if end is not None]
-    return sum(lengths) / len(lengths) if lengths else None
+    """The mean length of a run's live model turns: what the compare screen charges every
+    policy per turn, so no paradigm's turns are left out (None: the scenario's llm_turn)."""
+    return record.live_turn()
 
 
 def what_if_runs(scenario: Scenario, edited: Scenario, policy: str, processors: int,
