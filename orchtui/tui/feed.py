@@ -115,7 +115,7 @@ class Feed:
         chunked = self.source.paced
         self.began, self.began_cpu = time.perf_counter(), time.thread_time()
         try:
-            self._iter = _guarded(self.source.events())
+            self._iter = _guarded(self.source.emitted())
             while not (worker.is_cancelled or self._stop.is_set()):
                 room = self._room()
                 self.pulling = room > 0
@@ -145,7 +145,7 @@ class Feed:
         if self.exhausted.is_set():
             return out
         if self._iter is None:
-            self._iter = _guarded(self.source.events())
+            self._iter = _guarded(self.source.emitted())
         try:
             while len(out) < limit and self._may_pull():
                 try:

@@ -16,7 +16,7 @@ from orchtui.engine.runner import Run
 class EventSource(Protocol):
     paced: bool  # True: events carry virtual time to be played at a speed (sim, replays)
 
-    def events(self) -> Iterator[ev.Event]: ...
+    def emitted(self) -> Iterator[ev.Event]: ...
 
     def graph(self) -> ev.GraphReady | None:
         """The graph, when it is known before the run (to lay it out ahead)."""
@@ -37,7 +37,8 @@ class LiveSource:
         self.paced = run.executor.mode == "sim"
         self._closed = False
 
-    def events(self) -> Iterator[ev.Event]:
+    def emitted(self) -> Iterator[ev.Event]:
+        # hands on what the engine's one run loop (Run.events) emits, made inert
         events = self.run.events()
         try:
             for e in events:
@@ -70,7 +71,7 @@ class ReplaySource:
     def __init__(self, events: list[ev.Event]) -> None:
         self.recorded = [ev.inert_event(e) for e in events]
 
-    def events(self) -> Iterator[ev.Event]:
+    def emitted(self) -> Iterator[ev.Event]:
         return iter(self.recorded)
 
     def graph(self) -> ev.GraphReady | None:
