@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import time
@@ -28,6 +29,7 @@ from orchtui.engine.session import make_run
 from orchtui.errors import OrchError
 from orchtui.executors.base import Task, TaskFinished, TaskRetried, TaskStarted
 from orchtui.executors.dask_executor import DaskExecutor, DaskTaskStarted
+from orchtui.executors.real import RealExecutor
 from orchtui.scenario.loader import plan_only_scenario
 from orchtui.scenario.model import FunctionSpec, Scenario
 
@@ -117,16 +119,61 @@ def test_compute_runs_on_the_worker_of_its_processor_pinned_to_its_cpu(ex: DaskE
     assert started(got["a0"]).pid != started(got["a1"]).pid
 
 
-def test_inout_calls_run_on_engine_threads_and_occupy_no_worker(ex: DaskExecutor):
+def test_inout_calls_run_on_local_io_workers_and_occupy_no_dask_worker(ex: DaskExecutor):
     ex.launch(call("io1", "sleep_then_return", 0.2, "x", kind="inout"))
     ex.launch(call("io2", "sleep_then_return", 0.2, "y", kind="inout"))
     got = collect(ex)
+    dask_pids = {slot.pid for slot in ex.slots}
     for key, value in (("io1", "x"), ("io2", "y")):
         s, f = started(got[key]), finished(got[key])
-        assert s.pid == os.getpid() and s.cpu is None
+        # a process of its own on this machine, allowed on every CPU the engine may use
+        assert s.pid not in (None, os.getpid(), *dask_pids) and s.cpu is None
+        assert s.affinity == ex.engine_affinity
+        assert psutil.Process(s.pid).ppid() != s.pid
         assert f.ok and f.value == value
-    # concurrently, on threads
+    # concurrently, on two I/O workers
     assert started(got["io2"]).t < finished(got["io1"]).t
+    assert started(got["io1"]).pid != started(got["io2"]).pid
+
+
+# The same hostile inout functions under both executors: each fails or succeeds alone, with the
+# same one-line error and the same captured output (tests/fault_scenarios/faults.py).
+FAULTS = "fault_scenarios/faults.py"
+HOSTILE = (("exit", "exit_3"), ("poison", "poisoned"), ("print", "whisper"))
+
+
+def hostile_call(key: str, func: str) -> Task:
+    fn = FunctionSpec(func, "inout", impl=f"{FAULTS}:{func}")  # type: ignore[arg-type]
+    return Task(key, "inout", function=fn)
+
+
+def run_hostile(executor: RealExecutor) -> dict[str, TaskFinished]:
+    for key, func in HOSTILE:
+        executor.launch(hostile_call(key, func))
+    executor.launch(call("after", "sleep_then_return", 0.1, "still here", kind="inout"))
+    return {k: finished(v) for k, v in collect(executor).items()}  # type: ignore[arg-type]
+
+
+def test_hostile_inout_calls_fail_alone_as_under_the_real_executor(ex: DaskExecutor):
+    with RealExecutor(empty_scenario(), CPUS) as real:
+        want = run_hostile(real)
+    got = run_hostile(ex)
+    assert not got["exit"].ok and got["exit"].error and "exit" in got["exit"].error
+    assert not got["poison"].ok and got["poison"].error
+    assert got["print"].ok and got["print"].value == "whispered"
+    assert got["print"].output is not None and "WHISPER-LINE" in got["print"].output
+    assert got["after"].ok and got["after"].value == "still here"
+    def same(f: TaskFinished) -> tuple:  # the worker's pid differs, nothing else may
+        return f.ok, f.value, re.sub(r"pid \d+", "pid N", f.error or ""), f.output
+
+    for key in want:
+        assert same(got[key]) == same(want[key]), key
+        assert got[key].error is None or "\n" not in got[key].error
+    # the engine is alive and the executor still runs calls, inout and compute
+    ex.launch(call("io", "sleep_then_return", 0.0, "io ok", kind="inout"))
+    ex.launch(call("cpu", "add", 2, 3, processor=1))
+    again = collect(ex)
+    assert finished(again["io"]).value == "io ok" and finished(again["cpu"]).value == 5
 
 
 def test_one_processor_runs_one_call_at_a_time(ex: DaskExecutor):
@@ -268,7 +315,8 @@ def test_llmorch_runs_a_plan_on_the_dask_workers(ex: DaskExecutor):
     for c in ("s1", "s2", "s3"):
         assert starts[c].processor in (0, 1)
         assert starts[c].cpu == CPUS[starts[c].processor] and starts[c].affinity == (starts[c].cpu,)
-    assert starts["s4"].pid == os.getpid()  # inout: an engine thread
+    # inout: a local I/O worker, neither the engine nor a Dask worker
+    assert starts["s4"].pid not in (os.getpid(), *(slot.pid for slot in ex.slots))
     assert events[0].mode == "dask"  # type: ignore[attr-defined]
 
 

@@ -1,6 +1,14 @@
 """The Dask executor (DESIGN §1, §5): compute calls on Dask distributed workers, one
-single-thread worker pinned to each processor; inout calls and LLM turns on threads of the
-engine process, exactly as in the real executor (this class reuses its thread machinery).
+single-thread worker pinned to each processor; inout calls on the real executor's local I/O
+workers, and LLM turns on threads of the engine process, exactly as in the real executor (this
+class reuses its I/O worker pool and thread machinery).
+
+Inout calls stay next to the engine: they occupy no processor and wait on I/O, so a Dask
+worker (and its CPU token) would be wasted on them, and the round trip through the scheduler
+would add to each. Each runs in a local I/O worker process of its own, as under the real
+executor: an `os._exit`, a crash, a hang past its timeout or what it prints fails or stays with
+that call alone. The pool opens with the executor when the scenario has inout functions, else
+at the first inout call.
 
     DaskExecutor(scenario, cpus)                      # a LocalCluster on this machine
     DaskExecutor(scenario, cpus, scheduler="tcp://host:8786")   # an existing cluster
@@ -115,7 +123,7 @@ from orchtui.executors.base import (
     TaskRetried,
     TaskStarted,
 )
-from orchtui.executors.real import RealExecutor
+from orchtui.executors.real import THREAD_SLICE, RealExecutor
 from orchtui.executors.workers import one_line
 from orchtui.scenario.model import Scenario
 
@@ -280,9 +288,11 @@ class DaskExecutor(RealExecutor):
                  replace_wait: float = REPLACE_WAIT, context: ContextHook | None = None
                  ) -> None:
         require_dask()
-        # Not RealExecutor.__init__: it would start local workers. Only its thread state.
+        # Not RealExecutor.__init__: it would start local compute workers. Its thread state,
+        # and its I/O workers (below).
         Executor.__init__(self, tuple(cpus))
         self._init_engine_threads(scenario, _Inbox(), context)
+        self.memory_limit_bytes = memory_limit_bytes
         self.t0 = time.perf_counter()
         self.wall0 = time.time()
 
@@ -305,6 +315,11 @@ class DaskExecutor(RealExecutor):
         self.slots: list[_Slot] = []
         try:
             self._open(memory_limit_bytes, start_timeout)
+            if any(f.kind == "inout" and f.impl for f in scenario.functions):
+                # Before the clock starts, as the real executor's: it restarts here.
+                _ensure_resource_tracker()
+                self._open_local_workers((), memory_limit_bytes)
+                self.wall0 = time.time()
         except BaseException:
             self.close()
             raise
@@ -437,7 +452,25 @@ class DaskExecutor(RealExecutor):
         return tuple(s.address for s in self.slots)
 
     def in_flight(self) -> int:
-        return len(self.thread_jobs) + len(self.jobs) + len(self.backlog)
+        return (len(self.thread_jobs) + len(self.jobs) + len(self.backlog)
+                + len(self.worker_jobs) + len(self.io_waiting))
+
+    def _open_io_workers(self) -> None:
+        """The real executor's local pool, with I/O workers only, opened mid-run (at the
+        first inout call of a scenario without inout functions): the clock goes on from where
+        it was, so times already reported stay right."""
+        _ensure_resource_tracker()  # with the real stderr, as for the LocalCluster
+        t = self.now()
+        self._open_local_workers((), self.memory_limit_bytes)
+        self.start_clock_at(t)
+
+    def launch(self, task: Task) -> None:
+        if task.kind == "inout" and self.pool is None and not self.closed:
+            self._open_io_workers()
+        super().launch(task)
+
+    def warm(self, hook: str, arg: Any, timeout: float) -> None:
+        """Compute calls run on the Dask workers: no local compute worker to warm."""
 
     def _launch_compute(self, task: Task) -> None:
         fn = task.function
@@ -504,7 +537,15 @@ class DaskExecutor(RealExecutor):
             wake += [w.until for w in self.backlog]
             if self.backlog:
                 wake.append(self._next_probe)
-            self.threads.wait(max(0.0, min(wake) - now) if wake else None)  # type: ignore[attr-defined]
+            wait = max(0.0, min(wake) - now) if wake else None
+            if self.worker_jobs:
+                # I/O workers answer on their pipes, Dask and threads through the inbox: wait
+                # on the pipes in short slices, looking at the inbox between them.
+                got = self._pool_events(THREAD_SLICE if wait is None else min(wait, THREAD_SLICE))
+                if got:
+                    return got + self._drain_threads()
+            else:
+                self.threads.wait(wait)  # type: ignore[attr-defined]
 
     # -- what the Dask threads report (they only queue; the engine thread acts) -----------------
     def _on_topic(self, event: tuple[float, Any]) -> None:
@@ -765,6 +806,8 @@ class DaskExecutor(RealExecutor):
                 cluster.close(timeout=10)
             grace.cancel()
             self._kill_workers()
+        if self.pool is not None:
+            self.pool.close()
         for handler, level in getattr(self, "_log_levels", ()):
             handler.setLevel(level)
 

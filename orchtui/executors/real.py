@@ -32,8 +32,6 @@ from orchtui.executors.workers import (
     JobFinished,
     JobStarted,
     WorkerPool,
-    describe_exception,
-    load_impl,
 )
 from orchtui.scenario.model import Scenario
 
@@ -90,9 +88,17 @@ class RealExecutor(Executor):
                     "NUMEXPR_NUM_THREADS"):
             os.environ[var] = "1"
         self._init_engine_threads(scenario, queue.SimpleQueue(), context)
+        self._open_local_workers(cpus, memory_limit_bytes)
+
+    def _open_local_workers(self, compute_cpus: tuple[int, ...],
+                            memory_limit_bytes: int | None) -> None:
+        """Start the pool of local worker processes: one pinned to each CPU of `compute_cpus`
+        (none for executors whose compute calls run elsewhere: Dask) and the I/O workers for
+        the plan's inout calls, with their functions loaded; then start the clock. Shared
+        with the Dask executor, whose inout calls run here too."""
+        context = self.context
         hook = None if context is None else (context.enter, context.payload)
         self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook)
-        self.io_cpus = frozenset(self.engine_affinity)
         # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
         # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
         # cannot print a traceback from it. SIGTERM is not blocked there: the pool ends its
@@ -104,35 +110,34 @@ class RealExecutor(Executor):
         # I/O workers for the plan's inout calls (up to IO_WARM), ready before the clock
         # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
         # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.
-        io = min(IO_WARM, _inout_calls(scenario))
+        io = min(IO_WARM, _inout_calls(self.scenario))
         with _deferred(signal.SIGINT, signal.SIGTERM):
-            self.pool.warm([frozenset({c}) for c in cpus] + [self.io_cpus] * io)
+            self.pool.warm([frozenset({c}) for c in compute_cpus] + [self.io_cpus] * io)
         # Jobs for the idle workers just started (no process is started here): a Ctrl-C
         # during a slow import ends the run at once.
-        self.pool.preload(self._impls(scenario, cpus), PRELOAD_TIMEOUT)
+        self.pool.preload(self._impls(compute_cpus), PRELOAD_TIMEOUT)
         self.t0 = time.perf_counter()
-        self.compute_jobs: set[str] = set()  # calls on workers: compute and inout
 
-    def _impls(self, scenario: Scenario, cpus: tuple[int, ...]
+    def _impls(self, cpus: tuple[int, ...]
                ) -> dict[frozenset[int], list[tuple[str, str | None]]]:
         """The functions each kind of worker will run, to load before the clock starts."""
         def of(kind: str) -> list[tuple[str, str | None]]:
-            return [(f.impl, self.base_dir) for f in scenario.functions
+            return [(f.impl, self.base_dir) for f in self.scenario.functions
                     if f.kind == kind and f.impl]
 
         out = {frozenset({c}): of("compute") for c in cpus}
-        if self.io_cpus is not None:
-            out[self.io_cpus] = out.get(self.io_cpus, []) + of("inout")
+        out[self.io_cpus] = out.get(self.io_cpus, []) + of("inout")
         return out
 
     def _init_engine_threads(self, scenario: Scenario, inbox: Any,
                              context: ContextHook | None = None) -> None:
-        """The state of LLM turns run on engine threads (and of inout calls, for executors
-        without local workers). Shared with executors that run compute elsewhere (Dask), which
-        pass their own inbox."""
+        """The state of LLM turns run on engine threads and of the local worker pool (opened
+        by `_open_local_workers`). Shared with executors that run compute elsewhere (Dask),
+        which pass their own inbox."""
         self.scenario = scenario
         self.context = context
-        self.io_cpus: frozenset[int] | None = None  # where I/O workers run; None: on threads
+        self.pool: WorkerPool | None = None
+        self.worker_jobs: set[str] = set()  # calls on local workers: compute and inout
         self.io_running: set[str] = set()  # inout calls on I/O workers
         self.io_waiting: deque[Task] = deque()  # inout calls past IO_MAX, in launch order
         self.base_dir = os.path.abspath(str(scenario.base_dir))
@@ -141,21 +146,22 @@ class RealExecutor(Executor):
         self.thread_jobs: dict[str, tuple[float, float] | None] = {}
         self.abandoned: set[str] = set()  # timed-out thread jobs whose late result is ignored
         self.engine_affinity = tuple(sorted(os.sched_getaffinity(0)))
+        # I/O workers may run on every CPU the engine may use: they occupy no processor.
+        self.io_cpus = frozenset(self.engine_affinity)
         self.closed = False
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
 
     def in_flight(self) -> int:
-        return len(self.thread_jobs) + len(self.compute_jobs) + len(self.io_waiting)
+        return len(self.thread_jobs) + len(self.worker_jobs) + len(self.io_waiting)
 
     def start_clock_at(self, seconds: float) -> None:
         self.t0 = time.perf_counter() - seconds
 
     def warm(self, hook: str, arg: Any, timeout: float) -> None:
-        pool = getattr(self, "pool", None)  # Dask runs compute elsewhere: nothing local
-        if pool is None:
-            return
+        pool = self.pool
+        assert pool is not None
         for n, cpu in enumerate(self.cpus):
             pool.submit(f"warm:{n}", frozenset({cpu}), hook, None, (arg,), {}, timeout)
         while pool.pending():
@@ -165,7 +171,7 @@ class RealExecutor(Executor):
     def launch(self, task: Task) -> None:
         if task.kind == "compute":
             self._launch_compute(task)
-        elif task.kind == "inout" and self.io_cpus is not None:
+        elif task.kind == "inout":
             if len(self.io_running) >= IO_MAX:
                 self.io_waiting.append(task)  # starts when an I/O worker is free
                 return
@@ -187,7 +193,8 @@ class RealExecutor(Executor):
                                           error=f"function {name} has no impl to run"))
             self.thread_jobs[task.key] = None
             return
-        self.compute_jobs.add(task.key)
+        assert self.pool is not None
+        self.worker_jobs.add(task.key)
         call = (task.key, task.cost, task.kind)
         if self.pool.has_idle(cpus):  # no worker to start: no need to hold signals back
             self.pool.submit(task.key, cpus, fn.impl, self.base_dir, task.args, task.kwargs,
@@ -205,31 +212,16 @@ class RealExecutor(Executor):
                          name=f"orchtui-{task.key}").start()
 
     def _thread_main(self, task: Task) -> None:
-        """Wait out an LLM turn (or, for executors without local workers, run an inout call)
-        and report it. Threads cannot be killed: a call past its timeout is reported failed by
-        poll() and its late result dropped."""
-        t = self.now()
-        self.threads.put(TaskStarted(task.key, t, None, os.getpid(), self.engine_affinity))
-        try:
-            if task.kind == "llm":
-                time.sleep(task.cost)
-                value: Any = None
-            else:
-                fn = task.function
-                if fn is None or not fn.impl:
-                    raise RuntimeError(f"function {getattr(fn, 'name', '?')} has no impl to run")
-                setup = self._call_setup(task)
-                if setup is not None:
-                    load_impl(setup[0], None)(setup[1])
-                value = load_impl(fn.impl, self.base_dir)(*task.args, **task.kwargs)
-            self.threads.put(TaskFinished(task.key, self.now(), True, value))
-        except BaseException as exc:  # a user function: anything it raises fails its call
-            self.threads.put(TaskFinished(task.key, self.now(), False,
-                                          error=describe_exception(exc)))
+        """Wait out an LLM turn (no user code runs on engine threads) and report it. A turn
+        past its timeout is reported failed by poll() and its late end dropped."""
+        self.threads.put(TaskStarted(task.key, self.now(), None, os.getpid(),
+                                     self.engine_affinity))
+        time.sleep(task.cost)
+        self.threads.put(TaskFinished(task.key, self.now(), True, None))
 
     def _call_setup(self, task: Task) -> tuple[str, tuple] | None:
         """The context hook and its argument for one call, for executors that send it with
-        each call (Dask, threads); local workers get the payload once instead."""
+        each call (Dask); local workers get the payload once instead."""
         if self.context is None:
             return None
         impl = task.function.impl if task.function else None
@@ -240,7 +232,7 @@ class RealExecutor(Executor):
         while True:
             # Nothing on threads is the usual case: then the queue need not be looked at.
             out = self._drain_threads() if self.thread_jobs or self.abandoned else []
-            if self.compute_jobs:
+            if self.worker_jobs:
                 wait = 0.0 if out else THREAD_SLICE if self.thread_jobs else (
                     None if deadline is None else max(0.0, deadline - time.perf_counter()))
                 out += self._pool_events(wait)
@@ -277,11 +269,12 @@ class RealExecutor(Executor):
 
     def _pool_events(self, wait: float | None) -> list[ExecEvent]:
         out: list[ExecEvent] = []
+        assert self.pool is not None
         for e in self.pool.poll(wait):
             if isinstance(e, JobStarted):
                 out.append(TaskStarted(e.job, e.t - self.t0, e.cpu, e.pid, tuple(e.affinity)))
             elif isinstance(e, JobFinished):
-                self.compute_jobs.discard(e.job)
+                self.worker_jobs.discard(e.job)
                 if e.job in self.io_running:
                     self.io_running.discard(e.job)
                     if self.io_waiting:
@@ -294,4 +287,5 @@ class RealExecutor(Executor):
     def close(self) -> None:
         if not self.closed:
             self.closed = True
-            self.pool.close()
+            if self.pool is not None:
+                self.pool.close()
