@@ -139,11 +139,13 @@ def test_inout_calls_run_on_local_io_workers_and_occupy_no_dask_worker(ex: DaskE
 # The same hostile inout functions under both executors: each fails or succeeds alone, with the
 # same one-line error and the same captured output (tests/fault_scenarios/faults.py).
 FAULTS = "fault_scenarios/faults.py"
-HOSTILE = (("exit", "exit_3"), ("poison", "poisoned"), ("print", "whisper"))
+HOSTILE = (("exit", "exit_3"), ("poison", "poisoned"), ("print", "whisper"), ("hang", "hang"))
 
 
 def hostile_call(key: str, func: str) -> Task:
-    fn = FunctionSpec(func, "inout", impl=f"{FAULTS}:{func}")  # type: ignore[arg-type]
+    timeout = 0.5 if func == "hang" else None
+    fn = FunctionSpec(func, "inout", impl=f"{FAULTS}:{func}",  # type: ignore[arg-type]
+                      timeout=timeout)
     return Task(key, "inout", function=fn)
 
 
@@ -163,6 +165,8 @@ def test_hostile_inout_calls_fail_alone_as_under_the_real_executor(ex: DaskExecu
     assert got["print"].ok and got["print"].value == "whispered"
     assert got["print"].output is not None and "WHISPER-LINE" in got["print"].output
     assert got["after"].ok and got["after"].value == "still here"
+    assert not got["hang"].ok and got["hang"].error
+
     def same(f: TaskFinished) -> tuple:  # the worker's pid differs, nothing else may
         return f.ok, f.value, re.sub(r"pid \d+", "pid N", f.error or ""), f.output
 
