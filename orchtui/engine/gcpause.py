@@ -3,7 +3,7 @@
 A simulated run makes no cyclic garbage (every object it drops is freed by reference counting;
 tests/test_engine_scale.py checks it), yet the collector keeps scanning everything alive: the
 plan, the FRG, the record. For a 100,000-call plan those scans were a third of the run. The pause
-covers the sim only: a real run executes user code (inout calls on threads) whose garbage is not
+covers the sim only: a real run executes user code (results it unpickles) whose garbage is not
 ours to vouch for, and its speed is set by the functions, not by the engine.
 """
 
