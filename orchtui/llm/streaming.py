@@ -17,39 +17,93 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Collection, Iterable, Iterator
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any, overload
 
 from orchtui.engine.runner import StreamUpdate
 from orchtui.errors import PlanError
 from orchtui.llm.backend import ChatBackend, LLMError, Message
-from orchtui.llm.extract import plan_text_from_reply
+from orchtui.llm.extract import _LOOKS_LIKE_N_CALL, _NUMBERED, plan_text_from_reply
 from orchtui.llm.translate import format_plan_error
-from orchtui.plan.model import Call, PlanWarning
-from orchtui.plan.parser import parse_plan, starts_call
+from orchtui.plan.model import Call, Dialect, Plan, PlanWarning
+from orchtui.plan.parser import Resume, parse_plan, parse_rest, starts_call
 
 # how a recorded reply is cut into pieces: a word and the blanks before it, as a model's
 # tokens roughly come (the fake server in tests cuts the same way)
 PIECE = re.compile(r"\s*\S+|\s+")
+# characters after which plan_text_from_reply's reading of a reply is not line by line
+_NOT_LINEWISE = re.compile("[`\r\x00\ufeff]")
 
 
 class StreamParser:
-    """Feed text as it arrives; get back the calls completed by it, in plan order."""
+    """Feed text as it arrives; get back the calls completed by it, in plan order.
+
+    Each completed line is parsed once: the parser resumes after the last call it handed out
+    (orchtui.plan.parser.parse_rest), with the ids seen so far, so a plan of n calls costs time
+    in proportion to its length, not n times it. A reply the plain line-by-line reading does
+    not fit (code fences, inline code, numbered prose next to `sN:` calls, carriage returns,
+    a byte order mark, NUL bytes) is read as before, by parsing its whole text at each line:
+    plan_text_from_reply's reading of such a reply depends on all of it."""
 
     def __init__(self, functions: Collection[str] | None = None) -> None:
         self.functions = functions
-        self.text = ""
+        self._pieces: list[str] = []
+        self._text = ""
         self.calls: list[Call] = []  # the calls handed out so far
         self.warnings: tuple[PlanWarning, ...] = ()  # what the whole plan was read leniently as
+        self._length = 0  # characters fed
         self._scanned = 0  # length of the text already looked at for complete calls
+        self._whole = False  # read by re-parsing the whole text (see the class doc)
+        # the resumed reading: the complete lines (leading blank lines dropped, as
+        # plan_text_from_reply drops them), the line index after the last call handed out,
+        # and the state after it
+        self._lines: list[str] = []
+        self._partial: list[str] = []  # the line still being written
+        self._start = 0
+        self._dialect: Dialect | None = None
+        self._seen: dict[str, tuple[int, int]] = {}
+        self._earlier: set[str] = set()
+
+    @property
+    def text(self) -> str:
+        """Everything fed so far."""
+        if self._pieces:
+            self._text += "".join(self._pieces)
+            self._pieces.clear()
+        return self._text
 
     def feed(self, piece: str) -> list[Call]:
-        self.text += piece
-        end = self.text.rfind("\n") + 1
-        if end <= self._scanned:
-            return []  # no new complete line
+        if not piece:
+            return []
+        self._pieces.append(piece)
+        self._length += len(piece)
+        if not self._whole and _NOT_LINEWISE.search(piece):
+            self._whole = True
+        if not self._whole:
+            try:
+                piece.encode("utf-8")
+            except UnicodeEncodeError:
+                self._whole = True
+        nl = piece.rfind("\n")
+        if nl < 0:
+            if not self._whole:
+                self._partial.append(piece)
+            return []
+        end = self._length - len(piece) + nl + 1
+        if self._whole:
+            self._scanned = end
+            return self._take(self._complete(self.text[:end]))
+        new = ("".join(self._partial) + piece[:nl]).split("\n")
+        self._partial = [piece[nl + 1:]]
+        for line in new:
+            if _NUMBERED.match(line) and not _LOOKS_LIKE_N_CALL.match(line):
+                self._whole = True  # numbered prose: dropped, or not, by what follows
+            if line or self._lines:
+                self._lines.append(line)
         self._scanned = end
-        return self._take(self._complete(self.text[:end]))
+        if self._whole:
+            return self._take(self._complete(self.text[:end]))
+        return self._take_fresh(self._resume())
 
     def finish(self) -> list[Call]:
         """The stream ended: the rest must parse (raises PlanError)."""
@@ -67,6 +121,70 @@ class StreamParser:
         self.calls.extend(fresh)
         return fresh
 
+    # -- the resumed reading --------------------------------------------------------------
+    def _take_fresh(self, found: tuple[list[Call], list[tuple[int, int]],
+                                       dict[str, tuple[int, int]]]) -> list[Call]:
+        calls, ends, seen = found
+        if not calls:
+            return []
+        self._start, count = ends[len(calls) - 1]
+        for n, (call_id, where) in enumerate(seen.items()):
+            if n >= count:
+                break
+            self._seen[call_id] = where
+        self._earlier.update(c.id for c in calls)
+        self.calls.extend(calls)
+        return calls
+
+    def _parse(self, stop: int) -> tuple[Plan, list[tuple[int, int]],
+                                          dict[str, tuple[int, int]]]:
+        lines = _Lines(self._lines, stop)
+        plan, ends, seen = parse_rest(Resume(lines, self._dialect, self._seen, self._earlier),
+                                      self._start, self.functions)
+        if plan.calls:
+            self._dialect = plan.dialect
+        return plan, ends, seen
+
+    def _resume(self) -> tuple[list[Call], list[tuple[int, int]], dict[str, tuple[int, int]]]:
+        """What _complete finds in the whole text so far, of it the calls after those handed
+        out, read from the line after the last of them on."""
+        none: tuple[list[Call], list[tuple[int, int]], dict[str, tuple[int, int]]] = (
+            [], [], {})
+        stop = len(self._lines)
+        while stop > self._start and not self._lines[stop - 1]:
+            stop -= 1  # plan_text_from_reply drops the trailing blank lines
+        if stop <= self._start:
+            return none
+        try:
+            plan, ends, seen = self._parse(stop)
+        except PlanError as err:
+            if "has no function calls" in err.message:
+                return none
+            # Whatever follows the last call's first line may still be growing: parse what
+            # comes before it, which is final.
+            starts = [n for n in range(self._start, stop) if starts_call(self._lines[n])]
+            if not starts:
+                return none  # the calls before these lines parsed: nothing new is complete
+            if err.line and err.line < starts[-1] + 1 and not _may_grow(err):
+                raise
+            if len(starts) < 2:
+                return none  # only earlier calls come before the last one: handed out
+            try:
+                plan, ends, seen = self._parse(starts[-1])
+            except PlanError as err2:
+                if _may_grow(err2) or "has no function calls" in err2.message:
+                    return none
+                raise
+            return list(plan.calls), ends, seen
+        calls = list(plan.calls)
+        # A last call whose brackets the parser closed because the text ended may still be
+        # growing (its next line has not arrived): it is complete only once a line follows.
+        if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
+                         for w in plan.warnings):
+            calls.pop()
+        return calls, ends, seen
+
+    # -- the whole-text reading -----------------------------------------------------------
     def _complete(self, text: str) -> list[Call]:
         text = plan_text_from_reply(text)
         try:
@@ -98,6 +216,31 @@ class StreamParser:
                          for w in plan.warnings):
             calls.pop()
         return calls
+
+
+class _Lines(Sequence[str]):
+    """The first `stop` lines of a list, without copying them."""
+
+    def __init__(self, lines: list[str], stop: int) -> None:
+        self.lines = lines
+        self.stop = stop
+
+    def __len__(self) -> int:
+        return self.stop
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return self.lines[: self.stop][i] if i.step else self.lines[
+                i.start or 0: self.stop if i.stop is None else min(i.stop, self.stop)]
+        if i < 0:
+            i += self.stop
+        if not 0 <= i < self.stop:
+            raise IndexError(i)
+        return self.lines[i]
 
 
 def _may_grow(err: PlanError) -> bool:
