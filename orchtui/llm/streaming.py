@@ -18,6 +18,7 @@ import queue
 import re
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, overload
 
 from orchtui.engine.runner import StreamUpdate
@@ -61,6 +62,7 @@ class StreamParser:
         self._partial: list[str] = []  # the line still being written
         self._start = 0
         self._dialect: Dialect | None = None
+        self._last_dialect: Dialect | None = None
         self._seen: dict[str, tuple[int, int]] = {}
         self._earlier: set[str] = set()
 
@@ -136,49 +138,56 @@ class StreamParser:
         self.calls.extend(calls)
         return calls
 
-    def _parse(self, stop: int) -> tuple[Plan, list[tuple[int, int]],
-                                          dict[str, tuple[int, int]]]:
-        lines = _Lines(self._lines, stop)
-        plan, ends, seen = parse_rest(Resume(lines, self._dialect, self._seen, self._earlier),
-                                      self._start, self.functions)
-        if plan.calls:
-            self._dialect = plan.dialect
-        return plan, ends, seen
+    def _resume(self) -> _Found:
+        found = self._read(self._lines, self._start, Resume([], self._dialect, self._seen,
+                                                              self._earlier))
+        if found[0]:
+            self._dialect = self._last_dialect
+        return found
 
-    def _resume(self) -> tuple[list[Call], list[tuple[int, int]], dict[str, tuple[int, int]]]:
-        """What _complete finds in the whole text so far, of it the calls after those handed
-        out, read from the line after the last of them on."""
-        none: tuple[list[Call], list[tuple[int, int]], dict[str, tuple[int, int]]] = (
-            [], [], {})
-        stop = len(self._lines)
-        while stop > self._start and not self._lines[stop - 1]:
+    def _read(self, all_lines: list[str], start: int, state: Resume, certain: bool = True
+              ) -> _Found:
+        """The calls complete in `all_lines` (the plan text so far) from line index `start`
+        on, after the calls `state` describes; with the line after each and the new ids."""
+        none: _Found = ([], [], {})
+        stop = len(all_lines)
+        while stop > start and not all_lines[stop - 1]:
             stop -= 1  # plan_text_from_reply drops the trailing blank lines
-        if stop <= self._start:
+        if stop <= start:
             return none
+
+        def parse(lines: _Lines) -> tuple[Plan, list[tuple[int, int]],
+                                           dict[str, tuple[int, int]]]:
+            plan, ends, seen = parse_rest(replace(state, lines=lines), start, self.functions)
+            if plan.calls:
+                self._last_dialect = plan.dialect
+            return plan, ends, seen
+
+        self._last_dialect = state.dialect
+        lines = _Lines(all_lines, stop)
         try:
-            plan, ends, seen = self._parse(stop)
+            plan, ends, seen = parse(lines)
         except PlanError as err:
             if "has no function calls" in err.message:
                 return none
-            # Whatever follows the last call's first line may still be growing: parse what
-            # comes before it, which is final.
-            starts = [n for n in range(self._start, stop) if starts_call(self._lines[n])]
-            if not starts:
-                return none  # the calls before these lines parsed: nothing new is complete
-            if err.line and err.line < starts[-1] + 1 and not _may_grow(err):
+            # An error is certain only if reading up to it never came to the end of the
+            # text so far (with more lines the parser may read the call differently: a
+            # string or bracket left open may close on them): then the whole text gives it.
+            if certain and lines.reach < stop - 1 and not _may_grow(err):
                 raise
+            # Whatever follows the last call's first line may still be growing: parse what
+            # comes before it, which is final. An error there is not certain either.
+            starts = [n for n in range(start, stop) if starts_call(all_lines[n])]
             if len(starts) < 2:
                 return none  # only earlier calls come before the last one: handed out
             try:
-                plan, ends, seen = self._parse(starts[-1])
-            except PlanError as err2:
-                if _may_grow(err2) or "has no function calls" in err2.message:
-                    return none
-                raise
-            return list(plan.calls), ends, seen
+                plan, ends, seen = parse(_Lines(all_lines, starts[-1]))
+            except PlanError:
+                return none
         calls = list(plan.calls)
         # A last call whose brackets the parser closed because the text ended may still be
-        # growing (its next line has not arrived): it is complete only once a line follows.
+        # growing (its next line has not arrived, or is not read as a new call): it is
+        # complete only once a line follows that the whole text reads as a new call.
         if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
                          for w in plan.warnings):
             calls.pop()
@@ -186,44 +195,30 @@ class StreamParser:
 
     # -- the whole-text reading -----------------------------------------------------------
     def _complete(self, text: str) -> list[Call]:
+        """The calls complete in the whole text so far (read from its start)."""
         text = plan_text_from_reply(text)
-        try:
-            plan = parse_plan(text, functions=self.functions)
-        except PlanError as err:
-            if "has no function calls" in err.message:
-                return []
-            # Whatever follows the last call's first line may still be growing: parse what
-            # comes before it, which is final.
-            lines = text.split("\n")
-            starts = [n for n, line in enumerate(lines) if starts_call(line)]
-            if not starts:
-                return []
-            if err.line and err.line < starts[-1] + 1 and not _may_grow(err):
-                raise
-            if len(starts) < 2:
-                return []
-            prefix = "\n".join(lines[: starts[-1]])
-            try:
-                return list(parse_plan(prefix, functions=self.functions).calls)
-            except PlanError as err2:
-                if _may_grow(err2):
-                    return []
-                raise
-        calls = list(plan.calls)
-        # A last call whose brackets the parser closed because the text ended may still be
-        # growing (its next line has not arrived): it is complete only once a line follows.
-        if calls and any(w.kind == "unclosed" and w.line >= calls[-1].line
-                         for w in plan.warnings):
-            calls.pop()
-        return calls
+        if text.startswith("\ufeff"):
+            text = text[1:]  # as parse_plan reads it
+        if "\x00" in text or _SURROGATE.search(text):
+            return []  # not text: parse_plan says where, at the end
+        # No error here is certain: what plan_text_from_reply reads of such a reply changes
+        # with what comes later (a fenced block, an `sN:` call that makes numbered lines
+        # prose), so errors are left to the end, where they are parse_plan's own.
+        return self._read(text.split("\n"), 0, Resume([], None, {}, set()), certain=False)[0]
+
+
+_Found = tuple[list[Call], list[tuple[int, int]], dict[str, tuple[int, int]]]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Lines(Sequence[str]):
-    """The first `stop` lines of a list, without copying them."""
+    """The first `stop` lines of a list, without copying them; `reach` is the furthest line
+    the parser has looked at."""
 
     def __init__(self, lines: list[str], stop: int) -> None:
         self.lines = lines
         self.stop = stop
+        self.reach = -1
 
     def __len__(self) -> int:
         return self.stop
@@ -234,12 +229,17 @@ class _Lines(Sequence[str]):
     def __getitem__(self, i: slice) -> list[str]: ...
     def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
-            return self.lines[: self.stop][i] if i.step else self.lines[
+            got = self.lines[: self.stop][i] if i.step else self.lines[
                 i.start or 0: self.stop if i.stop is None else min(i.stop, self.stop)]
+            if got:
+                self.reach = max(self.reach, self.stop - 1 if i.stop is None or i.step
+                                 else min(i.stop, self.stop) - 1)
+            return got
         if i < 0:
             i += self.stop
         if not 0 <= i < self.stop:
             raise IndexError(i)
+        self.reach = max(self.reach, i)
         return self.lines[i]
 
 
