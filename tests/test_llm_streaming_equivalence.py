@@ -123,9 +123,14 @@ FRAGMENTS = [
 ]
 
 
+# the fragments that keep a reply line by line (the resumed reading): most of the cases
+LINEWISE = [f for f in FRAGMENTS
+            if not _NOT_LINEWISE.search(f) and not _NUMBERED.match(f.format(a=1, b=1))]
+
+
 @st.composite
-def _generated(draw: st.DrawFn) -> str:
-    parts = draw(st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.integers(1, 6),
+def _generated(draw: st.DrawFn, fragments: list[str] = FRAGMENTS) -> str:
+    parts = draw(st.lists(st.tuples(st.sampled_from(fragments), st.integers(1, 6),
                                     st.integers(0, 7)), min_size=1, max_size=14))
     text = "\n".join(f.format(a=a, b=b) for f, a, b in parts)
     return text + draw(st.sampled_from(["", "\n", "\n\n"]))
@@ -134,6 +139,18 @@ def _generated(draw: st.DrawFn) -> str:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_generated(), cuts=st.lists(st.integers(min_value=1, max_value=12), max_size=80))
 def test_generated_plans_streamed_equal_the_whole_parse(text: str, cuts: list[int]) -> None:
+    _check(text, cuts)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_generated(LINEWISE),
+       cuts=st.lists(st.integers(min_value=1, max_value=12), max_size=80))
+def test_generated_linewise_plans_streamed_equal_the_whole_parse(text: str, cuts: list[int]
+                                                                ) -> None:
+    _check(text, cuts)
+
+
+def _check(text: str, cuts: list[int]) -> None:
     streamed, whole = _streamed(text, cuts), _whole(text)
     if not _NOT_LINEWISE.search(text) and not any(
             _NUMBERED.match(line) and not _LOOKS_LIKE_N_CALL.match(line)
