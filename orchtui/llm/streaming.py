@@ -4,7 +4,10 @@ the run loop (orchtui.engine.runner.Run) as soon as it is complete.
 `StreamParser` is the incremental parser. A call is complete once the line holding its closing
 bracket has ended: the parser's rule that a call ends at its closing bracket means nothing on
 later lines can change it. A call that does not parse is only an error once the stream has
-moved past it (the next call began, or the stream ended); until then it may still be growing.
+moved past it (the parser's reading of it no longer reached the end of the text so far, or the
+stream ended); until then it may still be growing. Each line is parsed once: the parser resumes
+after the last call handed out, so the calls, warnings and errors are those of parse_plan on the
+whole reply, at a cost in proportion to the reply's length.
 
 `StreamedPlan` is the run's plan source (`PlanStream`): a live model's streamed reply, read on a
 thread, or a recorded reply replayed at a given number of pieces (tokens) per second on the
