@@ -114,6 +114,11 @@ class StreamParser:
         """The stream ended: the rest must parse (raises PlanError)."""
         plan = parse_plan(plan_text_from_reply(self.text), functions=self.functions)
         self.warnings = plan.warnings
+        if len(plan.calls) < len(self.calls):
+            # the whole reply reads fewer calls (a code fence closed: only it is the plan)
+            gone = self.calls[len(plan.calls)]
+            raise PlanError(f"the streamed plan changed call {gone.id} after it started",
+                            gone.line, gone.col)
         return self._take(list(plan.calls))
 
     def _take(self, calls: list[Call]) -> list[Call]:
