@@ -19,8 +19,8 @@ import gc
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 from orchtui.errors import PlanError
 from orchtui.plan.model import (
@@ -149,6 +149,75 @@ def parse_plan(
             gc.enable()
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where to go on reading a plan whose first calls were read already (a streamed plan,
+    orchtui.llm.streaming): its lines so far, and the state after the calls read. Ids in
+    `seen` keep the lines they were defined on, so every position stays the plan's own."""
+
+    lines: Sequence[str]
+    dialect: Dialect | None
+    seen: dict[str, tuple[int, int]]
+    earlier: set[str]
+
+
+def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = None
+               ) -> tuple[Plan, list[tuple[int, int]], dict[str, tuple[int, int]]]:
+    """Parse the plan from line index `start` on, after the calls `resume` describes: the
+    calls found there, as parse_plan reads them in the whole text (the same warnings and
+    errors, at the same positions). Also returns, for each call, the line index after it and
+    how many new ids had been seen by then, and the new ids in order."""
+    paused = gc.isenabled()
+    gc.disable()
+    parser: _Parser | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = _Parser("", functions, resume=resume)
+            plan = parser.parse(start)
+        return plan, parser.ends, dict(parser.seen.own)  # type: ignore[attr-defined]
+    except (RecursionError, MemoryError):
+        raise PlanError("the plan is nested too deeply or too large", 1, 1) from None
+    finally:
+        if parser is not None:
+            parser.ref_sites.clear()
+            parser.first_site.clear()
+        if paused:
+            gc.enable()
+
+
+class _Layer(dict):  # type: ignore[type-arg]
+    """The ids seen: the new ones in this dict (in order), the earlier ones in `base`."""
+
+    def __init__(self, base: dict[str, tuple[int, int]]) -> None:
+        super().__init__()
+        self.base = base
+
+    @property
+    def own(self) -> dict[str, tuple[int, int]]:
+        return dict(self.items())
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.base
+
+    def __getitem__(self, key: str) -> tuple[int, int]:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        return self.base[key]
+
+    def __len__(self) -> int:
+        return dict.__len__(self)
+
+
+class _SetLayer(set):  # type: ignore[type-arg]
+    def __init__(self, base: set[str]) -> None:
+        super().__init__()
+        self.base = base
+
+    def __contains__(self, key: object) -> bool:
+        return set.__contains__(self, key) or key in self.base
+
+
 def starts_call(line: str) -> bool:
     """Whether a line begins with a call id (and so must parse as a call)."""
     return any(p.match(line) for p in _ID.values())
@@ -263,8 +332,24 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 class _Parser:
-    def __init__(self, text: str, functions: Collection[str] | None, strict: bool = False
-                 ) -> None:
+    def __init__(self, text: str, functions: Collection[str] | None, strict: bool = False,
+                 resume: Resume | None = None) -> None:
+        self.functions = None if functions is None else frozenset(functions)
+        self.calls: list[Call] = []
+        # (call id, referenced id, converter, node, n) for checking after all ids are known
+        self.ref_sites: list[_Site] = []
+        self.first_site: dict[tuple[str, str], _Site] = {}
+        self.ref_objects: dict[str, Ref] = {}
+        self.strict = strict
+        self.warnings: list[PlanWarning] = []
+        # after each call: the line after it and how many ids were seen (for Resume)
+        self.ends: list[tuple[int, int]] = []
+        if resume is not None:  # text is not read: the lines are resume's, already checked
+            self.lines: Sequence[str] = resume.lines
+            self.dialect: Dialect | None = resume.dialect
+            self.seen: dict[str, tuple[int, int]] = _Layer(resume.seen)
+            self.earlier: set[str] = _SetLayer(resume.earlier)
+            return
         if text.startswith("\ufeff"):
             text = text[1:]  # a byte order mark is no part of the plan
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -278,25 +363,16 @@ class _Parser:
             raise PlanError("the plan is not valid Unicode text (an unpaired surrogate)",
                             *_line_col(text, err.start)) from None
         self.lines = text.split("\n")
-        self.functions = None if functions is None else frozenset(functions)
-        self.dialect: Dialect | None = None
-        self.calls: list[Call] = []
-        self.seen: dict[str, tuple[int, int]] = {}
-        # (call id, referenced id, converter, node, n) for checking after all ids are known
-        self.ref_sites: list[_Site] = []
-        self.first_site: dict[tuple[str, str], _Site] = {}
-        self.ref_objects: dict[str, Ref] = {}
-        self.strict = strict
-        self.warnings: list[PlanWarning] = []
-        self.earlier: set[str] = set()  # the ids of the calls before the one being read
+        self.dialect = None
+        self.seen = {}
+        self.earlier = set()  # the ids of the calls before the one being read
 
     def warn(self, line: int, col: int, kind: str, message: str) -> None:
         self.warnings.append(PlanWarning(line, col, message, kind))  # type: ignore[arg-type]
 
     # -- the line loop ------------------------------------------------------------------------
-    def parse(self) -> Plan:
+    def parse(self, li: int = 0) -> Plan:
         thought: list[str] = []
-        li = 0
         while li < len(self.lines):
             line = self.lines[li]
             m_thought = _THOUGHT.match(line)
@@ -320,6 +396,7 @@ class _Parser:
             if call is not None:
                 self.calls.append(call)
                 self.earlier.add(call_id)
+                self.ends.append((li, len(self.seen)))
             if ended:
                 break
         if not self.calls:
@@ -767,7 +844,7 @@ class _Parser:
             state[root] = 1
             while stack:
                 node, k = stack[-1]
-                if k < len(deps[node]):
+                if k < len(deps.get(node, ())):  # resumed: earlier calls are not here
                     stack[-1] = (node, k + 1)
                     nxt = deps[node][k]
                     if state.get(nxt) == 1:
