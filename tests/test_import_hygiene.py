@@ -12,7 +12,7 @@ from pathlib import Path
 import orchtui
 
 PACKAGE = Path(orchtui.__file__).parent
-UI_MODULES = ("textual", "textual_plotext")
+UI_MODULES = ("textual", "textual_plotext", "textual_serve")
 
 
 def _is_ui(name: str | None) -> bool:

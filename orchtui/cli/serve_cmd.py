@@ -9,14 +9,12 @@ the same network, on purpose only.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shlex
 import sys
 
 from orchtui.cli.inputs import load_input
 from orchtui.cli.llm_setup import add_llm_options
 from orchtui.cli.run_cmd import add_run_options, add_tui_options, choose_mode, with_overrides
-from orchtui.errors import OrchError
 
 # what `serve` takes but the app's own command does not
 _SERVE_ONLY = {"port", "host", "func", "command", "help"}
@@ -63,28 +61,12 @@ def app_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> li
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        raise OrchError("serve needs textual-serve, which is not installed: "
-                        "pip install 'orchtui[serve]'") from None
+    from orchtui.tui.serve import server
+
     # refuse a bad scenario or option here, once, rather than in every browser
     choose_mode(with_overrides(load_input(args.file, strict=args.strict), args), args)
-    command = shlex.join(app_command(args, args.parser))
-    server = Server(command, host=args.host, port=args.port, title="orchtui")
-    url = f"http://{args.host}:{args.port}"
-    print(f"orchtui: serving {args.file} at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
-    # textual-serve runs on the thread's current event loop: give it a fresh one (a caller may
-    # have left a closed one behind)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        server.serve()
-    except OSError as err:
-        raise OrchError(f"serve: cannot listen on {args.host}:{args.port}: "
-                        f"{err.strerror or err}") from None
-    finally:
-        if not loop.is_closed():
-            loop.close()
-        asyncio.set_event_loop(None)
+    serve = server(shlex.join(app_command(args, args.parser)), args.host, args.port)
+    print(f"orchtui: serving {args.file} at http://{args.host}:{args.port} (Ctrl-C stops)",
+          file=sys.stderr, flush=True)
+    serve()
     return 0
