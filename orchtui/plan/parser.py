@@ -15,11 +15,12 @@ character at a time in Python, and no step rescans text it has seen: a plan of 1
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from orchtui.errors import PlanError
@@ -117,17 +118,10 @@ def parse_plan(
     leniently, each time with a PlanWarning in `plan.warnings`; `strict` refuses it instead,
     with the error it gets without leniency.
     """
-    # A big plan allocates many small objects that all stay alive (ast nodes, then calls), so the
-    # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
-    paused = gc.isenabled()
-    gc.disable()
-    parser: _Parser | None = None
     try:
-        with warnings.catch_warnings():
-            # once for the whole plan (per call it cost more than parsing): `ast` warns about
-            # escapes like "\d", which are fine in a plan
-            warnings.simplefilter("ignore")
+        with _parsing() as parsers:
             parser = _Parser(text, functions, strict)
+            parsers.append(parser)
             plan = parser.parse()
         if source and plan.warnings:
             plan = replace(plan, warnings=tuple(w.located(source) for w in plan.warnings))
@@ -138,11 +132,28 @@ def parse_plan(
         raise
     except (RecursionError, MemoryError):  # a last guard; calls catch these with a position
         raise PlanError("the plan is nested too deeply or too large", 1, 1, source) from None
+
+
+@contextlib.contextmanager
+def _parsing() -> Iterator[list[_Parser]]:
+    """Around one parse (a whole plan, or the rest of a streamed one): the parsers it makes are
+    appended to the yielded list."""
+    # A big plan allocates many small objects that all stay alive (ast nodes, then calls), so the
+    # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
+    paused = gc.isenabled()
+    gc.disable()
+    parsers: list[_Parser] = []
+    try:
+        with warnings.catch_warnings():
+            # once for the whole plan (per call it cost more than parsing): `ast` warns about
+            # escapes like "\d", which are fine in a plan
+            warnings.simplefilter("ignore")
+            yield parsers
     finally:
         # The reference sites point back at the parser through their converters: cleared, the
         # parser's ast nodes and sources are freed at once instead of left to a collector pass
         # (for 100,000 calls, 1.2 million objects and most of a second)
-        if parser is not None:
+        for parser in parsers:
             parser.ref_sites.clear()
             parser.first_site.clear()
         if paused:
@@ -167,23 +178,14 @@ def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = N
     calls found there, as parse_plan reads them in the whole text (the same warnings and
     errors, at the same positions). Also returns, for each call, the line index after it and
     how many new ids had been seen by then, and the new ids in order."""
-    paused = gc.isenabled()
-    gc.disable()
-    parser: _Parser | None = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _parsing() as parsers:
             parser = _Parser("", functions, resume=resume)
+            parsers.append(parser)
             plan = parser.parse(start)
         return plan, parser.ends, dict(parser.seen.own)  # type: ignore[attr-defined]
     except (RecursionError, MemoryError):
         raise PlanError("the plan is nested too deeply or too large", 1, 1) from None
-    finally:
-        if parser is not None:
-            parser.ref_sites.clear()
-            parser.first_site.clear()
-        if paused:
-            gc.enable()
 
 
 class _Layer(dict):  # type: ignore[type-arg]
