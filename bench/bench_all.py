@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -51,6 +52,7 @@ ROOT = HERE.parent
 SCEN = HERE / "scenarios"
 sys.path.insert(0, str(SCEN))  # cpu.py: the same functions for orchtui and the baselines
 
+import bench_engine  # noqa: E402  (beside this file)
 import cpu  # noqa: E402
 
 from orchtui.engine.record import RunRecord  # noqa: E402
@@ -217,16 +219,9 @@ def row_startup(tree: Path | None = None, tag: str = "") -> Sample:
 
 # -- row "sim" ---------------------------------------------------------------------------------
 def random_dag(n: int, seed: int = 1, width: int = 20) -> str:
-    """Each call uses 0-3 of the 20 calls before it; half the functions are compute."""
-    rng = random.Random(seed)
-    lines = []
-    for i in range(1, n + 1):
-        k = rng.randint(0, 3) if i > 1 else 0
-        lo = max(1, i - width)
-        deps = sorted({rng.randint(lo, i - 1) for _ in range(k)}) if i > 1 else []
-        fn = "c" if rng.random() < 0.5 else "io"
-        lines.append(f"  s{i}: {fn}({', '.join(f's{d}' for d in deps)})")
-    return "\n".join(lines)
+    """bench_engine's random DAG (each call uses 0-3 of the 20 before it; half compute),
+    indented to sit under a YAML `plan: |`."""
+    return textwrap.indent(bench_engine.random_dag(n, seed, width), "  ")
 
 
 def dag_yaml(n: int, folder: Path) -> Path:
