@@ -43,7 +43,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,7 @@ sys.path.insert(0, str(SCEN))  # cpu.py: the same functions for orchtui and the 
 
 import bench_engine  # noqa: E402  (beside this file)
 import cpu  # noqa: E402
+from bench_workers import pinned_echo  # noqa: E402
 
 from orchtui.engine.record import RunRecord  # noqa: E402
 from orchtui.engine.session import make_run  # noqa: E402
@@ -65,20 +65,11 @@ Sample = dict[str, float]
 
 
 # -- row "calls": 1,000 no-op compute calls --------------------------------------------------
-def _echo(conn: Connection, cpu_id: int) -> None:
-    os.sched_setaffinity(0, {cpu_id})
-    try:
-        while True:
-            conn.send(conn.recv())
-    except EOFError:
-        pass
-
-
 def pipe_round_trip(n: int) -> float:
     """Seconds per round trip of a small message to a pinned echo process (start-up excluded)."""
     ctx = multiprocessing.get_context("forkserver")
     here, there = ctx.Pipe()
-    proc = ctx.Process(target=_echo, args=(there, _cpus()[-1]), daemon=True)
+    proc = ctx.Process(target=pinned_echo, args=(there, _cpus()[-1]), daemon=True)
     proc.start()
     there.close()
     try:

@@ -26,11 +26,13 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench_workers import pinned_echo  # noqa: E402  (beside this file)
 
 from orchtui.engine.session import function_context  # noqa: E402
 from orchtui.executors.base import Task, TaskFinished  # noqa: E402
@@ -41,22 +43,13 @@ NOOP = "operator:truth"
 CPUS = (0, 1)
 
 
-def _echo(conn: Connection, cpu: int) -> None:
-    os.sched_setaffinity(0, {cpu})
-    try:
-        while True:
-            conn.send(conn.recv())
-    except EOFError:
-        pass
-
-
 def pipe_round(n: int) -> float:
     """Seconds per call: two pinned echo processes, one message in flight on each."""
     ctx = multiprocessing.get_context("forkserver")
     ends, procs = [], []
     for cpu in CPUS:
         here, there = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_echo, args=(there, cpu))
+        proc = ctx.Process(target=pinned_echo, args=(there, cpu))
         proc.start()
         there.close()
         ends.append(here)

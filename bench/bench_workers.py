@@ -22,7 +22,8 @@ from orchtui.executors.workers import JobFinished, JobStarted, WorkerPool
 NOOP = "operator:truth"  # a stdlib no-op-ish callable: nothing to load from disk
 
 
-def _echo(conn: Connection, cpu: int) -> None:
+def pinned_echo(conn: Connection, cpu: int) -> None:
+    """The raw Pipe baseline's far end: pinned to `cpu`, sends back what it gets."""
     os.sched_setaffinity(0, {cpu})
     try:
         while True:
@@ -67,7 +68,7 @@ def bench_pool(n: int, cpu: int) -> tuple[list[float], list[float]]:
 def bench_pipe(n: int, cpu: int) -> list[float]:
     ctx = multiprocessing.get_context("forkserver")
     here, there = ctx.Pipe(duplex=True)
-    proc = ctx.Process(target=_echo, args=(there, cpu))
+    proc = ctx.Process(target=pinned_echo, args=(there, cpu))
     proc.start()
     there.close()
     msg = ("j", None, (None,), {})
