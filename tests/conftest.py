@@ -28,6 +28,12 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     random.seed(0)
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """The pilot tests (pytest.mark.anyio) run on asyncio, as Textual does."""
+    return "asyncio"
+
+
 def make_app(name: str = "seo", **options: object):
     """An app on a bundled test scenario, deterministic: sim executor, stepping, no worker
     thread (the test pulls the engine), no pacing, seed 0. Options override."""

@@ -298,6 +298,3 @@ async def test_the_tui_replays_whatever_the_reader_accepts(tmp_path: Path) -> No
             assert app.error is None, app.error
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

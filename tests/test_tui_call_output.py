@@ -11,11 +11,6 @@ from orchtui.tui.components.call_detail import CallDetail
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class _Host(App[None]):
     def compose(self) -> ComposeResult:
         yield CallDetail(id="detail")

@@ -22,11 +22,6 @@ SIZE = (120, 36)
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def seo_events() -> list[ev.Event]:
     run = make_run(load_input(str(HERE / "seo.yaml")), seed=0)
     try:

@@ -23,11 +23,6 @@ SIZE = (120, 36)
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # `e` writes its trace into the current directory

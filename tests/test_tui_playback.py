@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import make_app
 from test_tui_feed import FakeRealRun, app_with, seo_events, wait_for
 
 from orchtui.cli.inputs import load_input
@@ -22,22 +23,6 @@ from orchtui.tui.describe import DECISION_STEPS
 HERE = Path(__file__).parent / "tui_scenarios"
 SIZE = (120, 36)
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-
-
-def make_app(name: str = "seo", **options: object) -> OrchApp:
-    opts = {"step": True, "threaded": False, "speed": math.inf, "seed": 0, **options}
-    return OrchApp(load_input(str(HERE / f"{name}.yaml")), AppOptions(**opts))  # type: ignore[arg-type]
 
 
 def screen_text(app: OrchApp) -> dict[str, object]:

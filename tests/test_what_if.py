@@ -20,17 +20,6 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SIZE = (120, 36)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-
-
 def edited_seo_yaml(tmp_path: Path) -> Path:
     """seo_audit.yaml edited by hand: s2 calls a chatbot hosted elsewhere, an inout function
     of its own; s5 keeps the local one. (Without impls: the sim needs none.)"""
