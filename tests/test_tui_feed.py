@@ -16,6 +16,7 @@ from orchtui.cli.inputs import load_input
 from orchtui.engine import events as ev
 from orchtui.engine.session import make_run
 from orchtui.tui.app import AppOptions, OrchApp
+from orchtui.tui.describe import decision_line
 
 HERE = Path(__file__).parent / "tui_scenarios"
 SIZE = (120, 36)
@@ -194,3 +195,24 @@ async def test_ui_keeps_up_with_a_thousand_events_a_second() -> None:
         assert app.shown == events
         await pilot.press("q")
     assert len(events) / max(cpu, 1e-3) > 1000, f"{len(events) / cpu:.0f} events per UI second"
+
+
+async def test_a_burst_is_shown_whole_and_every_decision_logged() -> None:
+    # a real run whose ~800 events come at once: every event is shown, in order, and the decision
+    # log holds one line per decision, however the frames split the burst
+    sc = load_input(str(HERE / "plan200.yaml"))
+    sim = make_run(sc, seed=0)
+    events = list(sim.events())
+    sim.executor.close()
+    run = FakeRealRun(events)
+    app = OrchApp(sc, AppOptions(mode="real", seed=0),
+                  run_factory=lambda _: run)  # type: ignore[arg-type,return-value]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.finished)
+        assert app.shown == events
+        kinds = {c.id: c.kind for c in app.record.calls.values()}
+        lines = [decision_line(e, app.record.cpus, kinds) for e in events]
+        expected = [(line.t, line.tag, line.plain) for line in lines if line is not None]
+        assert [(line.t, line.tag, line.plain) for line in app.decisions.entries] == expected
+        assert len(app.decisions.text_lines) >= len(expected)
+        await pilot.press("q")

@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine import events as ev
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import make_run
-from orchtui.tui.components.log_view import wrap_offsets
+from orchtui.tui.components.log_view import _one_cell_each, _wrap_cells, wrap_offsets
 from orchtui.tui.describe import decision_line, recovery_line, summary, where
 from orchtui.tui.frg_layout import GraphCall, layout, to_text
 from orchtui.tui.lane_model import MAX_STACK, Bar, Lane, LaneModel, nice_ceiling, tick_step
@@ -144,6 +147,28 @@ def test_log_wrap_offsets() -> None:
     assert " ".join(lines) == text
     long = "x" * 25
     assert [long[a:b] for a, b in wrap_offsets(long, 10, 10)] == ["x" * 10] * 2 + ["x" * 5]
+
+
+# words, runs of spaces, the log's own arrows and dots, and words longer than a line
+_ONE_CELL_TEXT = st.lists(st.sampled_from(["a", "bc", "s12", " ", "  ", "→", "…", "·", "é",
+                                           "x" * 13]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ONE_CELL_TEXT, st.integers(-1, 16), st.integers(-1, 16))
+def test_log_wrap_by_lengths_is_the_wrap_by_cells(text: str, first: int, rest: int) -> None:
+    # one-cell text is wrapped a line at a time by string searches: the same lines as measuring
+    # every word's cells
+    assert _one_cell_each(text)
+    assert wrap_offsets(text, first, rest) == _wrap_cells(text, first, rest)
+
+
+def test_log_wrap_measures_wide_and_blank_characters() -> None:
+    for text in ("日本語の テキスト です", "tab\there", "non\u00a0breaking", "e\u0301 combining"):
+        assert not _one_cell_each(text)
+    lines = ["日本語の テキスト です"[a:b] for a, b in wrap_offsets("日本語の テキスト です", 9, 9)]
+    assert lines == ["日本語の", "テキスト", "です"]
+    assert all(cell_len(line) <= 9 for line in lines)
 
 
 def test_decisions_say_why() -> None:

@@ -9,6 +9,7 @@ run was in then. The selected call is one reactive, `selected`, that the panels 
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,8 @@ from orchtui.tui.components.log_view import LogView
 from orchtui.tui.components.run_header import HeaderInfo, RunHeader
 from orchtui.tui.describe import (
     DECISION_STEPS,
+    LOGGED,
+    RECOVERY_LOGGED,
     LogLine,
     decision_line,
     recovery_line,
@@ -54,12 +57,15 @@ from orchtui.tui.lane_model import LaneModel
 from orchtui.tui.sources import EventSource, LiveSource, ReplaySource
 
 TICK = 1 / 30
-MAX_PER_TICK = 5000  # events shown per frame at most: a burst never freezes the screen
-# Seconds of event handling per frame. The engine shares the interpreter (and its lock) with the
-# UI: while it is producing, the UI takes a small slice so the run is barely slowed, and
-# catches up once the engine has finished or waits on real work.
-BUDGET_BUSY = 0.003
-BUDGET_IDLE = 0.025
+# A frame shows every event that came since the last one, folded in one pass, each panel
+# refreshed once: showing them later would not make them cheaper, only the screen late. Only a
+# backlog (a replay played unpaced, a real run's events piled up while the user looked back)
+# is spread over frames, so that folding it never takes a frame more than this, and keys are
+# still answered. The engine shares the interpreter with the UI either way: what it loses is
+# the UI's cost per event, whenever the events are shown.
+FRAME_BUDGET = 0.02
+COST_GUESS = 5e-6  # seconds to fold one event, until frames have measured it
+MEASURED_FROM = 200  # events in a frame for it to measure the cost (fixed costs amortised)
 DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel while playing
 NO_RECOVERY = "nothing to recover: no call has failed"
 
@@ -158,7 +164,7 @@ class OrchApp(App[int]):
         self._crash: EngineCrashed | None = None  # drained, shown when the cursor gets there
         self.follow = True  # the graph selects the call of the newest event, until the user picks
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
-        self._cost = 0.0  # seconds to show one event, lately
+        self._cost = COST_GUESS  # seconds to fold one event, lately
         self._titles: tuple[str, str] = ("", "")
         self._lanes_titled = "processors"
         self._detail_due = False
@@ -237,6 +243,7 @@ class OrchApp(App[int]):
         if graph is not None:  # lay the graph out now, not while the engine runs
             self.frg.prepare([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
                               for d in graph.calls], graph.exclusive_groups)
+        _freeze_startup_heap()
         self.feed = Feed(source)
         self._sync_feed()
         if self.options.threaded:
@@ -262,7 +269,7 @@ class OrchApp(App[int]):
     def _ended(self) -> bool:
         feed = self.feed
         return feed is None or self._crash is not None or (
-            feed.exhausted.is_set() and feed.queue.empty())
+            feed.exhausted.is_set() and not feed.queue)
 
     # the player's state, by the names the panels and tests read
     @property
@@ -379,20 +386,17 @@ class OrchApp(App[int]):
         if released:
             began = time.perf_counter()
             with self.batch_update():
-                self._present(released)
-            spent = (time.perf_counter() - began) / len(released)
-            self._cost = 0.8 * self._cost + 0.2 * spent if self._cost else spent
+                graphs = self._present(released)
+            if len(released) >= MEASURED_FROM and not graphs:  # a graph's set-up is no event's
+                spent = (time.perf_counter() - began) / len(released)
+                self._cost = 0.7 * self._cost + 0.3 * spent
         self._check_crash()
         self._refresh_clock()
 
     def _allowance(self) -> int:
-        """How many events this frame may show, from what one has cost lately."""
-        feed = self.feed
-        busy = feed is not None and not feed.exhausted.is_set() and self.options.threaded
-        budget = BUDGET_BUSY if busy else BUDGET_IDLE
-        if not self._cost:
-            return 50
-        return max(20, min(MAX_PER_TICK, int(budget / self._cost)))
+        """How many events this frame may show: all that came, unless folding them would take
+        longer than a frame's budget."""
+        return max(MEASURED_FROM, int(FRAME_BUDGET / self._cost))
 
     def release(self, dt: float) -> list[ev.Event]:
         """Move the cursor by `dt` wall seconds of play, or by the steps asked for; return the
@@ -433,50 +437,59 @@ class OrchApp(App[int]):
         return self.show_until(10**9)
 
     # -- showing the state at the cursor -------------------------------------------------------
-    def _present(self, events: list[ev.Event]) -> None:
-        """Fold events into what the panels show (they follow the cursor's previous state)."""
+    def _present(self, events: list[ev.Event]) -> bool:
+        """Fold events into what the panels show (they follow the cursor's previous state): the
+        models in one pass, then each panel refreshed once. True if a graph came (laying it
+        out is not the cost of an event)."""
+        record = self.record
         decisions: list[LogLine] = []
         recoveries: list[LogLine] = []
-        focus: str | None = None
-        kinds = _Kinds(self.record.calls)  # a view, not a copy: a frame must not cost O(calls)
-        failed_now = False
+        kinds = _Kinds(record.calls)  # a view, not a copy: a frame must not cost O(calls)
+        failed_now = graphs = False
+        lanes = self.lanes
         for e in events:
-            self.record.apply(e)
-            match e:
-                case ev.RunStarted():
-                    self.lanes = LaneModel(e.cpus, labels=e.lanes)
-                    self.lanes_view.reset(self.lanes)
-                    self.wall_start = time.monotonic()
-                case ev.GraphReady():
-                    self._graph_ready(e)
-                case ev.Failed():
-                    failed_now = True
-                case ev.CallRepaired():
-                    self.repaired[e.call] = e.after
-            self.lanes.observe(e, self.record)
-            focus = _call_of(e) or focus
-            line = decision_line(e, self.record.cpus, kinds)
-            if line is not None:
-                decisions.append(line)
-            line = recovery_line(e)
-            if line is not None:
-                recoveries.append(line)
+            record.apply(e)
+            kind = type(e)
+            if kind in _RARE:
+                match e:
+                    case ev.RunStarted():
+                        lanes = self.lanes = LaneModel(e.cpus, labels=e.lanes)
+                        self.lanes_view.reset(lanes)
+                        self.wall_start = time.monotonic()
+                    case ev.GraphReady():
+                        self._graph_ready(e)
+                        graphs = True
+                    case ev.Failed():
+                        failed_now = True
+                    case ev.CallRepaired():
+                        self.repaired[e.call] = e.after
+            lanes.observe(e, record)
+            if kind in LOGGED:
+                line = decision_line(e, record.cpus, kinds)
+                if line is not None:
+                    decisions.append(line)
+            elif kind in RECOVERY_LOGGED:
+                line = recovery_line(e)
+                if line is not None:
+                    recoveries.append(line)
         self.decisions.add(decisions)
         recovery = self.recovery
         recovery.add(recoveries)
         # only a Failed event can add a failure to say (recovery entries replace the placeholder)
-        failed = [c.id for c in self.record.calls.values()
+        failed = [c.id for c in record.calls.values()
                   if c.status == "failed"] if failed_now and not recovery.entries else []
         if failed and not recovery.entries:
             recovery.placeholder = (f"{', '.join(failed[:4])} failed; no recovery ran: this "
                                     "run has no LLM repairer")
             recovery.refresh()
         self.lanes_view.changed()
+        focus = next((c for c in map(_call_of, reversed(events)) if c is not None), None)
         if self.follow and focus is not None and focus in self.frg.calls:
             self.selected = focus
         self.frg.refresh()
         self._detail_due = True  # repainted by the clock, at most a few times a second
         self._refresh_header()
+        return graphs
 
     def _show_move(self, move: Move | None) -> None:
         """Show where the player moved: fold the events passed onto the screen, or rebuild it
@@ -855,6 +868,22 @@ class OrchApp(App[int]):
         self._stop_feed(wait=1.0)
 
 
+def _freeze_startup_heap() -> None:
+    """Take what exists when the first run begins (modules, Textual's widgets, the plan and its
+    layout) out of the collector's scans, once per process.
+
+    A full collection scans every live container, and a run's display only grows: at tens of
+    thousands of events a second, rescanning the startup heap was half of the UI's time. Those
+    objects live as long as the app anyway; freezing them again at a restart would also keep
+    whatever cyclic garbage the previous run had left uncollected, so it is done once."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.freeze()
+
+
+_FROZEN = False
+
 _RUN_ACTIONS = {b.action.partition("(")[0] for b in OrchApp.BINDINGS if isinstance(b, Binding)}
 
 
@@ -862,6 +891,10 @@ def _few(ids: list[str], limit: int = 6) -> str:
     if not ids:
         return "nothing"
     return ", ".join(ids[:limit]) + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+# events the fold does more with than the record and the lanes
+_RARE = frozenset((ev.RunStarted, ev.GraphReady, ev.Failed, ev.CallRepaired))
 
 
 def _call_of(e: ev.Event) -> str | None:

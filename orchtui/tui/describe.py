@@ -17,6 +17,9 @@ DECISIONS = (ev.PlanReady, ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, 
              ev.Skipped, ev.TurnStarted, ev.RunFinished)
 RECOVERY = (ev.TranslationAttempt, ev.RecoveryStarted, ev.CallRepaired, ev.RecoveryFailed,
             ev.Retried)
+# The same, to look up by an event's exact type (a fold asks for every event it shows)
+LOGGED = frozenset(DECISIONS)
+RECOVERY_LOGGED = frozenset(RECOVERY)
 
 # Events that carry a coordinator decision: the unit of a step in a real run, where observations
 # (a call started, a turn ended) arrive in between on their own time.
@@ -27,7 +30,7 @@ DECISION_STEPS = (ev.Scheduled, ev.Queued, ev.Dispatched, ev.Skipped, ev.TurnSta
 Part = tuple[str, Style | str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per decision, tens of thousands a run
 class LogLine:
     t: float
     tag: str  # a short verb, coloured: what kind of decision

@@ -9,9 +9,9 @@ new until the user steps or plays.
 from __future__ import annotations
 
 import itertools
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 
 from textual.worker import get_current_worker
@@ -41,7 +41,11 @@ class Feed:
     def __init__(self, source: EventSource, backlog: int = BACKLOG) -> None:
         self.source = source
         self.backlog = backlog
-        self.queue: queue.Queue[Item | list[Item]] = queue.Queue()
+        # Appended by the worker, popped by the app: a deque's ends are thread-safe, and an
+        # append costs the engine a twentieth of a Queue.put (its lock and condition), which at
+        # tens of thousands of events a second was a tenth of the engine's time. The app never
+        # waits on it: it drains it once a frame.
+        self.queue: deque[Item | list[Item]] = deque()
         self._cond = threading.Condition()
         self._playing = False
         self._target = 0  # while paused, pull until this many events have been pulled
@@ -80,15 +84,13 @@ class Feed:
     def drain(self, limit: int) -> list[Item]:
         """What the worker has pulled, up to about `limit` events (a chunk is not split)."""
         out: list[Item] = []
-        while len(out) < limit:
-            try:
-                got = self.queue.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(got, list):
+        pending = self.queue
+        while pending and len(out) < limit:
+            got = pending.popleft()
+            if type(got) is list:
                 out.extend(got)
             else:
-                out.append(got)
+                out.append(got)  # type: ignore[arg-type]
         self.taken += len(out)
         return out
 
@@ -110,9 +112,11 @@ class Feed:
         end. Never blocks without a timeout (a blocked worker would hang the app's exit)."""
         worker = get_current_worker()
         # A source that never blocks (the sim, a replay) is pulled in chunks, with the checks
-        # once a chunk: per event, they and the queue would cost the engine a tenth of its
-        # time. A real run's events go one by one: the next may be seconds away.
+        # once a chunk: per event, they would cost the engine a tenth of its time. A real run's
+        # events go one by one (the next may be seconds away), checked after each: a pause
+        # holds the engine before it decides anything new.
         chunked = self.source.paced
+        pending = self.queue
         self.began, self.began_cpu = time.perf_counter(), time.thread_time()
         try:
             self._iter = _guarded(self.source.emitted())
@@ -124,16 +128,26 @@ class Feed:
                         if self._room() <= 0:
                             self._cond.wait(POLL)
                     continue
-                want = min(room, CHUNK) if chunked else 1
-                chunk: list[Item] = list(itertools.islice(self._iter, want))
-                self.pulled += len(chunk)
-                if chunk:
-                    self.queue.put(chunk if chunked else chunk[0])
-                if len(chunk) < want:  # the source is exhausted
+                if chunked:
+                    want = min(room, CHUNK)
+                    chunk: list[Item] = list(itertools.islice(self._iter, want))
+                    self.pulled += len(chunk)
+                    if chunk:
+                        pending.append(chunk)
+                    exhausted = len(chunk) < want
+                else:
+                    exhausted = True
+                    for item in self._iter:
+                        self.pulled += 1
+                        pending.append(item)
+                        if self._room() <= 0 or self._stop.is_set() or worker.is_cancelled:
+                            exhausted = False
+                            break
+                if exhausted:
                     self.ended, self.ended_cpu = time.perf_counter(), time.thread_time()
                     break
         except Exception as err:  # an engine bug: show it, do not hang
-            self.queue.put(EngineCrashed(err))
+            pending.append(EngineCrashed(err))
         finally:
             self.pulling = False
             self._finish()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from functools import lru_cache
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -33,18 +34,71 @@ _WORD = re.compile(r"\S+")
 def wrap_offsets(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     """Greedy word wrap of `text` into (start, end) slices: the first line `first` cells wide,
     the others `rest`. Words longer than a line are cut."""
+    if _one_cell_each(text):
+        return _wrap_spaces(text, first, rest)
+    return _wrap_cells(text, first, rest)
+
+
+_PRINTABLE_ASCII = frozenset(map(chr, range(0x20, 0x7F)))
+
+
+@lru_cache(maxsize=4096)
+def _plain_cell(ch: str) -> bool:
+    """One cell wide, and not a space a word could end at (rich measures as it draws)."""
+    return not ch.isspace() and get_character_cell_size(ch) == 1
+
+
+def _one_cell_each(text: str) -> bool:
+    """Every character one cell wide and the only blank a plain space: lengths are widths, and
+    a line breaks at spaces only (a log line's arrow or ellipsis keeps it on the fast path)."""
+    if text.isascii():
+        return text.isprintable()
+    return all(map(_plain_cell, set(text).difference(_PRINTABLE_ASCII)))
+
+
+def _wrap_spaces(text: str, first: int, rest: int) -> list[tuple[int, int]]:
+    """wrap_offsets of one-cell text, a line at a time with the string's own searches (a log
+    line is wrapped as it arrives, tens of thousands a second): the line from a word's start
+    ends at the last word end within the width, or cuts a word longer than the line."""
+    word = _WORD.search(text)
+    if word is None:
+        return [(0, 0)]
+    n = len(text.rstrip(" "))
+    start = word.start()
+    width = max(1, first)
+    lines: list[tuple[int, int]] = []
+    while True:
+        limit = start + width
+        if limit >= n:  # the rest fits
+            lines.append((start, n))
+            return lines
+        if text[limit] == " ":  # the line may end at the word before `limit`
+            end = start + len(text[start:limit].rstrip(" "))
+        else:
+            space = text.rfind(" ", start, limit)
+            if space < 0:  # one word longer than the line: cut it
+                lines.append((start, limit))
+                start, width = limit, max(1, rest)
+                continue
+            end = start + len(text[start:space].rstrip(" "))
+        lines.append((start, end))
+        word = _WORD.search(text, end)
+        assert word is not None  # text goes on past `limit`, which is before its last word end
+        start, width = word.start(), max(1, rest)
+
+
+def _wrap_cells(text: str, first: int, rest: int) -> list[tuple[int, int]]:
+    """wrap_offsets by cell widths, word by word: text with wide or zero-width characters, or
+    blanks other than spaces."""
     lines: list[tuple[int, int]] = []
     width = max(1, first)
     start = end = used = -1
-    # printable ASCII is one cell a character: lengths instead of cell_len, same offsets (a log
-    # line is wrapped as it arrives, thousands a second)
-    narrow = text.isascii() and text.isprintable()
     for m in _WORD.finditer(text):
         w0, w1 = m.start(), m.end()
-        wlen = w1 - w0 if narrow else cell_len(m.group())
+        wlen = cell_len(m.group())
         if start < 0:
             start, end, used = w0, w0, 0
-        gap = (w0 - end if narrow else cell_len(text[end:w0])) if used else 0
+        gap = cell_len(text[end:w0]) if used else 0
         if used and used + gap + wlen > width:
             lines.append((start, end))
             width = max(1, rest)
@@ -54,7 +108,7 @@ def wrap_offsets(text: str, first: int, rest: int) -> list[tuple[int, int]]:
             lines.append((start, cut))
             width = max(1, rest)
             w0 = start = cut
-            wlen = w1 - w0 if narrow else cell_len(text[w0:w1])
+            wlen = cell_len(text[w0:w1])
             used = 0
         used += gap + wlen
         end = w1
@@ -93,11 +147,10 @@ class LogView(ScrollView, can_focus=True):
         if not lines:
             return
         follow = self.scroll_y >= self.max_scroll_y - 1
-        for line in lines:
-            self.entries.append(line)
-            if self._width:
-                self._wrap_entry(len(self.entries) - 1)
+        first = len(self.entries)
+        self.entries.extend(lines)
         if self._width:
+            self._wrap_from(first)
             set_virtual_size(self, Size(self._width, len(self._lines)))
         if follow:
             # after the refresh: the new virtual size has reached the scroll limits by then
@@ -110,15 +163,15 @@ class LogView(ScrollView, can_focus=True):
         return [self._strip(n).text.rstrip() for n in range(len(self._lines))]
 
     # -- wrapping -----------------------------------------------------------------------------
-    def _wrap_entry(self, index: int) -> None:
-        body = self.entries[index].plain
+    def _wrap_from(self, first: int) -> None:
+        """Wrap the entries from `first` on to the panel's width."""
         width = self._width
-        if width >= NARROW:
-            offsets = wrap_offsets(body, width - HEAD_W, width - HEAD_W)
-        else:
-            offsets = wrap_offsets(body, width - HEAD_W, width - 2)
-        for n, (start, end) in enumerate(offsets):
-            self._lines.append((index, n, start, end))
+        body = width - HEAD_W
+        rest = body if width >= NARROW else width - 2
+        lines = self._lines
+        for index in range(first, len(self.entries)):
+            offsets = wrap_offsets(self.entries[index].plain, body, rest)
+            lines.extend([(index, n, start, end) for n, (start, end) in enumerate(offsets)])
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -127,8 +180,7 @@ class LogView(ScrollView, can_focus=True):
         self._width = width
         self._lines.clear()
         self._cache.clear()
-        for index in range(len(self.entries)):
-            self._wrap_entry(index)
+        self._wrap_from(0)
         set_virtual_size(self, Size(width, len(self._lines)))
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
         self.refresh()
