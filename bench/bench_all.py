@@ -20,7 +20,8 @@ configuration alike; only same-round ratios and medians are reported):
            wall time and peak memory of the process.
   tui      real SEO with the TUI attached (textual's headless driver, 120x36: every frame is
            composed as on a terminal) against headless, and how many events a second the UI
-           shows from a live source producing 50,000 a second.
+           shows from a live source producing 50,000 a second, and how long after the source's
+           last event it shows the last; each part in a fresh interpreter.
 
 The machine these figures come from is small and shared: say so with every number.
 """
@@ -33,6 +34,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import random
 import statistics
 import subprocess
@@ -256,10 +258,16 @@ def tui_real_seo() -> Sample:
 
 class _FiftyThousand:
     """A live run (real mode: events shown as they come) that emits a recorded event stream at
-    `rate` events per wall second, in one-millisecond bursts."""
+    `rate` events per wall second, in one-millisecond bursts. Each burst is unpickled as it is
+    emitted: the UI gets new event objects, allocated during the run as an engine's are (the
+    collector then has them to scan, as it would), not ones that existed before it began."""
+
+    BURST = 0.001  # seconds
 
     def __init__(self, events: list, rate: float) -> None:
         self.recorded = events
+        size = max(1, int(rate * self.BURST))
+        self.bursts = [pickle.dumps(events[n:n + size]) for n in range(0, len(events), size)]
         self.rate = rate
         self.cancelled = False
         self.t_end = 0.0
@@ -282,14 +290,13 @@ class _FiftyThousand:
 
     def events(self) -> Iterator:
         t0 = time.perf_counter()
-        for n, e in enumerate(self.recorded):
-            due = t0 + n / self.rate
-            wait = due - time.perf_counter()
-            if wait > 0.001:
+        for n, burst in enumerate(self.bursts):
+            wait = t0 + n * self.BURST - time.perf_counter()
+            if wait > 0:
                 time.sleep(wait)
             if self.cancelled:
                 return
-            yield e
+            yield from pickle.loads(burst)
         self.t_end = time.perf_counter()
 
 
@@ -312,7 +319,11 @@ def layered_plan(ranks: int = 10, width: int = 500, seed: int = 3) -> str:
 def tui_keeps_up(rate: float = 50_000.0) -> Sample:
     """Events a second the UI shows from a live source producing `rate` a second, counted from
     when the graph is on screen (its layout is done once, before the run, and is not event
-    handling) to when the UI has shown the last event."""
+    handling) to when the UI has shown the last event; and how long after the source's last
+    event that was (the UI keeps up when this is about a frame).
+
+    The bench polls with asyncio.sleep: the pilot's pause() would also compose a frame at every
+    poll, which a terminal does not (Textual composes when a widget asks, at most 60 a second)."""
     from orchtui.engine import events as ev
     from orchtui.tui.app import AppOptions, OrchApp
 
@@ -324,27 +335,37 @@ def tui_keeps_up(rate: float = 50_000.0) -> Sample:
     after_graph = next(n for n, e in enumerate(events) if isinstance(e, ev.GraphReady)) + 1
     source = _FiftyThousand(events, rate)
 
-    async def go() -> float:
+    async def go() -> tuple[float, float]:
         app = OrchApp(sc, AppOptions(mode="real", seed=None),
                       run_factory=lambda _options: source)  # type: ignore[arg-type,return-value]
         async with app.run_test(size=(120, 36)) as pilot:
             deadline = time.perf_counter() + 300
             while len(app.shown) < after_graph and time.perf_counter() < deadline:
-                await pilot.pause(0.002)
+                await asyncio.sleep(0.002)
             t0 = time.perf_counter()
             while len(app.shown) < len(events) and time.perf_counter() < deadline:
-                await pilot.pause(0.005)
-            took = time.perf_counter() - t0
+                await asyncio.sleep(0.002)
+            done = time.perf_counter()
             await pilot.press("q")
-        return took
+        return done - t0, done - source.t_end
 
-    took = asyncio.run(go())
-    return {"ui_events_per_s": (len(events) - after_graph) / took,
+    took, lag = asyncio.run(go())
+    return {"ui_events_per_s": (len(events) - after_graph) / took, "ui_lag_s": lag,
             "source_events_per_s": rate}
 
 
-def row_tui() -> Sample:
-    return {**tui_real_seo(), **tui_keeps_up()}
+TUI_PARTS: dict[str, Callable[[], Sample]] = {"seo": tui_real_seo, "keep_up": tui_keeps_up}
+
+
+def row_tui(tree: Path | None = None, tag: str = "") -> Sample:
+    """Each part in a fresh interpreter with the tree's orchtui, as the command runs one app
+    per process (and a second app in one process would start with the first one's heap)."""
+    s: Sample = {}
+    for part in TUI_PARTS:
+        out = _timed([sys.executable, str(Path(__file__).resolve()), "--tui-part", part],
+                     tree)[2]
+        s.update({k + tag: v for k, v in json.loads(out.strip().splitlines()[-1]).items()})
+    return s
 
 
 # -- reporting -----------------------------------------------------------------------------------
@@ -420,7 +441,14 @@ def report(rows: dict[str, list[Sample]], compare: bool) -> None:
               f"{med(s, 'attached_s'):.3f} s: attached/headless "
               f"{fmt_ratio(s, 'attached_s', 'headless_s')}")
         print(f"  a live source at 50,000 events/s: the UI showed "
-              f"{med(s, 'ui_events_per_s'):,.0f} events/s")
+              f"{med(s, 'ui_events_per_s'):,.0f} events/s, the last "
+              f"{med(s, 'ui_lag_s') * 1e3:.0f} ms after the source's last")
+        if compare:
+            print(f"  compare tree: real SEO headless {med(s, 'headless_s_cmp'):.3f} s, attached "
+                  f"{med(s, 'attached_s_cmp'):.3f} s: attached/headless "
+                  f"{fmt_ratio(s, 'attached_s_cmp', 'headless_s_cmp')}")
+            print(f"  compare tree: the UI showed {med(s, 'ui_events_per_s_cmp'):,.0f} events/s, "
+                  f"the last {med(s, 'ui_lag_s_cmp') * 1e3:.0f} ms after the source's last")
 
 
 ROWS = ("calls", "eight", "startup", "sim", "tui")
@@ -434,8 +462,13 @@ def main() -> int:
                     help="burn units per CPU-bound call (about 12 ms each)")
     ap.add_argument("--sim-calls", type=int, default=100_000)
     ap.add_argument("--compare-tree", type=Path,
-                    help="an older checkout: the start-up and sim rows run it too, same rounds")
+                    help="an older checkout: the start-up, sim and tui rows run it too, same "
+                    "rounds")
+    ap.add_argument("--tui-part", choices=TUI_PARTS, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.tui_part:  # one part of the row "tui", in this fresh process: its sample as JSON
+        print(json.dumps(TUI_PARTS[args.tui_part]()))
+        return 0
     only = [r.strip() for r in args.only.split(",") if r.strip()]
     folder = Path(tempfile.mkdtemp(prefix="orchtui-bench-"))
     rows: dict[str, list[Sample]] = {r: [] for r in only}
@@ -457,7 +490,10 @@ def main() -> int:
                     s.update(row_sim(args.sim_calls, folder, args.compare_tree.resolve(), "_cmp"))
                 rows[r].append(s)
             elif r == "tui":
-                rows[r].append(row_tui())
+                s = row_tui()
+                if args.compare_tree:
+                    s.update(row_tui(args.compare_tree.resolve(), "_cmp"))
+                rows[r].append(s)
             print(f"  {r}: {rows[r][-1]}", file=sys.stderr, flush=True)
     report(rows, bool(args.compare_tree))
     return 0
