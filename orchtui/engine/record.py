@@ -197,9 +197,15 @@ class RunRecord:
             measured = self.mode != "sim"
         dur = self.durations(measured)
         finish: dict[str, float] = {}
-        for cid in _topological(self.calls):
-            c = self.calls[cid]
-            finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
+        try:  # the calls come in a topological order (the graph's) unless a trace says not
+            for cid, c in self.calls.items():
+                deps = c.deps
+                finish[cid] = dur[cid] + (max([finish[d] for d in deps]) if deps else 0.0)
+        except KeyError:
+            finish.clear()
+            for cid in _topological(self.calls):
+                c = self.calls[cid]
+                finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
         critical = max(finish.values(), default=0.0)
         work = sum(dur[cid] for cid, c in self.calls.items() if c.kind == "compute")
         return max(critical, work / max(self.processors, 1))
