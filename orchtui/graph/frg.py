@@ -75,6 +75,7 @@ class FRG:
         # gives, and any stream) is ranked in the same pass: Alg. 1 then visits the batch in
         # plan order, which is what the heap below would produce.
         forward = False  # some call uses one that comes after it in the batch
+        position, unique = index.__getitem__, dict.fromkeys
         for c in batch:
             cid, refs = c.id, c.refs
             mine: list[str] = []
@@ -82,7 +83,7 @@ class FRG:
             if not refs:
                 ranks[cid] = 1
                 continue
-            mine.extend(dict.fromkeys(refs) if len(refs) > 1 else refs)
+            mine.extend(unique(refs) if len(refs) > 1 else refs)
             here = index[cid]
             top = 0
             for r in mine:
@@ -97,7 +98,7 @@ class FRG:
                     if rank > top:
                         top = rank
             if len(mine) > 1:
-                mine.sort(key=index.__getitem__)
+                mine.sort(key=position)
             if not forward:
                 ranks[cid] = top + 1
         added = self._rank_by_heap(batch) if forward else [c.id for c in batch]
