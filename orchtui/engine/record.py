@@ -5,7 +5,8 @@ Built from events only, so a live run, a JSONL trace and a replay summarise the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,11 @@ class CallRecord:
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
-    retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # Tuples, grown on the rare retry: two empty lists per call were a tenth of a long sim's
+    # record.
+    retried: tuple[str, ...] = ()  # why each lost attempt ended
     # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
-    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
+    lost: tuple[tuple[float, float, int | None, int | None], ...] = ()
 
 
 @dataclass
@@ -114,9 +117,9 @@ class RunRecord:
     def _retried(self, e: ev.Retried) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.retried.append(e.error)
+            c.retried += (e.error,)
             start = c.start if c.start is not None else e.t
-            c.lost.append((start, e.t, e.processor, c.cpu))
+            c.lost += ((start, e.t, e.processor, c.cpu),)
 
     def _finished(self, e: ev.Finished) -> None:
         c = self.calls.get(e.call)
@@ -197,32 +200,54 @@ class RunRecord:
             measured = self.mode != "sim"
         dur = self.durations(measured)
         finish: dict[str, float] = {}
-        for cid in _topological(self.calls):
-            c = self.calls[cid]
-            finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
+        try:  # the calls come in a topological order (the graph's) unless a trace says not
+            for cid, c in self.calls.items():
+                deps = c.deps
+                finish[cid] = dur[cid] + (max([finish[d] for d in deps]) if deps else 0.0)
+        except KeyError:
+            finish.clear()
+            for cid in _topological(self.calls):
+                c = self.calls[cid]
+                finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
         critical = max(finish.values(), default=0.0)
         work = sum(dur[cid] for cid, c in self.calls.items() if c.kind == "compute")
         return max(critical, work / max(self.processors, 1))
 
     def to_json(self) -> dict[str, Any]:
+        return {**self._json_head(), "calls": [_call_json(c) for c in self.calls.values()],
+                "repairs": self._json_repairs()}
+
+    def json_text(self) -> Iterator[str]:
+        """`json.dumps(self.to_json())`, in pieces: a call at a time, so that a 100,000-call
+        run is not held twice more in memory (as dicts, then as one string) to be printed."""
+        head = json.dumps(self._json_head())
+        yield head[:-1] + ', "calls": ['
+        for n, c in enumerate(self.calls.values()):
+            yield (", " if n else "") + json.dumps(_call_json(c))
+        yield '], "repairs": ' + json.dumps(self._json_repairs()) + "}"
+
+    def _json_head(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario, "policy": self.policy, "processors": self.processors,
             "mode": self.mode, "status": self.status, "error": self.error,
             "turns": len(self.turns), "recoveries": self.recoveries,
             "makespan": _r(self.makespan), "lower_bound": _r(self.lower_bound()),
             "warnings": list(self.warnings),
-            "calls": [
-                {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
-                 "processor": c.processor if c.kind == "compute" else None,
-                 "cpu": c.cpu if c.kind == "compute" else None,
-                 "start": _r(c.start), "end": _r(c.end),
-                 "status": c.status if c.status in ("done", "failed") else "skipped",
-                 **({"retried": list(c.retried)} if c.retried else {}),
-                 **({"error": c.error} if c.status == "failed" else {})}
-                for c in self.calls.values()
-            ],
-            "repairs": [{"call": c, "before": b, "after": a} for c, b, a in self.repairs],
         }
+
+    def _json_repairs(self) -> list[dict[str, str]]:
+        return [{"call": c, "before": b, "after": a} for c, b, a in self.repairs]
+
+
+def _call_json(c: CallRecord) -> dict[str, Any]:
+    return {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
+            "processor": c.processor if c.kind == "compute" else None,
+            "cpu": c.cpu if c.kind == "compute" else None,
+            "start": None if c.start is None else round(c.start, 6),
+            "end": None if c.end is None else round(c.end, 6),
+            "status": c.status if c.status in ("done", "failed") else "skipped",
+            **({"retried": list(c.retried)} if c.retried else {}),
+            **({"error": c.error} if c.status == "failed" else {})}
 
 
 _HANDLERS: dict[type, Any] = {
