@@ -155,6 +155,7 @@ class OrchApp(App[int]):
         self._next_source: EventSource | None = None
         self.player = self._new_player(Timeline(), PlaybackClock(), paced=True)
         self.record = RunRecord()
+        self._kinds = _Kinds(self.record.calls)  # a view, not a copy: the log asks per line
         self.lanes = LaneModel()
         self.estimate = 0.0  # the run's lower bound, for the time axis before it gets there
         self.wall_start: float | None = None
@@ -181,8 +182,8 @@ class OrchApp(App[int]):
             yield CallDetail(id="detail")
         yield LanesView(id="lanes", scrubbable=True).data_bind(OrchApp.selected)
         with Horizontal(id="logs"):
-            yield LogView("no decisions yet", id="decisions")
-            yield LogView(NO_RECOVERY, id="recovery")
+            yield LogView("no decisions yet", self._decision_line, id="decisions")
+            yield LogView(NO_RECOVERY, recovery_line, id="recovery")
         yield KeyBar(id="keys")
 
     def prepare(self) -> None:
@@ -302,6 +303,7 @@ class OrchApp(App[int]):
     def _reset_panels(self) -> None:
         """Empty panels and record: the state before the first event."""
         self.record = RunRecord()
+        self._kinds = _Kinds(self.record.calls)
         self.lanes = LaneModel()
         self.repaired = {}
         self.wall_start = None
@@ -442,9 +444,8 @@ class OrchApp(App[int]):
         models in one pass, then each panel refreshed once. True if a graph came (laying it
         out is not the cost of an event)."""
         record = self.record
-        decisions: list[LogLine] = []
-        recoveries: list[LogLine] = []
-        kinds = _Kinds(record.calls)  # a view, not a copy: a frame must not cost O(calls)
+        decided: list[ev.Event] = []
+        recovered: list[ev.Event] = []
         failed_now = graphs = False
         lanes = self.lanes
         for e in events:
@@ -465,20 +466,16 @@ class OrchApp(App[int]):
                         self.repaired[e.call] = e.after
             lanes.observe(e, record)
             if kind in LOGGED:
-                line = decision_line(e, record.cpus, kinds)
-                if line is not None:
-                    decisions.append(line)
+                decided.append(e)
             elif kind in RECOVERY_LOGGED:
-                line = recovery_line(e)
-                if line is not None:
-                    recoveries.append(line)
-        self.decisions.add(decisions)
+                recovered.append(e)
+        self.decisions.add(decided)
         recovery = self.recovery
-        recovery.add(recoveries)
+        recovery.add(recovered)
         # only a Failed event can add a failure to say (recovery entries replace the placeholder)
         failed = [c.id for c in record.calls.values()
-                  if c.status == "failed"] if failed_now and not recovery.entries else []
-        if failed and not recovery.entries:
+                  if c.status == "failed"] if failed_now and not recovery.logged else []
+        if failed:
             recovery.placeholder = (f"{', '.join(failed[:4])} failed; no recovery ran: this "
                                     "run has no LLM repairer")
             recovery.refresh()
@@ -506,6 +503,10 @@ class OrchApp(App[int]):
         self._detail_due = True
         self._check_crash()
         self._refresh_clock()
+
+    def _decision_line(self, e: ev.Event) -> LogLine | None:
+        """The decision log's line for an event of this run."""
+        return decision_line(e, self.record.cpus, self._kinds)
 
     def _graph_ready(self, e: ev.GraphReady) -> None:
         # A growing plan (streamed, or a live baseline's) declares its new calls in each

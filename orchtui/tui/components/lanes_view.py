@@ -13,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -107,10 +107,19 @@ class LanesView(ScrollView, can_focus=True):
         self.refresh()
 
     def set_time(self, now: float, estimate: float = 0.0) -> None:
-        """Move the cursor; grow the axis (in round steps) when the run outgrows it."""
-        self.now = now
-        self.span = self.fixed_span or nice_ceiling(max(now, estimate, 1e-9))
-        self.refresh()
+        """Move the cursor; grow the axis (in round steps) when the run outgrows it.
+
+        The clock moves every frame, the cursor a cell now and then: the rows (their running
+        bars end at the cursor) are repainted when it moves a cell, the axis, which prints the
+        clock, every time."""
+        span = self.fixed_span or nice_ceiling(max(now, estimate, 1e-9))
+        pw = self._plot_width()
+        moved = span != self.span or self._x(now, pw) != self._x(self.now, pw)
+        self.now, self.span = now, span
+        if moved:
+            self.refresh()
+        else:
+            self.refresh(Region(0, 0, self.size.width, 1))
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:

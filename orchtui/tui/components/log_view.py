@@ -1,27 +1,34 @@
 """A log of one line per event, wrapped to the panel's width, line-rendered (toolong style).
 
-Appending costs a word-wrap of plain text (offsets only); a line is styled and rendered when it
-scrolls into view, and cached. So a burst of thousands of events costs the UI little and the
-engine, which shares the interpreter, even less.
+The log keeps the events it shows, not their lines: a line is described (orchtui.tui.describe),
+styled and rendered when it scrolls into view, and cached. Appending costs describing the event
+once for its plain text and a word-wrap of it (offsets only); nothing built for it outlives the
+append but the offsets, which hold no objects for the collector to scan. So a burst of tens of
+thousands of events costs the UI little and the engine, which shares the interpreter, less.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 
 from rich.cells import cell_len, get_character_cell_size
-from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from orchtui.engine import events as ev
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
+from orchtui.tui.components.strips import text_strip
 from orchtui.tui.describe import LogLine
+
+Describe = Callable[[ev.Event], LogLine | None]
+"""An event's line in this log, or None when the log does not show it."""
 
 TIME_W = 7  # "  12.34"
 TAG_W = 9
@@ -124,33 +131,37 @@ class LogView(ScrollView, can_focus=True):
     LogView { background: $surface; scrollbar-gutter: stable; }
     """
 
-    def __init__(self, placeholder: str, *, id: str | None = None) -> None:
+    def __init__(self, placeholder: str, describe: Describe, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.placeholder = placeholder
-        self.entries: list[LogLine] = []
+        self.describe = describe
+        self.logged: list[ev.Event] = []  # the events shown, a line (or more) each
         self._lines: list[tuple[int, int, int, int]] = []  # (entry, line no, start, end)
         self._width = 0  # what the lines are wrapped to
         self._cache: OrderedDict[tuple[int, int], Strip] = OrderedDict()
-        self._text_console = Console(width=1000, color_system="truecolor",
-                                     legacy_windows=False)
 
     # -- content ------------------------------------------------------------------------------
     def clear(self) -> None:
-        self.entries.clear()
+        self.logged.clear()
         self._lines.clear()
         self._cache.clear()
         set_virtual_size(self, Size(0, 0))
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
-    def add(self, lines: list[LogLine]) -> None:
-        if not lines:
+    def add(self, events: list[ev.Event]) -> None:
+        """Append the lines of those events the log shows."""
+        if not events:
             return
         follow = self.scroll_y >= self.max_scroll_y - 1
-        first = len(self.entries)
-        self.entries.extend(lines)
+        first = len(self.logged)
         if self._width:
-            self._wrap_from(first)
+            self._wrap(events)
+        else:  # wrapped once the panel has a width
+            self.logged.extend(e for e in events if self.describe(e) is not None)
+        if len(self.logged) == first:
+            return
+        if self._width:
             set_virtual_size(self, Size(self._width, len(self._lines)))
         if follow:
             # after the refresh: the new virtual size has reached the scroll limits by then
@@ -158,20 +169,30 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     @property
+    def entries(self) -> list[LogLine]:
+        """The log's lines, described anew (for tests and the rare reader; drawing does not
+        need them all)."""
+        return [line for line in map(self.describe, self.logged) if line is not None]
+
+    @property
     def text_lines(self) -> list[str]:
         """The log as plain text, wrapped as shown (for tests)."""
         return [self._strip(n).text.rstrip() for n in range(len(self._lines))]
 
     # -- wrapping -----------------------------------------------------------------------------
-    def _wrap_from(self, first: int) -> None:
-        """Wrap the entries from `first` on to the panel's width."""
+    def _wrap(self, events: list[ev.Event]) -> None:
+        """Log and wrap, to the panel's width, those of `events` the log shows."""
         width = self._width
         body = width - HEAD_W
         rest = body if width >= NARROW else width - 2
-        lines = self._lines
-        for index in range(first, len(self.entries)):
-            offsets = wrap_offsets(self.entries[index].plain, body, rest)
-            lines.extend([(index, n, start, end) for n, (start, end) in enumerate(offsets)])
+        lines, logged, describe = self._lines, self.logged, self.describe
+        for e in events:
+            line = describe(e)
+            if line is not None:
+                offsets = wrap_offsets(line.plain, body, rest)
+                index = len(logged)
+                logged.append(e)
+                lines.extend([(index, n, start, end) for n, (start, end) in enumerate(offsets)])
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -180,7 +201,8 @@ class LogView(ScrollView, can_focus=True):
         self._width = width
         self._lines.clear()
         self._cache.clear()
-        self._wrap_from(0)
+        logged, self.logged = self.logged, []
+        self._wrap(logged)
         set_virtual_size(self, Size(width, len(self._lines)))
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
         self.refresh()
@@ -193,7 +215,8 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        line = self.entries[index]
+        line = self.describe(self.logged[index])
+        assert line is not None  # it was, when it was logged
         if n == 0:
             text = Text(f"{line.t:{TIME_W}.2f} ", style=Style(color=theme.MUTED))
             text.append(f"{line.tag:<{TAG_W}} ", style=line.tag_style)
@@ -201,8 +224,7 @@ class LogView(ScrollView, can_focus=True):
             text = Text(" " * (HEAD_W if self._width >= NARROW else 2))
         text.append_text(line.body[start:end])
         text.no_wrap = True
-        segments = [s for s in text.render(self._text_console) if s.text != "\n"]
-        strip = Strip(segments).crop(0, self._width).simplify()
+        strip = text_strip(text).crop(0, self._width).simplify()
         self._cache[key] = strip
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)
@@ -211,14 +233,13 @@ class LogView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if not self.entries:
+        if not self.logged:
             text = Text(" " + self.placeholder, style=Style(color=theme.MUTED, italic=True))
             offsets = wrap_offsets(text.plain, width, width - 1) if width > 0 else []
             if y < len(offsets):
                 start, end = offsets[y]
                 part = Text(" ") + text[start:end] if y else text[start:end]
-                segments = [s for s in part.render(self._text_console) if s.text != "\n"]
-                return Strip(segments).apply_style(base).crop_extend(0, width, base)
+                return text_strip(part).apply_style(base).crop_extend(0, width, base)
             return Strip.blank(width, base)
         index = y + int(self.scroll_y)
         if index >= len(self._lines) or width != self._width:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from orchtui.tui import theme
+from orchtui.tui.components.strips import text_strip
 
 _STATUS = {
     "ready": ("○ ready", theme.STATE_COLOUR["waiting"]),
@@ -45,6 +47,9 @@ def cpu_list(cpus: tuple[int, ...]) -> str:
 
 
 class RunHeader(Widget):
+    """Line-rendered: the clock changes every frame, and a Text handed to Textual to render
+    costs a frame four times what drawing its segments does."""
+
     DEFAULT_CSS = """
     RunHeader { height: 1; background: $panel; padding: 0 1; }
     """
@@ -56,6 +61,16 @@ class RunHeader(Widget):
 
     def render(self) -> Text:
         return self._text
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(width, base)
+        text = self._text.copy()
+        text.truncate(width, overflow="ellipsis")
+        # filled with the background alone, as Textual fills a line and its padding
+        return text_strip(text).apply_style(base).crop_extend(0, width, Style(bgcolor=base.bgcolor))
 
     def show(self, info: HeaderInfo) -> None:
         if info == self._shown:
