@@ -67,6 +67,10 @@ FRAME_BUDGET = 0.02
 COST_GUESS = 5e-6  # seconds to fold one event, until frames have measured it
 MEASURED_FROM = 200  # events in a frame for it to measure the cost (fixed costs amortised)
 DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel while playing
+# Seconds between frames when only time moved (the header's run time, the lanes' cursor): a
+# real run waits on its calls most of the time, and every frame the UI draws is taken from
+# their CPUs. A frame that shows events repaints the clock with them.
+CLOCK_EVERY = 1 / 15
 NO_RECOVERY = "nothing to recover: no call has failed"
 
 
@@ -171,6 +175,7 @@ class OrchApp(App[int]):
         self._detail_due = False
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
+        self._clock_at = 0.0  # when the timer last repainted the clock
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -393,7 +398,9 @@ class OrchApp(App[int]):
                 spent = (time.perf_counter() - began) / len(released)
                 self._cost = 0.7 * self._cost + 0.3 * spent
         self._check_crash()
-        self._refresh_clock()
+        if released or now - self._clock_at >= CLOCK_EVERY:
+            self._clock_at = now
+            self._refresh_clock()
 
     def _allowance(self) -> int:
         """How many events this frame may show: all that came, unless folding them would take
