@@ -67,11 +67,10 @@ def _wrap_spaces(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     """wrap_offsets of one-cell text, a line at a time with the string's own searches (a log
     line is wrapped as it arrives, tens of thousands a second): the line from a word's start
     ends at the last word end within the width, or cuts a word longer than the line."""
-    word = _WORD.search(text)
-    if word is None:
+    n = len(text.rstrip(" "))  # the last word's end
+    if not n:
         return [(0, 0)]
-    n = len(text.rstrip(" "))
-    start = word.start()
+    start = len(text) - len(text.lstrip(" "))  # the first word's start
     width = max(1, first)
     lines: list[tuple[int, int]] = []
     while True:
@@ -89,9 +88,9 @@ def _wrap_spaces(text: str, first: int, rest: int) -> list[tuple[int, int]]:
                 continue
             end = start + len(text[start:space].rstrip(" "))
         lines.append((start, end))
-        word = _WORD.search(text, end)
-        assert word is not None  # text goes on past `limit`, which is before its last word end
-        start, width = word.start(), max(1, rest)
+        start, width = end + 1, max(1, rest)  # a space follows a word that ends before n
+        while text[start] == " ":
+            start += 1
 
 
 def _wrap_cells(text: str, first: int, rest: int) -> list[tuple[int, int]]:
