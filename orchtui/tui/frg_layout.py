@@ -16,6 +16,9 @@ Pure geometry, no Textual: the graph panel paints what this computes, and tests 
 - R2 (mutual exclusion) relates every compute call of a rank, so it is drawn as one dashed
   magenta link down the column through its exclusive calls, which are kept together, rather than
   as a quadratic number of edges.
+- A plan whose whole drawing would hold more than ITEMS_MAX items (calls and dummies: on a deep
+  plan they grow with edges x ranks) is drawn by frg_sparse instead: the calls in their columns,
+  and only the selected call's edges.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ Laying out is linear in the calls; a selection costs its edges x the columns the
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -33,6 +34,7 @@ from orchtui.tui.frg_layout import (
     vline,
 )
 
+_ID = operator.attrgetter("id")
 CHANNEL = 4  # cells between two columns: the gap, one track, the arrow head
 
 Spans = dict[int, list[tuple[int, str, str]]]
@@ -190,7 +192,9 @@ def sparse_layout(calls: Sequence[GraphCall],
     users = out.users
     for c in calls:
         cols[c.rank - 1].append(c)
-        deps = c.deps if all(d in ids for d in c.deps) else tuple(d for d in c.deps if d in ids)
+        deps = c.deps
+        if deps and not ids.issuperset(deps):
+            deps = tuple(d for d in deps if d in ids)
         if deps:
             out.deps[c.id] = deps
             for d in deps:
@@ -201,7 +205,7 @@ def sparse_layout(calls: Sequence[GraphCall],
     x = 0
     where = out.where
     for layer, col in enumerate(cols):
-        keep_together(col, out.exclusive, lambda c: c.id)
+        keep_together(col, out.exclusive, _ID)
         width = max([len(f"rank {layer + 1}"), *(len(label(c)) for c in col)]) + 2
         ids_ = [c.id for c in col]
         out.layers.append(ids_)
