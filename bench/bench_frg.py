@@ -8,8 +8,9 @@ as the TUI gets it (the GraphReady event's calls), then `layout` timed. Printed 
 median layout time over R rounds (each round a fresh interpreter), the process's peak RSS and its
 RSS just before the layout, and with --trace the layout's own peak of Python allocations
 (tracemalloc, in a separate call: it slows what it watches). Where the layout draws only the
-selected call's edges (frg_sparse), also the slowest selection among the call with the most
-edges and 200 others. Run it with PYTHONPATH at another tree to compare (e.g. a worktree of main).
+selected call's edges (frg_sparse), also the slowest selection (its lines, and the rows of a
+120x40 panel around it) among the call with the most edges and 200 others. Run it with
+PYTHONPATH at another tree to compare (e.g. a worktree of main).
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def one(n: int, trace: bool) -> dict[str, float | str]:
         worst = 0.0
         for c in [busiest, *rng.sample(calls, min(200, len(calls)))]:
             t0 = time.perf_counter()
-            lay.edge_spans(c.id)
+            lines = lay.edge_lines(c.id)
+            box = lay.nodes[c.id]  # and the rows a 120x40 panel around it paints
+            for y in range(box.y - 20, box.y + 20):
+                lines.row(y, box.x - 60, box.x + 60)
             worst = max(worst, time.perf_counter() - t0)
         out["select_worst_s"] = worst
     if trace:
@@ -111,7 +115,7 @@ def main() -> None:
         if "layout_peak_alloc_mb" in first:
             line += f"  layout allocs peak {first['layout_peak_alloc_mb']:.0f} MB"
         if "select_worst_s" in first:
-            line += f"  slowest selection {max(r['select_worst_s'] for r in results) * 1e3:.0f} ms"
+            line += f"  slowest selection {max(r['select_worst_s'] for r in results) * 1e3:.1f} ms"
         print(line, flush=True)
 
 

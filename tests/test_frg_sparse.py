@@ -73,7 +73,7 @@ def test_plans_beyond_the_limit_show_the_selected_calls_edges() -> None:
     assert isinstance(layout(calls, groups), SparseLayout)
     small, small_groups = graph(deep_plan(200))
     lay = layout(small, small_groups)
-    assert not lay.sparse and lay.edge_spans("s5") == {}
+    assert not lay.sparse and lay.edge_lines("s5").spans() == {}
 
 
 def test_drawn_items_counts_a_dummy_per_source_and_skipped_column() -> None:
@@ -117,7 +117,7 @@ def test_calls_sit_in_their_rank_columns_with_r2_links(dag300) -> None:
 def check_edges(lay: FRGLayout, calls: dict[str, GraphCall], call: str) -> None:
     """The selected call's lines: from the right side of each source to an arrow into each
     target, joined only where they share an end (fan-in into `call`, fan-out from it)."""
-    spans = lay.edge_spans(call)
+    spans = lay.edge_lines(call).spans()
     cells: dict[Cell, int] = {}
     arrows: set[Cell] = set()
     for y, row in spans.items():
@@ -192,7 +192,7 @@ def test_selected_calls_edges_on_a_wide_and_a_long_plan() -> None:
     for c in calls:
         check_edges(lay, by_id, c.id)
     # the lines into s16 from s1 and s11 pass rank 2's column below its calls
-    crossing = {y for y, spans in lay.edge_spans("s16").items()
+    crossing = {y for y, spans in lay.edge_lines("s16").spans().items()
                 for x, _, _ in spans if lay.layer_x[1] <= x < lay.layer_x[1] + lay.widths[1]}
     assert crossing == {lay.heights[1]} and lay.height > lay.heights[1]
 

@@ -121,9 +121,9 @@ class FRGLayout:
                     cells.update((x, y) for x in range(x0, x1))
         return cells
 
-    def edge_spans(self, call: str) -> dict[int, list[tuple[int, str, str]]]:
-        """Lines drawn only while `call` is selected, per row (none: `under` has them all)."""
-        return {}
+    def edge_lines(self, call: str) -> Lines:
+        """Lines drawn only while `call` is selected (none: `under` has them all)."""
+        return Lines()
 
     def row_spans(self, spans: dict[int, list[tuple[int, str, str]]], row: int, x0: int,
                   x1: int) -> list[tuple[int, str, str]]:
@@ -481,16 +481,26 @@ def _draw_group(canvas: dict[Cell, int], segs: dict[tuple[str, str], _Seg],
             segs[(a, b)] = (ya, yb, cx0, tx, last)
 
 
+def hbits(x: int, x0: int, x1: int, west: bool, east: bool) -> int:
+    """Where a line along a row from x0 to x1 leaves cell x: open to the west and east of its
+    ends when asked (it carries on into a node or another line there)."""
+    return (W if x > x0 or west else 0) | (E if x < x1 or east else 0)
+
+
+def vbits(y: int, lo: int, hi: int) -> int:
+    """Where a line down a column from row lo to row hi leaves row y."""
+    return (N if y > lo else 0) | (S if y < hi else 0)
+
+
+def glyph(bits: int, arrow: bool) -> str:
+    """A cell's character: an arrow head over the line it ends."""
+    return "▶" if arrow else _LINE.get(bits, "─")
+
+
 def hline(canvas: dict[Cell, int], y: int, x0: int, x1: int, west: bool, east: bool) -> None:
-    """A line along row y from x0 to x1, open to the west and east ends when asked (it carries
-    on into a node or another line there)."""
+    """A line along row y from x0 to x1."""
     for x in range(x0, x1 + 1):
-        bits = 0
-        if x > x0 or west:
-            bits |= W
-        if x < x1 or east:
-            bits |= E
-        canvas[(x, y)] = canvas.get((x, y), 0) | bits
+        canvas[(x, y)] = canvas.get((x, y), 0) | hbits(x, x0, x1, west, east)
 
 
 def vline(canvas: dict[Cell, int], x: int, lo: int, hi: int) -> None:
@@ -498,19 +508,52 @@ def vline(canvas: dict[Cell, int], x: int, lo: int, hi: int) -> None:
     if lo == hi:
         return
     for y in range(lo, hi + 1):
-        bits = (N if y > lo else 0) | (S if y < hi else 0)
-        canvas[(x, y)] = canvas.get((x, y), 0) | bits
+        canvas[(x, y)] = canvas.get((x, y), 0) | vbits(y, lo, hi)
 
 
 def paint(canvas: dict[Cell, int], arrows: set[Cell],
           spans: dict[int, list[tuple[int, str, str]]]) -> None:
-    """The canvas's lines as characters, added to `spans` per row (unsorted), arrow heads over
-    the lines they end."""
+    """The canvas's lines as characters, added to `spans` per row (unsorted)."""
     for (cx, cy), bits in canvas.items():
-        ch = "▶" if (cx, cy) in arrows else _LINE.get(bits, "─")
-        spans.setdefault(cy, []).append((cx, ch, "edge"))
+        spans.setdefault(cy, []).append((cx, glyph(bits, (cx, cy) in arrows), "edge"))
     for (cx, cy) in arrows - set(canvas):
         spans.setdefault(cy, []).append((cx, "▶", "edge"))
+
+
+@dataclass
+class Lines:
+    """Lines kept as runs, not cells: a row's cells are made when the row is drawn. A selected
+    call's line down a 25,000-row column is one run (as cells, every selection would make tens
+    of thousands of objects for the collector to walk)."""
+
+    across: dict[int, list[tuple[int, int, bool, bool]]] = field(default_factory=dict)
+    down: list[tuple[int, int, int]] = field(default_factory=list)  # (x, lo, hi)
+    arrows: set[Cell] = field(default_factory=set)
+
+    def hline(self, y: int, x0: int, x1: int, west: bool, east: bool) -> None:
+        self.across.setdefault(y, []).append((x0, x1, west, east))
+
+    def vline(self, x: int, lo: int, hi: int) -> None:
+        if lo != hi:
+            self.down.append((x, lo, hi))
+
+    def row(self, y: int, x0: int, x1: int) -> list[tuple[int, str, str]]:
+        """The cells of row y in [x0, x1), left to right, as (x, character, "edge")."""
+        bits: dict[int, int] = {}
+        for a, b, west, east in self.across.get(y, ()):
+            for x in range(max(a, x0), min(b, x1 - 1) + 1):
+                bits[x] = bits.get(x, 0) | hbits(x, a, b, west, east)
+        for x, lo, hi in self.down:
+            if lo <= y <= hi and x0 <= x < x1:
+                bits[x] = bits.get(x, 0) | vbits(y, lo, hi)
+        return [(x, glyph(b, (x, y) in self.arrows), "edge") for x, b in sorted(bits.items())]
+
+    def spans(self) -> dict[int, list[tuple[int, str, str]]]:
+        """Every row's cells (for tests and to_text)."""
+        rows = set(self.across).union(*(range(lo, hi + 1) for _, lo, hi in self.down))
+        right = max((b for runs in self.across.values() for _, b, _, _ in runs), default=0)
+        right = max(right, *(x for x, _, _ in self.down), 0)
+        return {y: self.row(y, 0, right + 1) for y in sorted(rows)}
 
 
 def to_text(lay: FRGLayout, calls: Sequence[GraphCall], selected: str | None = None) -> str:
@@ -527,7 +570,7 @@ def to_text(lay: FRGLayout, calls: Sequence[GraphCall], selected: str | None = N
     for y, spans in lay.under.items():
         for x, text, _ in spans:
             put(x, y, text)
-    for y, spans in (lay.edge_spans(selected) if selected else {}).items():
+    for y, spans in (lay.edge_lines(selected).spans() if selected else {}).items():
         for x, text, _ in spans:
             put(x, y, text)
     for cid, box in lay.nodes.items():

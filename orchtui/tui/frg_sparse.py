@@ -23,21 +23,16 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from orchtui.tui.frg_layout import (
-    Cell,
     FRGLayout,
     GraphCall,
+    Lines,
     NodeBox,
-    hline,
     keep_together,
     label,
-    paint,
-    vline,
 )
 
 _ID = operator.attrgetter("id")
 CHANNEL = 4  # cells between two columns: the gap, one track, the arrow head
-
-Spans = dict[int, list[tuple[int, str, str]]]
 
 
 @dataclass
@@ -67,23 +62,18 @@ class SparseLayout(FRGLayout):
                 out.append((self.layers[layer][row], 0))
         return out
 
-    def edge_spans(self, call: str) -> Spans:
+    def edge_lines(self, call: str) -> Lines:
+        lines = Lines()
         box = self.nodes.get(call)
         if box is None:
-            return {}
-        canvas: dict[Cell, int] = {}
-        arrows: set[Cell] = set()
+            return lines
         deps = [self.nodes[d] for d in self.deps.get(call, ())]
         users = [self.nodes[u] for u in self.users.get(call, ())]
         if deps:
-            self._fan_in(canvas, arrows, deps, box)
+            self._fan_in(lines, deps, box)
         if users:
-            self._fan_out(canvas, arrows, box, users)
-        spans: Spans = {}
-        paint(canvas, arrows, spans)
-        for row in spans.values():
-            row.sort()
-        return spans
+            self._fan_out(lines, box, users)
+        return lines
 
     def _track(self, layer: int) -> int:
         """The vertical track of the channel right of a column."""
@@ -93,8 +83,7 @@ class SparseLayout(FRGLayout):
         """The row nearest below `row` that is free in the columns first..last."""
         return max(row, max(self.heights[first:last + 1], default=0))
 
-    def _fan_in(self, canvas: dict[Cell, int], arrows: set[Cell], deps: list[NodeBox],
-                target: NodeBox) -> None:
+    def _fan_in(self, lines: Lines, deps: list[NodeBox], target: NodeBox) -> None:
         """The edges into `target`: one track in the channel before it gathers them (as the
         whole drawing's fan-in groups do); a dep further left reaches it along a bus row."""
         b = target.layer
@@ -108,32 +97,31 @@ class SparseLayout(FRGLayout):
             x0 = self.layer_x[a] + self.widths[a]
             if a == b - 1:
                 for y in ports:
-                    hline(canvas, y, x0, t_in, True, False)
+                    lines.hline(y, x0, t_in, True, False)
                 rows.extend(ports)
                 continue
             track = self._track(a)
             for y in ports:
-                hline(canvas, y, x0, track, True, False)
-            vline(canvas, track, min(*ports, bus), max(*ports, bus))
-            hline(canvas, bus, track, t_in, False, False)
-        vline(canvas, t_in, min(rows), max(rows))
+                lines.hline(y, x0, track, True, False)
+            lines.vline(track, min(*ports, bus), max(*ports, bus))
+            lines.hline(bus, track, t_in, False, False)
+        lines.vline(t_in, min(rows), max(rows))
         head = self.layer_x[b] - 1
-        hline(canvas, target.port, t_in, head, False, False)
-        arrows.add((head, target.port))
+        lines.hline(target.port, t_in, head, False, False)
+        lines.arrows.add((head, target.port))
 
-    def _fan_out(self, canvas: dict[Cell, int], arrows: set[Cell], source: NodeBox,
-                 users: list[NodeBox]) -> None:
+    def _fan_out(self, lines: Lines, source: NodeBox, users: list[NodeBox]) -> None:
         """The edges out of `source`: one track in the channel after it spreads them; a user
         further right is reached along a bus row, down (or up) the track before its column."""
         b = source.layer
         t_out = self._track(b)
-        hline(canvas, source.port, self.layer_x[b] + self.widths[b], t_out, True, False)
+        lines.hline(source.port, self.layer_x[b] + self.widths[b], t_out, True, False)
         rows = [source.port]
         far = [u.layer for u in users if u.layer > b + 1]
         bus = self._bus_row(source.port, b + 1, max(far) - 1) if far else source.port
         if far:
             rows.append(bus)
-            hline(canvas, bus, t_out, self._track(max(far) - 1), False, False)
+            lines.hline(bus, t_out, self._track(max(far) - 1), False, False)
         for c, ports in _by_layer(users).items():
             head = self.layer_x[c] - 1
             if c == b + 1:
@@ -141,11 +129,11 @@ class SparseLayout(FRGLayout):
                 rows.extend(ports)
             else:
                 track = self._track(c - 1)
-                vline(canvas, track, min(*ports, bus), max(*ports, bus))
+                lines.vline(track, min(*ports, bus), max(*ports, bus))
             for y in ports:
-                hline(canvas, y, track, head, False, False)
-                arrows.add((head, y))
-        vline(canvas, t_out, min(rows), max(rows))
+                lines.hline(y, track, head, False, False)
+                lines.arrows.add((head, y))
+        lines.vline(t_out, min(rows), max(rows))
 
 
 def _by_layer(boxes: Iterable[NodeBox]) -> dict[int, list[int]]:
@@ -182,7 +170,7 @@ class _Boxes(Mapping[str, NodeBox]):
 
 def sparse_layout(calls: Sequence[GraphCall],
                   exclusive_groups: Iterable[Sequence[str]] = ()) -> SparseLayout:
-    """Calls in rank columns, one-line labels, packed from the top; edges left to edge_spans."""
+    """Calls in rank columns, one-line labels, packed from the top; edges left to edge_lines."""
     out = SparseLayout(boxed=False)
     if not calls:
         return out

@@ -19,7 +19,15 @@ from orchtui.engine.record import RunRecord
 from orchtui.tui import theme
 from orchtui.tui.components.lanes_view import _merge
 from orchtui.tui.components.scrolling import set_virtual_size
-from orchtui.tui.frg_layout import BOXED_MAX, FRGLayout, GraphCall, label, layout, node_row
+from orchtui.tui.frg_layout import (
+    BOXED_MAX,
+    FRGLayout,
+    GraphCall,
+    Lines,
+    label,
+    layout,
+    node_row,
+)
 
 _EDGE = Style(color=theme.EDGE)
 _EDGE_DIM = Style(color="#585858")
@@ -60,7 +68,7 @@ class FRGView(ScrollView, can_focus=True):
         self._hot_key: tuple[int, str | None] = (0, None)
         self._line_cache: dict[int, tuple[object, Strip]] = {}
         self._hot_cells: set[tuple[int, int]] = set()
-        self._hot_spans: dict[int, list[tuple[int, str, str]]] = {}
+        self._hot_lines = Lines()
         self._layouts: dict[bool, FRGLayout] = {}
 
     # -- content ------------------------------------------------------------------------------
@@ -219,7 +227,7 @@ class FRGView(ScrollView, can_focus=True):
                 put(x, ch, _EXCL)
             else:
                 put(x, ch, _EDGE_HOT if (x, row) in hot else cold)
-        for x, ch, _ in lay.row_spans(self._hot_spans, row, sx, sx + width):
+        for x, ch, _ in self._hot_lines.row(row, sx, sx + width):
             put(x, ch, _EDGE_HOT)
         for call, part in nodes:
             self._put_node(put, call, part)
@@ -236,7 +244,7 @@ class FRGView(ScrollView, can_focus=True):
         if self._hot_key != key:
             self._hot_key = key
             self._hot_cells = self.lay.edge_cells(self.selected) if self.selected else set()
-            self._hot_spans = self.lay.edge_spans(self.selected) if self.selected else {}
+            self._hot_lines = self.lay.edge_lines(self.selected) if self.selected else Lines()
         return self._hot_cells
 
     def _put_node(self, put, call: str, part: int) -> None:
