@@ -8,6 +8,7 @@ trace replays in the TUI exactly as the live run showed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -51,12 +52,24 @@ def inert_event(event: Event) -> Event:
     """The event with every text in it made inert (orchtui.text): what a screen shows of a
     result, an error, a model's reply or a replayed trace is never obeyed by the terminal."""
     changed = {}
-    for f in dataclasses.fields(event):
-        value = getattr(event, f.name)
+    for name in _field_names(type(event)):
+        value = getattr(event, name)
+        if value is None or type(value) in _SCALARS:  # no text in it (most fields)
+            continue
         clean = _inert_value(value)
         if clean is not value:
-            changed[f.name] = clean
+            changed[name] = clean
     return dataclasses.replace(event, **changed) if changed else event
+
+
+# A live run's screen makes every event inert as it comes, tens of thousands a second: the
+# field names of a class are looked up once, and numbers are passed over without a call.
+_SCALARS = frozenset((bool, int, float))
+
+
+@functools.cache
+def _field_names(cls: type[Event]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def _inert_value(value: Any) -> Any:
