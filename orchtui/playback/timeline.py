@@ -9,6 +9,7 @@ the clock; in a real run they wait while the user looks back.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterable
 
 from orchtui.engine import events as ev
@@ -44,11 +45,17 @@ class Timeline:
 
     # -- receiving ------------------------------------------------------------------------------
     def receive(self, events: Iterable[ev.Event]) -> None:
-        for e in events:
-            self.events.append(e)
-            self._latest.append(max(e.t, self._latest[-1]) if self._latest else e.t)
-            if isinstance(e, ev.GraphReady) and not self.floor:
-                self.floor = len(self.events)
+        first = len(self.events)
+        self.events.extend(events)
+        latest = self._latest
+        last = latest[-1] if latest else -math.inf
+        for e in self.events[first:]:  # tens of thousands a second in a live run
+            if e.t > last:
+                last = e.t
+            latest.append(last)
+        if not self.floor:
+            self.floor = next((first + n + 1 for n, e in enumerate(self.events[first:])
+                               if isinstance(e, ev.GraphReady)), 0)
         if self.write_on_arrival:
             self._write(len(self.events))
 
