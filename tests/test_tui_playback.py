@@ -340,3 +340,31 @@ async def test_looking_back_the_lanes_say_what_ran_and_what_waited() -> None:
         assert "waiting for a processor s4" in title
         await pilot.press("end")
         assert str(app.lanes_view.border_title) == "processors"
+
+
+async def test_the_lanes_on_screen_follow_the_clock_cell_by_cell() -> None:
+    # the lanes repaint their rows only when the cursor moves a cell (the axis, which prints the
+    # clock, every time): moved in small steps and large, the screen holds what is drawn at once
+    def composed(app: OrchApp) -> list[str]:
+        # the screen as last composed, from the panels' cached lines (a screenshot would draw
+        # every line anew, and not see a line left unrepainted)
+        return [strip.text for strip in app.screen._compositor.render_strips()]
+
+    stepped, direct = make_app(), make_app()
+    async with stepped.run_test(size=SIZE) as pilot:
+        stepped.show_until(12)
+        await pilot.pause()
+        seen = []
+        for t in (1.0, 1.001, 1.004, 1.6, 1.602, 3.0, 9.5, 9.5004):
+            stepped.lanes_view.set_time(t, 8.0)
+            await pilot.pause()
+            seen.append(composed(stepped))
+    async with direct.run_test(size=SIZE) as pilot:
+        direct.show_until(12)
+        await pilot.pause()
+        for t, screen in zip((1.0, 1.001, 1.004, 1.6, 1.602, 3.0, 9.5, 9.5004), seen,
+                             strict=True):
+            direct.lanes_view.set_time(t, 8.0)
+            direct.lanes_view.refresh()  # every line drawn anew
+            await pilot.pause()
+            assert composed(direct) == screen, t
