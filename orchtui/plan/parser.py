@@ -76,6 +76,7 @@ _CODE_RUN = re.compile(r"[^'\"#$()\[\]{}<“‘]+")
 _STRING_RUN = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
 _ONE_LINE_STRING = {"'": re.compile(r"'(?:[^'\\]|\\.)*'"), '"': re.compile(r'"(?:[^"\\]|\\.)*"')}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 _BINOPS: dict[type, str] = {
@@ -356,11 +357,11 @@ class _Parser:
         if nul >= 0:
             raise PlanError("the plan contains a NUL byte: is it a binary file?",
                             *_line_col(text, nul))
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as err:
+        # the one text UTF-8 cannot encode; searched for, not encoded (a copy of the plan)
+        surrogate = None if text.isascii() else _SURROGATE.search(text)
+        if surrogate:
             raise PlanError("the plan is not valid Unicode text (an unpaired surrogate)",
-                            *_line_col(text, err.start)) from None
+                            *_line_col(text, surrogate.start()))
         self.lines = text.split("\n")
         self.dialect = None
         self.seen = {}
@@ -373,8 +374,9 @@ class _Parser:
     def parse(self, li: int = 0) -> Plan:
         thought: list[str] = []
         reader = fast.FastReader(self)  # local: it refers to the parser, which must not keep it
-        while li < len(self.lines):
-            line = self.lines[li]
+        lines, stop = self.lines, len(self.lines)
+        while li < stop:
+            line = lines[li]
             call = self._fast_call(reader, li, line, " ".join(thought) if thought else None)
             if call is not None:
                 li, ended = li + 1, False
@@ -397,7 +399,8 @@ class _Parser:
                 call_id, (fi, fj) = head
                 call, li, ended = self._parse_call(li, call_id, fi, fj,
                                                    " ".join(thought) or None)
-            thought = []
+            if thought:
+                thought = []
             if call is not None:
                 self.calls.append(call)
                 self.earlier.add(call.id)
