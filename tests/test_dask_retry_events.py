@@ -62,7 +62,7 @@ def test_a_retried_call_shows_its_lost_attempt_and_its_retry_elsewhere():
     assert not any(isinstance(e, ev.Failed) for e in events)
 
     rec = RunRecord.from_events(events)
-    assert rec.calls["s1"].processor == 1 and rec.calls["s1"].retried == [LOST]
+    assert rec.calls["s1"].processor == 1 and rec.calls["s1"].retried == (LOST,)
     assert rec.to_json()["calls"][0]["retried"] == [LOST]
 
     from orchtui.engine.trace import chrome_trace

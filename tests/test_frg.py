@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchtui.graph import build_frg
+from orchtui.graph.frg import FRG
 from orchtui.plan import parse_plan
 from orchtui.plan.model import Call, Lit, Plan, Ref
 
@@ -183,3 +184,27 @@ def test_ranks_edges_and_exclusions_on_random_dags(case):
 def test_args_survive_into_the_plan_for_the_frg():
     plan = parse_plan('s1: f("a")')
     assert build_frg(plan, {}).call("s1").args == (Lit("a"),)
+
+
+@settings(max_examples=80, deadline=None)
+@given(dag_plans(), st.integers(0, 25))
+def test_order_is_alg1_in_plan_order_on_either_path(case, cut):
+    """A batch whose calls only use earlier ones is ranked in one pass; a batch with a forward
+    reference goes through the heap. Either way the order is Alg. 1 visiting ready calls in plan
+    order (networkx's lexicographic topological sort keyed on plan position), also when the
+    plan arrives in two batches."""
+    text, kinds, _ = case
+    plan = parse_plan(text, strict=True)
+    frg = build_frg(plan, kinds)
+    position = {c: n for n, c in enumerate(plan.ids)}
+    expected = tuple(nx.lexicographical_topological_sort(frg.graph, key=position.__getitem__))
+    assert frg.order == expected
+    # grown in two batches, when the first uses nothing of the second
+    head = plan.calls[:cut]
+    if all(r in {c.id for c in head} for c in head for r in c.refs):
+        grown = FRG(kinds, plan.dialect)
+        first = grown.add_calls(head)
+        second = grown.add_calls(plan.calls[cut:])
+        assert grown.ranks == frg.ranks
+        assert first + second == list(grown.order)
+        assert sorted(grown.order) == sorted(frg.order)

@@ -32,9 +32,11 @@ class CallRecord:
     reason: str = ""  # the latest decision about it
     shared: bool = False
     pool: bool = False
-    retried: list[str] = field(default_factory=list)  # why each lost attempt ended
+    # Tuples, grown on the rare retry: two empty lists per call were a tenth of a long sim's
+    # record.
+    retried: tuple[str, ...] = ()  # why each lost attempt ended
     # the lost attempts themselves: (start, end, processor, cpu), for the Chrome trace
-    lost: list[tuple[float, float, int | None, int | None]] = field(default_factory=list)
+    lost: tuple[tuple[float, float, int | None, int | None], ...] = ()
 
 
 @dataclass
@@ -114,9 +116,9 @@ class RunRecord:
     def _retried(self, e: ev.Retried) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.retried.append(e.error)
+            c.retried += (e.error,)
             start = c.start if c.start is not None else e.t
-            c.lost.append((start, e.t, e.processor, c.cpu))
+            c.lost += ((start, e.t, e.processor, c.cpu),)
 
     def _finished(self, e: ev.Finished) -> None:
         c = self.calls.get(e.call)
@@ -197,9 +199,15 @@ class RunRecord:
             measured = self.mode != "sim"
         dur = self.durations(measured)
         finish: dict[str, float] = {}
-        for cid in _topological(self.calls):
-            c = self.calls[cid]
-            finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
+        try:  # the calls come in a topological order (the graph's) unless a trace says not
+            for cid, c in self.calls.items():
+                deps = c.deps
+                finish[cid] = dur[cid] + (max([finish[d] for d in deps]) if deps else 0.0)
+        except KeyError:
+            finish.clear()
+            for cid in _topological(self.calls):
+                c = self.calls[cid]
+                finish[cid] = dur[cid] + max((finish[d] for d in c.deps), default=0.0)
         critical = max(finish.values(), default=0.0)
         work = sum(dur[cid] for cid, c in self.calls.items() if c.kind == "compute")
         return max(critical, work / max(self.processors, 1))
@@ -215,7 +223,8 @@ class RunRecord:
                 {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
                  "processor": c.processor if c.kind == "compute" else None,
                  "cpu": c.cpu if c.kind == "compute" else None,
-                 "start": _r(c.start), "end": _r(c.end),
+                 "start": None if c.start is None else round(c.start, 6),
+                 "end": None if c.end is None else round(c.end, 6),
                  "status": c.status if c.status in ("done", "failed") else "skipped",
                  **({"retried": list(c.retried)} if c.retried else {}),
                  **({"error": c.error} if c.status == "failed" else {})}

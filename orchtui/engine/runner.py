@@ -34,7 +34,7 @@ from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, Ta
 from orchtui.graph.frg import FRG
 from orchtui.plan.binding import BindError, bind_call
 from orchtui.plan.model import Call
-from orchtui.scenario.model import Scenario
+from orchtui.scenario.model import FunctionSpec, Scenario
 
 PREVIEW = 120
 
@@ -164,6 +164,11 @@ class Run:
         self.frg = FRG(scenario.kinds, dialect)
         self.calls: dict[str, Call] = {}
         self.costs: dict[str, float] = {}
+        # the scenario's functions by name (the first of a name, as Scenario.function finds)
+        self._specs: dict[str, FunctionSpec] = {}
+        for f in scenario.functions:
+            self._specs.setdefault(f.name, f)
+        self._faults = scenario.faults
         if self.growing is None:
             self._grow(scenario.plan.calls)  # type: ignore[union-attr]
         self.cancelled = False
@@ -182,9 +187,16 @@ class Run:
 
     def _grow(self, calls: tuple[Call, ...] | list[Call]) -> list[str]:
         added = self.frg.add_calls(calls)
+        mine, costs, declared = self.calls, self.costs, self.scenario.costs
+        specs = self._specs
         for c in calls:
-            self.calls[c.id] = c
-            self.costs[c.id] = self.scenario.cost(c.id, c.function)
+            cid = c.id
+            mine[cid] = c
+            cost = declared.get(cid)
+            if cost is None:
+                spec = specs.get(c.function)
+                cost = spec.cost if spec is not None else self.scenario.cost(cid, c.function)
+            costs[cid] = cost
         return added
 
     # -- the loop -----------------------------------------------------------------------------
@@ -226,10 +238,19 @@ class Run:
         while not finished:
             while pending:
                 decision = pending.popleft()
-                if isinstance(decision, Finish):
+                kind = type(decision)
+                # the two decisions of every call first, without a generator each: a long
+                # run takes hundreds of thousands of them
+                if kind is Start:
+                    yield from self._start(decision, pending)
+                elif kind is Wait:
+                    if st.said_waiting.get(decision.call) != decision.reason:
+                        st.said_waiting[decision.call] = decision.reason
+                        yield ev.Queued(ex.now(), decision.call, decision.reason)
+                elif kind is Finish:
                     finished = True
-                    continue
-                yield from self._apply(decision, pending)
+                else:
+                    yield from self._apply(decision, pending)
             if finished:
                 break
             if self.cancelled:
@@ -268,10 +289,12 @@ class Run:
         exclusive groups are always the whole graph's."""
         frg = self.frg
         ids = frg.ids if calls is None else calls
+        call, kinds, ranks, preds, costs = frg.call, frg.kinds, frg.ranks, frg.pred_lists, \
+            self.costs
         described = tuple(
-            {"id": c, "function": frg.call(c).function, "kind": frg.kinds[c],
-             "rank": frg.ranks[c], "deps": frg.preds(c), "thought": frg.call(c).thought,
-             "text": frg.call(c).text, "cost": self.costs[c]}
+            {"id": c, "function": (k := call(c)).function, "kind": kinds[c],
+             "rank": ranks[c], "deps": list(preds[c]), "thought": k.thought,
+             "text": k.text, "cost": costs[c]}
             for c in ids
         )
         return ev.GraphReady(self.executor.now(), described, frg.exclusive_groups())
@@ -351,22 +374,28 @@ class Run:
         pending.extend(self.policy.on_turn_done(d.turn))
 
     # -- decisions ----------------------------------------------------------------------------
+    def _start(self, d: Start, pending: deque[Decision]) -> tuple[ev.Event, ...]:
+        """Dispatch a call: its event, and its task launched (or its failure, when its
+        arguments cannot be bound)."""
+        ex, st = self.executor, self.st
+        t = ex.now()
+        st.said_waiting.pop(d.call, None)
+        dispatched = ev.Dispatched(t, d.call, d.processor, d.reason, d.shared, d.pool)
+        try:
+            task = self._task(d)
+        except BindError as err:
+            st.status[d.call] = "failed"
+            st.errors[d.call] = str(err)
+            pending.extend(self.policy.on_events([], [d.call]))
+            return dispatched, ev.Failed(t, d.call, str(err))
+        ex.launch(task)
+        return (dispatched,)
+
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
         ex, st = self.executor, self.st
         t = ex.now()
-        # Start first: the most frequent decision, then Wait (hot path of long runs)
         if isinstance(d, Start):
-            st.said_waiting.pop(d.call, None)
-            yield ev.Dispatched(t, d.call, d.processor, d.reason, d.shared, d.pool)
-            try:
-                task = self._task(d)
-            except BindError as err:
-                st.status[d.call] = "failed"
-                st.errors[d.call] = str(err)
-                yield ev.Failed(t, d.call, str(err))
-                pending.extend(self.policy.on_events([], [d.call]))
-                return
-            ex.launch(task)
+            yield from self._start(d, pending)
         elif isinstance(d, Wait):
             if st.said_waiting.get(d.call) != d.reason:
                 st.said_waiting[d.call] = d.reason
@@ -386,7 +415,7 @@ class Run:
 
     def _task(self, d: Start) -> Task:
         call = self.calls[d.call]
-        fn = self.scenario.function(call.function)
+        fn = self._specs.get(call.function) or self.scenario.function(call.function)
         args: tuple[Any, ...] = ()
         kwargs: dict[str, Any] = {}
         if self.executor.mode != "sim":
@@ -401,34 +430,39 @@ class Run:
         return Task(
             key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
             cost=self.costs[d.call], function=fn, args=args, kwargs=kwargs,
-            fault=None if (self.options.transient_faults and d.call in self.recovered)
-            else self.scenario.faults.get(d.call),
+            fault=None if not self._faults or (self.options.transient_faults
+                                               and d.call in self.recovered)
+            else self._faults.get(d.call),
         )
 
     # -- observations -------------------------------------------------------------------------
     def _observe(self, done: list[str], failed: list[str], turns: list[str],
-                 ticks: list[float], timeout: float = 0.1) -> Iterator[ev.Event]:
+                 ticks: list[float], timeout: float = 0.1) -> list[ev.Event]:
         """Poll the executor once and turn what happened into events. Completed and failed
         calls, finished LLM turns, and the moments a replayed stream's next piece came, are
-        appended for the caller to hand to the policy."""
+        appended for the caller to hand to the policy. (A list, not a generator: the sim polls
+        hundreds of thousands of times.)"""
+        out: list[ev.Event] = []
         for e in self.executor.poll(timeout=timeout):
-            if e.key == TICK:
+            key = e.key
+            if key == TICK:
                 if isinstance(e, TaskFinished) and self.streaming:
                     ticks.append(e.t)
-            elif isinstance(e, TaskStarted):
-                if not e.key.startswith("turn:"):
-                    yield self._started(e)
-            elif isinstance(e, TaskRetried):
+            elif type(e) is TaskStarted:
+                if not key.startswith("turn:"):
+                    out.append(self._started(e))
+            elif type(e) is TaskRetried:
                 # not a failure: the call runs again, and the policy still counts it running
-                yield ev.Retried(e.t, e.key, self._running_on.get(e.key), e.error, e.attempt,
-                                 e.retries)
-            elif e.key.startswith("turn:"):
-                name = e.key[5:]
-                yield ev.TurnFinished(e.t, name, e.t - self.st.started.pop(e.key, e.t))
+                out.append(ev.Retried(e.t, key, self._running_on.get(key), e.error, e.attempt,
+                                      e.retries))
+            elif key.startswith("turn:"):
+                name = key[5:]
+                out.append(ev.TurnFinished(e.t, name, e.t - self.st.started.pop(key, e.t)))
                 turns.append(name)
             else:
-                yield self._finished(e)
-                (done if e.ok else failed).append(e.key)
+                out.append(self._finished(e))
+                (done if e.ok else failed).append(key)
+        return out
 
     def _started(self, e: TaskStarted) -> ev.Event:
         self.st.started[e.key] = e.t

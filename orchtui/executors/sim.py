@@ -61,7 +61,10 @@ class SimExecutor(Executor):
     def launch(self, task: Task) -> None:
         self.seq += 1
         self.running[task.key] = task
-        key = self._group(task)
+        if task.kind != "compute":
+            key: object = "free"
+        else:
+            key = "pool" if task.pool else ("pinned", task.processor)
         group = self.groups.get(key)
         if group is None:
             c = 0 if task.kind != "compute" else self.processors if task.pool else 1
@@ -86,19 +89,24 @@ class SimExecutor(Executor):
             return out
         if not self.running:
             return []
-        rates = {k: g.rate(self.alpha) for k, g in self.groups.items()}
-        dt = min(max(0.0, g.ends[0][0] - g.work) / rates[k] for k, g in self.groups.items())
+        alpha = self.alpha
+        groups = list(self.groups.items())
+        rates = [g.rate(alpha) for _, g in groups]
+        dt = min(max(0.0, g.ends[0][0] - g.work) / rate
+                 for (_, g), rate in zip(groups, rates, strict=True))
         self.t += dt
         done: list[tuple[int, str]] = []
-        for k, g in list(self.groups.items()):
-            g.work += dt * rates[k]
-            while g.ends:
-                end, seq, key = g.ends[0]
-                if end - g.work > EPS * max(1.0, self.running[key].cost):
+        running = self.running
+        for (k, g), rate in zip(groups, rates, strict=True):
+            g.work += dt * rate
+            ends, work = g.ends, g.work
+            while ends:
+                end, seq, key = ends[0]
+                if end - work > EPS * max(1.0, running[key].cost):
                     break
-                heapq.heappop(g.ends)
+                heapq.heappop(ends)
                 done.append((seq, key))
-            if not g.ends:
+            if not ends:
                 del self.groups[k]
         done.sort()
         out: list[ExecEvent] = []

@@ -54,30 +54,76 @@ class FRG:
         order. A call may use calls added before or in the same batch; raises ValueError for a
         reference to no call, a duplicate id, or a cycle (the parser refuses these first)."""
         batch = list(calls)
-        new = {c.id for c in batch}
+        index, kinds, fkinds = self.index, self.kinds, self.function_kinds
+        preds, succs, ranks = self.pred_lists, self.succ_lists, self.ranks
         for c in batch:
-            if c.id in self.index:
+            if c.id in index:
                 raise ValueError(f"{c.id} is already a call of the plan")
+        n = len(index)
         for c in batch:
-            self.index[c.id] = len(self.index)
-            self.kinds[c.id] = self.function_kinds.get(c.function, "inout")
-            self._calls.append(c)
-            self._by_id[c.id] = c
-            self.pred_lists[c.id] = []
-            self.succ_lists[c.id] = []
-        # in plan order, and each arrival after the earlier ones: every successor list stays in
-        # plan order without sorting
+            cid = c.id
+            if cid in index:  # twice in this batch
+                raise ValueError(f"{cid} is already a call of the plan")
+            index[cid] = n
+            n += 1
+            kinds[cid] = fkinds.get(c.function, "inout")
+            self._by_id[cid] = c
+            succs[cid] = []
+        self._calls.extend(batch)
+        # In plan order, and each arrival after the earlier ones: every successor list stays in
+        # plan order without sorting. A call whose inputs all come before it (what the parser
+        # gives, and any stream) is ranked in the same pass: Alg. 1 then visits the batch in
+        # plan order, which is what the heap below would produce.
+        forward = False  # some call uses one that comes after it in the batch
+        position, unique = index.__getitem__, dict.fromkeys
         for c in batch:
-            mine = self.pred_lists[c.id]
-            for r in dict.fromkeys(c.refs):
-                if r not in self.index:
-                    raise ValueError(f"{c.id} refers to {r}, which is not a call of the plan")
-                mine.append(r)
-                self.succ_lists[r].append(c.id)
+            cid, refs = c.id, c.refs
+            mine: list[str] = []
+            preds[cid] = mine
+            if not refs:
+                ranks[cid] = 1
+                continue
+            mine.extend(unique(refs) if len(refs) > 1 else refs)
+            here = index[cid]
+            top = 0
+            for r in mine:
+                i = index.get(r)
+                if i is None:
+                    raise ValueError(f"{cid} refers to {r}, which is not a call of the plan")
+                succs[r].append(cid)
+                if i >= here:  # itself, or a later call: a cycle, or a batch out of order
+                    forward = True
+                elif not forward:
+                    rank = ranks[r]
+                    if rank > top:
+                        top = rank
             if len(mine) > 1:
-                mine.sort(key=self.index.__getitem__)
-        # Alg. 1 over the batch: a call is ranked once all its predecessors are (those of
-        # earlier batches already are); the heap keeps plan order wherever the edges allow.
+                mine.sort(key=position)
+            if not forward:
+                ranks[cid] = top + 1
+        added = self._rank_by_heap(batch) if forward else [c.id for c in batch]
+        self._order.extend(added)
+        by_rank = self._by_rank
+        for c in batch:
+            cid = c.id
+            if kinds[cid] == "compute":
+                rank = ranks[cid]
+                group = by_rank.get(rank)
+                if group is None:
+                    by_rank[rank] = [cid]
+                else:
+                    group.append(cid)
+        self._plan = None
+        self._groups = None
+        self._order_tuple = None
+        self._graph = None
+        return added
+
+    def _rank_by_heap(self, batch: list[Call]) -> list[str]:
+        """Alg. 1 over a batch whose calls may use later ones: a call is ranked once all its
+        predecessors are (those of earlier batches already are); the heap keeps plan order
+        wherever the edges allow."""
+        new = {c.id for c in batch}
         waiting = {c.id: sum(1 for p in self.pred_lists[c.id] if p in new) for c in batch}
         heap = [self.index[c.id] for c in batch if waiting[c.id] == 0]
         heapq.heapify(heap)
@@ -93,15 +139,9 @@ class FRG:
                     if waiting[s] == 0:
                         heapq.heappush(heap, self.index[s])
         if len(added) != len(batch):
+            for c in batch:  # ranks of a cyclic batch are meaningless: leave none behind
+                self.ranks.pop(c.id, None)
             raise ValueError("the plan's data edges contain a cycle")
-        self._order.extend(added)
-        for c in batch:
-            if self.kinds[c.id] == "compute":
-                self._by_rank.setdefault(self.ranks[c.id], []).append(c.id)
-        self._plan = None
-        self._groups = None
-        self._order_tuple = None
-        self._graph = None
         return added
 
     # -- reading -------------------------------------------------------------------------------

@@ -75,9 +75,12 @@ class Readiness:
     def add(self, calls: Iterable[str]) -> list[str]:
         """Calls joined the plan: return those ready at once, in the order given."""
         ready = []
+        missing, done, preds = self.missing, self.done, self.frg.pred_lists
         for c in calls:
-            self.missing[c] = sum(1 for p in self.frg.pred_lists[c] if p not in self.done)
-            if self.missing[c] == 0:
+            mine = preds[c]
+            n = sum(1 for p in mine if p not in done) if mine and done else len(mine)
+            missing[c] = n
+            if n == 0:
                 ready.append(c)
         return ready
 
@@ -88,9 +91,11 @@ class Readiness:
         """Record that `call` is done; return the calls this made ready, in plan order."""
         self.done.add(call)
         ready = []
-        for s in self.frg.succs(call):
-            self.missing[s] -= 1
-            if self.missing[s] == 0:
+        missing = self.missing
+        for s in self.frg.succ_lists[call]:
+            left = missing[s] - 1
+            missing[s] = left
+            if left == 0:
                 ready.append(s)
         return ready
 

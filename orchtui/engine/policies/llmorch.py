@@ -86,14 +86,23 @@ class QueuedSet:
         self.reason = reason
         self.order: deque[str] = deque(calls)
         self.members: set[str] = set(calls)
-        self.by_rank: dict[int, set[str]] = {}
+        by_rank: dict[int, set[str]] = {}
+        single: set[str] = set()
+        kinds, ranks = frg.kinds, frg.ranks
         for c in calls:
-            if frg.is_compute(c):
-                self.by_rank.setdefault(frg.ranks[c], set()).add(c)
-        self.single: set[str] = {c for c in calls if not frg.is_compute(c)}
-        for group in self.by_rank.values():
+            if kinds[c] == "compute":
+                group = by_rank.get(ranks[c])
+                if group is None:
+                    by_rank[ranks[c]] = {c}
+                else:
+                    group.add(c)
+            else:
+                single.add(c)
+        for group in by_rank.values():
             if len(group) == 1:
-                self.single |= group
+                single |= group
+        self.by_rank = by_rank
+        self.single = single
         self.remainder = False  # True once it is the pushed-back remainder of M
         self.explained_as: str | None = None  # why its calls wait, as last said (by position)
 
@@ -102,6 +111,8 @@ class QueuedSet:
 
     def take_i(self) -> list[str]:
         """I: the inout calls, and the compute calls with no partner in the set (plan order)."""
+        if not self.single:
+            return []
         calls = sorted(self.single, key=self.frg.index.__getitem__)
         for c in calls:
             self.remove(c)
@@ -121,8 +132,8 @@ class QueuedSet:
     def remove(self, c: str) -> None:
         self.members.discard(c)
         self.single.discard(c)
-        if self.frg.is_compute(c):
-            group = self.by_rank[self.frg.ranks[c]]
+        group = self.by_rank.get(self.frg.ranks[c])
+        if group is not None and c in group:  # a compute call
             group.discard(c)
             if len(group) == 1:  # its last partner left: it is no longer in M
                 self.single |= group
@@ -207,8 +218,7 @@ class Coordinator:
         if not self.fifo:
             self.unexplained.clear()
             return out
-        busy = "; ".join(f"{p} runs {_names(calls)}" for p, calls in
-                         enumerate(self.policy.load) if calls)
+        busy = None  # what runs where: said only when some call's reason changed
         head = self.fifo[0]
         looked = [head, *(qs for qs in self.unexplained if qs is not head and len(qs))]
         self.unexplained.clear()
@@ -217,6 +227,9 @@ class Coordinator:
             if qs.explained_as == key:
                 continue
             qs.explained_as = key
+            if busy is None and key != "behind":
+                busy = "; ".join(f"{p} runs {_names(calls)}" for p, calls in
+                                 enumerate(self.policy.load) if calls)
             for c in qs.calls():
                 if key == "remainder":
                     reason = (f"{c} waits: exclusive with the other compute calls of rank "
