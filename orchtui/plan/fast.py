@@ -74,10 +74,12 @@ class FastReader:
     """Reads the argument text of one call (LINE's fourth group) into positional and keyword
     arguments, or raises NotFast. One reader serves a parser's every line."""
 
-    __slots__ = ("_cols", "_toks", "call_id", "dialect", "host", "line", "refs", "start", "text")
+    __slots__ = ("_cols", "_note_ref", "_toks", "call_id", "dialect", "host", "line", "refs",
+                 "start", "text")
 
     def __init__(self, host: Host) -> None:
         self.host = host
+        self._note_ref = host.note_ref
 
     def read(self, text: str, start: int, line: int, call_id: str, dialect: Dialect
              ) -> tuple[tuple[Expr, ...], tuple[tuple[str, Expr], ...], list[str]]:
@@ -134,7 +136,7 @@ class FastReader:
         if c in _NAME_START:
             # a reference `s12` (the token is ASCII: isdigit is [0-9]+), or a constant
             if c == "s" and self.dialect == "llmorch" and tok[1:].isdigit():
-                return self.host.note_ref(self.call_id, self.refs, tok, self._place, k), k + 1
+                return self._note_ref(self.call_id, self.refs, tok, self._place, k), k + 1
             if tok in _CONSTANTS:
                 return Lit(_CONSTANTS[tok]), k + 1
             raise NotFast
@@ -161,7 +163,7 @@ class FastReader:
             return Lit(int(tok)), k + 1
         if c == "$" and self.dialect == "llmcompiler":
             ref = tok.strip("${}")
-            return self.host.note_ref(self.call_id, self.refs, ref, self._place, k), k + 1
+            return self._note_ref(self.call_id, self.refs, ref, self._place, k), k + 1
         raise NotFast
 
     def _place(self, k: int) -> tuple[int, int]:
