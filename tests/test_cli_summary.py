@@ -37,3 +37,26 @@ def test_a_short_run_lists_every_call(tmp_path, capsys):
     assert main(["scenario", _scenario(tmp_path, 12), "--sim", "--headless"]) == 0
     out = capsys.readouterr().out
     assert "s12 " in out and "more calls" not in out
+
+
+def test_json_is_written_a_call_at_a_time_as_json_dumps_would(tmp_path, capsys):
+    """--json prints RunRecord.json_text(): the same bytes as json.dumps(to_json()), with
+    retries, a failure, repairs and warnings in it."""
+    import json
+
+    from orchtui.engine.record import CallRecord, RunRecord
+
+    rec = RunRecord(scenario="q\"uote", policy="llmorch", processors=2, mode="sim",
+                    status="failed", warnings=({"line": 1, "message": "lenient"},))
+    rec.calls["s1"] = CallRecord("s1", "f", "compute", 1, (), 1.0, processor=0, start=0.0,
+                                 end=1.0 / 3, status="done", retried=("worker lost",))
+    rec.calls["s2"] = CallRecord("s2", "g", "inout", 2, ("s1",), 0.5, status="failed",
+                                 error="boom ü", start=1.0, end=2.0)
+    rec.calls["s3"] = CallRecord("s3", "f", "compute", 3, ("s2",), 1.0, status="skipped")
+    rec.repairs.append(("s2", "g(1)", "g(2)"))
+    assert "".join(rec.json_text()) == json.dumps(rec.to_json())
+    assert "".join(RunRecord().json_text()) == json.dumps(RunRecord().to_json())
+    # and the CLI prints it, one line
+    assert main(["scenario", _scenario(tmp_path, 3), "--sim", "--headless", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out)["calls"][2]["id"] == "s3"

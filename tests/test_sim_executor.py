@@ -32,10 +32,11 @@ def compute(key: str, cost: float, processor: int | None = 0, pool: bool = False
 def test_one_call_lasts_its_cost():
     ex = SimExecutor(2, alpha=0.5)
     ex.launch(compute("a", 2.5))
-    started = ex.poll()
-    assert started == [TaskStarted("a", 0.0, cpu=0)]
-    assert ends(ex) == {"a": 2.5}
-    assert ex.now() == 2.5 and ex.poll() == []
+    # one poll a step: what started at this instant, then what ends first
+    started, finished = ex.poll()
+    assert started == TaskStarted("a", 0.0, cpu=0)
+    assert isinstance(finished, TaskFinished) and (finished.key, finished.t) == ("a", 2.5)
+    assert ex.now() == 2.5 and ex.poll() == [] and not ex.in_flight()
 
 
 def test_two_calls_pinned_to_one_processor_share_it():
@@ -111,7 +112,8 @@ def test_started_events_name_the_cpu_of_pinned_calls_only():
     ex.launch(compute("a", 1.0, processor=2))
     ex.launch(compute("b", 1.0, pool=True))
     ex.launch(Task("io", "inout", cost=1.0))
-    assert [(e.key, e.cpu) for e in ex.poll()] == [("a", 2), ("b", None), ("io", None)]
+    started = [e for e in ex.poll() if isinstance(e, TaskStarted)]
+    assert [(e.key, e.cpu) for e in started] == [("a", 2), ("b", None), ("io", None)]
 
 
 def test_zero_cost_ends_at_once_and_faults_fail():
@@ -127,8 +129,8 @@ def test_simultaneous_ends_come_in_launch_order():
     ex = SimExecutor(2, alpha=0.0)
     for key in ("x", "b", "a"):
         ex.launch(Task(key, "inout", cost=1.0))
-    ex.poll()  # the TaskStarted events
-    assert [e.key for e in ex.poll()] == ["x", "b", "a"]
+    ended = [e.key for e in ex.poll() if isinstance(e, TaskFinished)]
+    assert ended == ["x", "b", "a"]
 
 
 def test_many_concurrent_calls_stay_exact():

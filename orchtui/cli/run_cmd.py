@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -250,7 +249,8 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         plot_gantt(events, check_path(args.gantt, "--gantt"))
         print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
     if args.json:
-        print(json.dumps(rec.to_json()))
+        sys.stdout.writelines(rec.json_text())
+        print()
     else:
         print_summary(rec, setup.scenario, args)
     fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once

@@ -5,7 +5,8 @@ Built from events only, so a live run, a JSONL trace and a replay summarise the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,25 +214,40 @@ class RunRecord:
         return max(critical, work / max(self.processors, 1))
 
     def to_json(self) -> dict[str, Any]:
+        return {**self._json_head(), "calls": [_call_json(c) for c in self.calls.values()],
+                "repairs": self._json_repairs()}
+
+    def json_text(self) -> Iterator[str]:
+        """`json.dumps(self.to_json())`, in pieces: a call at a time, so that a 100,000-call
+        run is not held twice more in memory (as dicts, then as one string) to be printed."""
+        head = json.dumps(self._json_head())
+        yield head[:-1] + ', "calls": ['
+        for n, c in enumerate(self.calls.values()):
+            yield (", " if n else "") + json.dumps(_call_json(c))
+        yield '], "repairs": ' + json.dumps(self._json_repairs()) + "}"
+
+    def _json_head(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario, "policy": self.policy, "processors": self.processors,
             "mode": self.mode, "status": self.status, "error": self.error,
             "turns": len(self.turns), "recoveries": self.recoveries,
             "makespan": _r(self.makespan), "lower_bound": _r(self.lower_bound()),
             "warnings": list(self.warnings),
-            "calls": [
-                {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
-                 "processor": c.processor if c.kind == "compute" else None,
-                 "cpu": c.cpu if c.kind == "compute" else None,
-                 "start": None if c.start is None else round(c.start, 6),
-                 "end": None if c.end is None else round(c.end, 6),
-                 "status": c.status if c.status in ("done", "failed") else "skipped",
-                 **({"retried": list(c.retried)} if c.retried else {}),
-                 **({"error": c.error} if c.status == "failed" else {})}
-                for c in self.calls.values()
-            ],
-            "repairs": [{"call": c, "before": b, "after": a} for c, b, a in self.repairs],
         }
+
+    def _json_repairs(self) -> list[dict[str, str]]:
+        return [{"call": c, "before": b, "after": a} for c, b, a in self.repairs]
+
+
+def _call_json(c: CallRecord) -> dict[str, Any]:
+    return {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
+            "processor": c.processor if c.kind == "compute" else None,
+            "cpu": c.cpu if c.kind == "compute" else None,
+            "start": None if c.start is None else round(c.start, 6),
+            "end": None if c.end is None else round(c.end, 6),
+            "status": c.status if c.status in ("done", "failed") else "skipped",
+            **({"retried": list(c.retried)} if c.retried else {}),
+            **({"error": c.error} if c.status == "failed" else {})}
 
 
 _HANDLERS: dict[type, Any] = {

@@ -84,11 +84,12 @@ class SimExecutor(Executor):
         return "pool" if task.pool else ("pinned", task.processor)
 
     def poll(self, timeout: float | None = None) -> list[ExecEvent]:
-        if self.started:
-            out, self.started = self.started, []
-            return out
+        # What started since the last poll, then what ends first: one poll a step, not two
+        # (nothing can happen between them: the starts are at the current instant).
+        out: list[ExecEvent] = self.started
+        self.started = []
         if not self.running:
-            return []
+            return out
         alpha = self.alpha
         groups = list(self.groups.items())
         rates = [g.rate(alpha) for _, g in groups]
@@ -109,7 +110,6 @@ class SimExecutor(Executor):
             if not ends:
                 del self.groups[k]
         done.sort()
-        out: list[ExecEvent] = []
         for _, key in done:
             task = self.running.pop(key)
             if task.fault:
