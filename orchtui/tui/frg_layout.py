@@ -16,20 +16,34 @@ Pure geometry, no Textual: the graph panel paints what this computes, and tests 
 - R2 (mutual exclusion) relates every compute call of a rank, so it is drawn as one dashed
   magenta link down the column through its exclusive calls, which are kept together, rather than
   as a quadratic number of edges.
+- A plan whose whole drawing would hold more than ITEMS_MAX items (calls and dummies: on a deep
+  plan they grow with edges x ranks) is drawn by frg_sparse instead: the calls in their columns,
+  and only the selected call's edges.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
 
 BOXED_MAX = 24  # up to this many calls, nodes are 3-row boxes; more, 1-row labels
+# up to this many items (calls, and the dummies that carry long edges through columns), the whole
+# graph is drawn, in at most about a quarter second; more, and the cost grows with edges x ranks
+# (a 10,000-call random DAG has 1.6 million dummies): the calls are laid out in their columns,
+# and only the selected call's edges are drawn (frg_sparse)
+ITEMS_MAX = 6_000
 LABEL_MAX = 24  # longest node label (glyph, id and function), in cells
 
 N, E, S, W = 1, 2, 4, 8
+Cell = tuple[int, int]
+# a segment's run: along row ya from x0 to track tx, down the track to row yb, along yb to x1
+_Seg = tuple[int, int, int, int, int]
 _LINE = {
     E | W: "─", N | S: "│", E: "╶", W: "╴", N: "╵", S: "╷",
     E | S: "┌", W | S: "┐", N | E: "└", N | W: "┘",
@@ -47,7 +61,7 @@ class GraphCall:
     deps: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeBox:
     call: str
     layer: int
@@ -72,26 +86,44 @@ class FRGLayout:
     boxed: bool
     width: int = 0
     height: int = 0
-    nodes: dict[str, NodeBox] = field(default_factory=dict)
+    nodes: Mapping[str, NodeBox] = field(default_factory=dict)
     layers: list[list[str]] = field(default_factory=list)  # calls per rank, top to bottom
     layer_x: list[int] = field(default_factory=list)
     # static drawing, per row: (x, text, kind) with kind "edge" or "excl"; `under` is painted
     # before the nodes, `over` after (the exclusion link's joints on the boxes' borders)
     under: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
     over: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
-    rows: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # row -> (call, part)
+    # row -> (call, part), left to right
+    rows: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     chains: dict[str, list[list[str]]] = field(default_factory=dict)  # a call's edges' items
-    seg_cells: dict[tuple[str, str], set[tuple[int, int]]] = field(default_factory=dict)
-    dummy_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    # where each segment and dummy runs, not its cells: a fan of n edges over h rows would be
+    # n*h cells, and only the selected call's are ever asked for
+    segs: dict[tuple[str, str], _Seg] = field(default_factory=dict)
+    dummies: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (x0, x1, y)
+
+    # the plan is drawn whole: every edge, the selected call's lit up (see frg_sparse)
+    sparse: ClassVar[bool] = False
 
     def edge_cells(self, call: str) -> set[tuple[int, int]]:
         """The cells of every data edge into or out of `call`."""
         cells: set[tuple[int, int]] = set()
         for chain in self.chains.get(call, ()):
             for a, b in itertools.pairwise(chain):
-                cells |= self.seg_cells.get((a, b), set())
-                cells |= self.dummy_cells.get(b, set())
+                seg = self.segs.get((a, b))
+                if seg is not None:
+                    ya, yb, x0, tx, x1 = seg
+                    cells.update((x, ya) for x in range(x0, tx + 1))
+                    cells.update((tx, y) for y in range(min(ya, yb), max(ya, yb) + 1))
+                    cells.update((x, yb) for x in range(tx, x1 + 1))
+                dummy = self.dummies.get(b)
+                if dummy is not None:
+                    x0, x1, y = dummy
+                    cells.update((x, y) for x in range(x0, x1))
         return cells
+
+    def edge_lines(self, call: str) -> Lines:
+        """Lines drawn only while `call` is selected (none: `under` has them all)."""
+        return Lines()
 
     def row_spans(self, spans: dict[int, list[tuple[int, str, str]]], row: int, x0: int,
                   x1: int) -> list[tuple[int, str, str]]:
@@ -103,11 +135,34 @@ class FRGLayout:
         hi = bisect.bisect_left(items, (x1, "", ""))
         return items[lo:hi]
 
+    def row_nodes(self, row: int, x0: int, x1: int) -> list[tuple[str, int]]:
+        """The nodes of a row that reach into [x0, x1): a big plan's first rows hold a node per
+        rank."""
+        items = self.rows.get(row)
+        if not items:
+            return []
+        nodes = self.nodes
+        # a row's nodes do not overlap and are left to right: their ends are sorted too
+        lo = bisect.bisect_left(items, x0, key=lambda e: nodes[e[0]].x + nodes[e[0]].w - 1)
+        hi = bisect.bisect_left(items, x1, key=lambda e: nodes[e[0]].x)
+        return items[lo:hi]
+
     def node_at(self, x: int, y: int) -> str | None:
-        for call, _part in self.rows.get(y, ()):
-            if self.nodes[call].contains(x, y):
-                return call
+        for call, _part in self.row_nodes(y, x, x + 1):
+            return call
         return None
+
+
+def drawn_items(calls: Sequence[GraphCall]) -> int:
+    """How many items a whole drawing has: the calls, and a dummy per column that a source's
+    long edges skip (they share it)."""
+    rank = {c.id: c.rank for c in calls}
+    reach: dict[str, int] = {}  # a source's farthest user's rank
+    for c in calls:
+        for d in c.deps:
+            if d in rank and reach.get(d, 0) < c.rank:
+                reach[d] = c.rank
+    return len(calls) + sum(max(0, r - rank[d] - 1) for d, r in reach.items())
 
 
 def label(call: GraphCall, glyph: str = "·") -> str:
@@ -126,6 +181,32 @@ class _Item:
 
 def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]] = (),
            boxed: bool | None = None) -> FRGLayout:
+    """The drawing of the graph: whole, or beyond ITEMS_MAX its calls and, on selection, the
+    selected call's edges."""
+    with _gc_paused():
+        if len(calls) > ITEMS_MAX or drawn_items(calls) > ITEMS_MAX:
+            from orchtui.tui.frg_sparse import sparse_layout  # it builds on this module
+
+            return sparse_layout(calls, exclusive_groups)
+        return _whole(calls, exclusive_groups, boxed)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The collector off while a layout is built: it makes no garbage cycles, and each of its
+    allocations would otherwise count towards collections that walk every object of a big plan
+    (they took half of a 100,000-call layout)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _whole(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]],
+           boxed: bool | None) -> FRGLayout:
     if boxed is None:
         boxed = len(calls) <= BOXED_MAX
     out = FRGLayout(boxed=boxed)
@@ -185,7 +266,7 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
     for layer in range(1, nlayers):
         reorder(cols[layer], preds)
     for col in cols:
-        _keep_together(col, exclusive)
+        keep_together(col, exclusive, lambda it: it.call)
         for n, it in enumerate(col):
             pos[it.key] = float(n)
 
@@ -220,9 +301,8 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
         widths.append(inner + 4 if boxed else inner + 2)
     port = {k: int(it.y) + h // 2 for k, it in items.items()}
 
-    canvas: dict[tuple[int, int], int] = {}
-    seg_cells: dict[tuple[str, str], set[Cell]] = {}
-    arrows: set[tuple[int, int]] = set()
+    canvas: dict[Cell, int] = {}
+    arrows: set[Cell] = set()
     excl_cells: dict[tuple[int, int], str] = {}
     over: dict[tuple[int, int], str] = {}
     x = 1 if boxed else 0  # compact columns start with their own gutter
@@ -237,17 +317,16 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
         cx0 = x + widths[layer]
         cx1 = cx0 + cw
         for srcs, dsts, track in channel:
-            _draw_group(canvas, seg_cells, srcs, dsts, track, cx0, cx1)
+            _draw_group(canvas, out.segs, srcs, dsts, track, cx0, cx1)
         x = cx1
     # dummies: a straight line across their column
-    dummy_cells: dict[str, set[Cell]] = {}
     for it in items.values():
         if it.call is None:
             y = port[it.key]
             x0 = layer_x[it.layer]
             for cx in range(x0, x0 + widths[it.layer]):
                 canvas[(cx, y)] = canvas.get((cx, y), 0) | E | W
-            dummy_cells[it.key] = {(cx, y) for cx in range(x0, x0 + widths[it.layer])}
+            out.dummies[it.key] = (x0, x0 + widths[it.layer], y)
     # arrow heads: onto real nodes only
     for _a, b in segs:
         if items[b].call is not None:
@@ -255,8 +334,6 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
     # each data edge is a chain of segments through dummies: remember the chains, and let the
     # panel gather a call's cells when it is selected (gathering them all up front costs more
     # than a big plan's whole layout)
-    out.seg_cells = seg_cells
-    out.dummy_cells = dummy_cells
     for c in calls:
         for d in c.deps:
             if d not in by_id:
@@ -266,6 +343,8 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
             out.chains.setdefault(d, []).append(chain)
 
     # -- nodes and the exclusion link ---------------------------------------------------------
+    nodes: dict[str, NodeBox] = {}
+    out.nodes = nodes
     for layer, col in enumerate(cols):
         out.layers.append([it.call for it in col if it.call])
         members = [it for it in col if it.call in exclusive]
@@ -289,15 +368,11 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
             box = NodeBox(it.call, layer, nx, int(it.y), widths[layer] - (0 if boxed else 1), h,
                           bool(succs.get(it.key)), bool(preds.get(it.key)),
                           it.call in exclusive)
-            out.nodes[it.call] = box
+            nodes[it.call] = box
             for part in range(h):
                 out.rows.setdefault(box.y + part, []).append((it.call, part))
 
-    for (cx, cy), bits in canvas.items():
-        ch = "▶" if (cx, cy) in arrows else _LINE.get(bits, "─")
-        out.under.setdefault(cy, []).append((cx, ch, "edge"))
-    for (cx, cy) in arrows - set(canvas):
-        out.under.setdefault(cy, []).append((cx, "▶", "edge"))
+    paint(canvas, arrows, out.under)
     for (cx, cy), ch in excl_cells.items():
         out.under.setdefault(cy, []).append((cx, ch, "excl"))
     for (cx, cy), ch in over.items():
@@ -311,16 +386,16 @@ def layout(calls: Sequence[GraphCall], exclusive_groups: Iterable[Sequence[str]]
     return out
 
 
-def _keep_together(col: list[_Item], exclusive: set[str]) -> None:
+def keep_together(col: list[T], exclusive: set[str], call: Callable[[T], str | None]) -> None:
     """Move a column's exclusive calls next to each other, around their mean position, so that
     one link joins them all."""
-    idx = [n for n, it in enumerate(col) if it.call in exclusive]
+    idx = [n for n, it in enumerate(col) if call(it) in exclusive]
     if len(idx) < 2:
         return
     centre = sum(idx) / len(idx)
     members = [col[n] for n in idx]
-    rest = [it for it in col if it.call not in exclusive]
-    before = sum(1 for n, it in enumerate(col) if it.call not in exclusive and n < centre)
+    rest = [it for it in col if call(it) not in exclusive]
+    before = sum(1 for n, it in enumerate(col) if call(it) not in exclusive and n < centre)
     col[:] = rest[:before] + members + rest[before:]
 
 
@@ -341,7 +416,7 @@ def _spread(desired: list[float], step: int) -> list[float]:
     return [f + n * step for n, f in enumerate(fitted)]
 
 
-Cell = tuple[int, int]
+T = TypeVar("T")
 _End = tuple[str, int, bool]  # item key, port row, whether it is a dummy (the line carries on)
 
 
@@ -384,42 +459,106 @@ def _route(col: list[_Item], succs: dict[str, list[str]], port: dict[str, int],
     return out
 
 
-def _draw_group(canvas: dict[tuple[int, int], int], seg_cells: dict[tuple[str, str], set[Cell]],
+def _draw_group(canvas: dict[Cell, int], segs: dict[tuple[str, str], _Seg],
                 srcs: list[_End], dsts: list[_End], track: int, cx0: int, cx1: int) -> None:
-    """Draw one group's lines, and remember which cells each of its edges uses (so the panel
-    can light up the edges of the selected call)."""
-    def hline(y: int, x0: int, x1: int, west: bool, east: bool) -> set[Cell]:
-        for x in range(x0, x1 + 1):
-            bits = 0
-            if x > x0 or west:
-                bits |= W
-            if x < x1 or east:
-                bits |= E
-            canvas[(x, y)] = canvas.get((x, y), 0) | bits
-        return {(x, y) for x in range(x0, x1 + 1)}
-
+    """Draw one group's lines, and remember where each of its edges runs (so the panel can
+    light up the edges of the selected call)."""
     last = cx1 - 1
     if track < 0:
         (a, y, _), (b, _, dummy) = srcs[0], dsts[0]
-        seg_cells[(a, b)] = hline(y, cx0, last, True, dummy)
+        hline(canvas, y, cx0, last, True, dummy)
+        segs[(a, b)] = (y, y, cx0, last, last)
         return
     tx = cx0 + 1 + track
     rows = [y for _, y, _ in srcs] + [y for _, y, _ in dsts]
-    lo, hi = min(rows), max(rows)
-    for y in range(lo, hi + 1):
-        bits = (N if y > lo else 0) | (S if y < hi else 0)
-        canvas[(tx, y)] = canvas.get((tx, y), 0) | bits
-    src_cells = {a: hline(y, cx0, tx, True, False) for a, y, _ in srcs}
-    dst_cells = {b: hline(y, tx, last, False, dummy) for b, y, dummy in dsts}
+    vline(canvas, tx, min(rows), max(rows))
+    for _, y, _ in srcs:
+        hline(canvas, y, cx0, tx, True, False)
+    for _, y, dummy in dsts:
+        hline(canvas, y, tx, last, False, dummy)
     for a, ya, _ in srcs:
         for b, yb, _ in dsts:
-            lo, hi = min(ya, yb), max(ya, yb)
-            seg_cells[(a, b)] = (src_cells[a] | dst_cells[b]
-                                 | {(tx, y) for y in range(lo, hi + 1)})
+            segs[(a, b)] = (ya, yb, cx0, tx, last)
 
 
-def to_text(lay: FRGLayout, calls: Sequence[GraphCall]) -> str:
-    """The drawing as plain text, with every call waiting: for tests and for debugging."""
+def hbits(x: int, x0: int, x1: int, west: bool, east: bool) -> int:
+    """Where a line along a row from x0 to x1 leaves cell x: open to the west and east of its
+    ends when asked (it carries on into a node or another line there)."""
+    return (W if x > x0 or west else 0) | (E if x < x1 or east else 0)
+
+
+def vbits(y: int, lo: int, hi: int) -> int:
+    """Where a line down a column from row lo to row hi leaves row y."""
+    return (N if y > lo else 0) | (S if y < hi else 0)
+
+
+def glyph(bits: int, arrow: bool) -> str:
+    """A cell's character: an arrow head over the line it ends."""
+    return "▶" if arrow else _LINE.get(bits, "─")
+
+
+def hline(canvas: dict[Cell, int], y: int, x0: int, x1: int, west: bool, east: bool) -> None:
+    """A line along row y from x0 to x1."""
+    for x in range(x0, x1 + 1):
+        canvas[(x, y)] = canvas.get((x, y), 0) | hbits(x, x0, x1, west, east)
+
+
+def vline(canvas: dict[Cell, int], x: int, lo: int, hi: int) -> None:
+    """A line down column x from row lo to row hi (nothing when they are the same row)."""
+    if lo == hi:
+        return
+    for y in range(lo, hi + 1):
+        canvas[(x, y)] = canvas.get((x, y), 0) | vbits(y, lo, hi)
+
+
+def paint(canvas: dict[Cell, int], arrows: set[Cell],
+          spans: dict[int, list[tuple[int, str, str]]]) -> None:
+    """The canvas's lines as characters, added to `spans` per row (unsorted)."""
+    for (cx, cy), bits in canvas.items():
+        spans.setdefault(cy, []).append((cx, glyph(bits, (cx, cy) in arrows), "edge"))
+    for (cx, cy) in arrows - set(canvas):
+        spans.setdefault(cy, []).append((cx, "▶", "edge"))
+
+
+@dataclass
+class Lines:
+    """Lines kept as runs, not cells: a row's cells are made when the row is drawn. A selected
+    call's line down a 25,000-row column is one run (as cells, every selection would make tens
+    of thousands of objects for the collector to walk)."""
+
+    across: dict[int, list[tuple[int, int, bool, bool]]] = field(default_factory=dict)
+    down: list[tuple[int, int, int]] = field(default_factory=list)  # (x, lo, hi)
+    arrows: set[Cell] = field(default_factory=set)
+
+    def hline(self, y: int, x0: int, x1: int, west: bool, east: bool) -> None:
+        self.across.setdefault(y, []).append((x0, x1, west, east))
+
+    def vline(self, x: int, lo: int, hi: int) -> None:
+        if lo != hi:
+            self.down.append((x, lo, hi))
+
+    def row(self, y: int, x0: int, x1: int) -> list[tuple[int, str, str]]:
+        """The cells of row y in [x0, x1), left to right, as (x, character, "edge")."""
+        bits: dict[int, int] = {}
+        for a, b, west, east in self.across.get(y, ()):
+            for x in range(max(a, x0), min(b, x1 - 1) + 1):
+                bits[x] = bits.get(x, 0) | hbits(x, a, b, west, east)
+        for x, lo, hi in self.down:
+            if lo <= y <= hi and x0 <= x < x1:
+                bits[x] = bits.get(x, 0) | vbits(y, lo, hi)
+        return [(x, glyph(b, (x, y) in self.arrows), "edge") for x, b in sorted(bits.items())]
+
+    def spans(self) -> dict[int, list[tuple[int, str, str]]]:
+        """Every row's cells (for tests and to_text)."""
+        rows = set(self.across).union(*(range(lo, hi + 1) for _, lo, hi in self.down))
+        right = max((b for runs in self.across.values() for _, b, _, _ in runs), default=0)
+        right = max(right, *(x for x, _, _ in self.down), 0)
+        return {y: self.row(y, 0, right + 1) for y in sorted(rows)}
+
+
+def to_text(lay: FRGLayout, calls: Sequence[GraphCall], selected: str | None = None) -> str:
+    """The drawing as plain text, with every call waiting, and the lines drawn only for the
+    selected call if one is given: for tests and for debugging."""
     by_id = {c.id: c for c in calls}
     grid = [[" "] * lay.width for _ in range(lay.height)]
 
@@ -429,6 +568,9 @@ def to_text(lay: FRGLayout, calls: Sequence[GraphCall]) -> str:
                 grid[y][x + n] = ch
 
     for y, spans in lay.under.items():
+        for x, text, _ in spans:
+            put(x, y, text)
+    for y, spans in (lay.edge_lines(selected).spans() if selected else {}).items():
         for x, text, _ in spans:
             put(x, y, text)
     for cid, box in lay.nodes.items():

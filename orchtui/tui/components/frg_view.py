@@ -19,7 +19,15 @@ from orchtui.engine.record import RunRecord
 from orchtui.tui import theme
 from orchtui.tui.components.lanes_view import _merge
 from orchtui.tui.components.scrolling import set_virtual_size
-from orchtui.tui.frg_layout import BOXED_MAX, FRGLayout, GraphCall, label, layout, node_row
+from orchtui.tui.frg_layout import (
+    BOXED_MAX,
+    FRGLayout,
+    GraphCall,
+    Lines,
+    label,
+    layout,
+    node_row,
+)
 
 _EDGE = Style(color=theme.EDGE)
 _EDGE_DIM = Style(color="#585858")
@@ -60,6 +68,7 @@ class FRGView(ScrollView, can_focus=True):
         self._hot_key: tuple[int, str | None] = (0, None)
         self._line_cache: dict[int, tuple[object, Strip]] = {}
         self._hot_cells: set[tuple[int, int]] = set()
+        self._hot_lines = Lines()
         self._layouts: dict[bool, FRGLayout] = {}
 
     # -- content ------------------------------------------------------------------------------
@@ -100,6 +109,9 @@ class FRGView(ScrollView, can_focus=True):
                 chosen = boxed
         if chosen is not self.lay:
             self.lay = chosen
+            # a big plan shows its calls, and only the selected call's edges: say so
+            self.border_subtitle = (f"{len(self.calls):,} calls: edges of the selected call"
+                                    if chosen.sparse else "")
             set_virtual_size(self, Size(chosen.width, chosen.height + 1))
             if self.selected in chosen.nodes:
                 self.call_after_refresh(self._reveal, self.selected)
@@ -113,6 +125,7 @@ class FRGView(ScrollView, can_focus=True):
         self._layouts = {}
         self.lay = FRGLayout(boxed=True)
         self.record = record
+        self.border_subtitle = ""
         set_virtual_size(self, Size(0, 0))
         self.refresh()
 
@@ -201,7 +214,8 @@ class FRGView(ScrollView, can_focus=True):
             return Strip(_merge(cells)).apply_style(base)
         row = y - 1 + int(self.scroll_y)
         # a row changes when a call in it changes state: between two frames, few do
-        states = tuple(self.state(call) for call, _ in lay.rows.get(row, ()))
+        nodes = lay.row_nodes(row, sx, sx + width)
+        states = tuple(self.state(call) for call, _ in nodes)
         key = (row, sx, width, id(lay), self.selected, states, base)
         cached = self._line_cache.get(row)
         if cached is not None and cached[0] == key:
@@ -213,10 +227,10 @@ class FRGView(ScrollView, can_focus=True):
                 put(x, ch, _EXCL)
             else:
                 put(x, ch, _EDGE_HOT if (x, row) in hot else cold)
-        for call, part in lay.rows.get(row, ()):
-            box = lay.nodes[call]
-            if box.x < sx + width and box.x + box.w > sx:
-                self._put_node(put, call, part)
+        for x, ch, _ in self._hot_lines.row(row, sx, sx + width):
+            put(x, ch, _EDGE_HOT)
+        for call, part in nodes:
+            self._put_node(put, call, part)
         for x, ch, _ in lay.row_spans(lay.over, row, sx, sx + width):
             put(x, ch, _EXCL)
         strip = Strip(_merge(cells)).apply_style(base)
@@ -230,6 +244,7 @@ class FRGView(ScrollView, can_focus=True):
         if self._hot_key != key:
             self._hot_key = key
             self._hot_cells = self.lay.edge_cells(self.selected) if self.selected else set()
+            self._hot_lines = self.lay.edge_lines(self.selected) if self.selected else Lines()
         return self._hot_cells
 
     def _put_node(self, put, call: str, part: int) -> None:
