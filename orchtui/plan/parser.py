@@ -171,7 +171,8 @@ class Resume:
     earlier: set[str]
 
 
-def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = None
+def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = None,
+               strict: bool = False
                ) -> tuple[Plan, list[tuple[int, int]], dict[str, tuple[int, int]]]:
     """Parse the plan from line index `start` on, after the calls `resume` describes: the
     calls found there, as parse_plan reads them in the whole text (the same warnings and
@@ -179,7 +180,7 @@ def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = N
     how many new ids had been seen by then, and the new ids in order."""
     try:
         with _parsing():
-            parser = _Parser("", functions, resume=resume)
+            parser = _Parser("", functions, strict, resume=resume)
             plan = parser.parse(start)
         return plan, parser.ends, dict(parser.seen.own)  # type: ignore[attr-defined]
     except (RecursionError, MemoryError):
