@@ -185,6 +185,32 @@ def test_cli_says_why_a_cut_stream_failed(tmp_path, capsys) -> None:
     assert err.count("\n") == 1 and "the stream closed mid-plan" in err
 
 
+def test_strict_applies_to_a_streamed_plan(tmp_path, capsys) -> None:
+    """A reply read leniently (a typographic quote) streams with a warning; with --strict the
+    same reply breaks the stream at the lenient line, as `plan --strict` refuses it."""
+    import json
+
+    import yaml
+
+    from orchtui.cli.main import main
+
+    data = yaml.safe_load(Path(find_scenario("parallelqa_83")).read_text())
+    data["recorded"]["translate"] = [data["plan"].replace('search("Florida")',
+                                                          "search(\u201cFlorida\u201d)")]
+    path = tmp_path / "curly.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["scenario", str(path), "--stream", "--sim", "--headless", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "ok" and out["warnings"]
+    code = main(["scenario", str(path), "--stream", "--sim", "--headless", "--strict"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "the plan stream broke:" in err
+    line = data["recorded"]["translate"][0].split("\n").index(
+        next(x for x in data["recorded"]["translate"][0].split("\n") if "\u201c" in x)) + 1
+    assert f"line {line}, column" in err, err
+
+
 # -- a live stream from a fake server ---------------------------------------------------------
 def scenario(search_s: float = 0.3):
     sc = load_scenario(find_scenario("parallelqa_83"))

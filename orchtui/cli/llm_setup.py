@@ -107,6 +107,7 @@ class LLMSetup:
     seconds_before_run: float = 0.0  # wall time spent translating before the run began
     stream_rate: float = DEFAULT_STREAM_RATE
     temperature: float = 0.0
+    strict: bool = False  # --strict: a streamed plan read leniently breaks the stream
 
     def plan_stream(self) -> StreamedPlan | None:
         """A fresh plan source for one run with --stream: the live model's stream, or the
@@ -119,8 +120,9 @@ class LLMSetup:
         if self.live:
             assert self.backend is not None
             return StreamedPlan.live(self.backend, translation_messages(sc, self.dialect),
-                                     names, self.temperature)
-        return StreamedPlan.replay(recorded_reply(sc), names, self.stream_rate)
+                                     names, self.temperature, self.strict)
+        return StreamedPlan.replay(recorded_reply(sc), names, self.stream_rate,
+                                   strict=self.strict)
 
     @property
     def dialect(self) -> str:
@@ -211,6 +213,7 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     retranslations = getattr(args, "retranslations", 2)
     attempts = getattr(args, "recovery_attempts", 2)
     rate = getattr(args, "stream_rate", None)
+    strict = bool(getattr(args, "strict", False))
     if rate is not None and (live or not stream):
         raise OrchError("--stream-rate sets how fast --stream replays the recorded reply: it "
                         "goes with --stream and without --llm")
@@ -225,7 +228,8 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
         repairer = LLMRepairer(recorded) if recorded.has("repair_call") else None
         return LLMSetup(scenario, (), repairer, "recorded", "recorded", live=False,
                         stream=True, policy=policy, recovery_attempts=attempts,
-                        backend=recorded, stream_rate=rate or DEFAULT_STREAM_RATE)
+                        backend=recorded, stream_rate=rate or DEFAULT_STREAM_RATE,
+                        strict=strict)
 
     if not live:
         fctx.configure(fctx.RECORDED)
@@ -236,7 +240,7 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
             if not recorded.has("translate"):
                 raise OrchError("the scenario has no plan: translate its query with --llm")
             tr = translate(scenario, recorded, repairs=repairs, retranslations=retranslations,
-                           strict=getattr(args, "strict", False))
+                           strict=strict)
             scenario, prelude = scenario.with_plan(tr.plan, tr.text), tr.events
         repairer = LLMRepairer(recorded) if recorded.has("repair_call") else None
         return LLMSetup(scenario, prelude, repairer, "recorded", label, live=False,
@@ -252,14 +256,14 @@ def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     scenario = replace(scenario, llm_turn=0.0)
     repairer = LLMRepairer(backend)
     common = dict(live=True, stream=stream, policy=policy, recovery_attempts=attempts,
-                  backend=backend, temperature=config.temperature)
+                  backend=backend, temperature=config.temperature, strict=strict)
     if policy in LOOP_POLICIES or stream:
         # ReAct and tool calling pick calls turn by turn; streaming translates during the run.
         return LLMSetup(scenario, (), repairer, "llm", config.model, **common)
     if not scenario.query.strip():
         raise OrchError("--llm translates the scenario's query, and this scenario has none")
     tr = translate(scenario, backend, repairs=repairs, retranslations=retranslations,
-                   temperature=config.temperature, strict=getattr(args, "strict", False),
+                   temperature=config.temperature, strict=strict,
                    dialect="llmcompiler" if policy == "llmcompiler" else "llmorch")
     return LLMSetup(scenario.with_plan(tr.plan, tr.text), tr.events, repairer, "llm",
                     config.model, seconds_before_run=tr.seconds, **common)

@@ -49,8 +49,9 @@ class StreamParser:
     a byte order mark, NUL bytes) is read as before, by parsing its whole text at each line:
     plan_text_from_reply's reading of such a reply depends on all of it."""
 
-    def __init__(self, functions: Collection[str] | None = None) -> None:
+    def __init__(self, functions: Collection[str] | None = None, strict: bool = False) -> None:
         self.functions = functions
+        self.strict = strict  # --strict: what would be read leniently is an error
         self._pieces: list[str] = []
         self._text = ""
         self.calls: list[Call] = []  # the calls handed out so far
@@ -112,7 +113,8 @@ class StreamParser:
 
     def finish(self) -> list[Call]:
         """The stream ended: the rest must parse (raises PlanError)."""
-        plan = parse_plan(plan_text_from_reply(self.text), functions=self.functions)
+        plan = parse_plan(plan_text_from_reply(self.text), functions=self.functions,
+                          strict=self.strict)
         self.warnings = plan.warnings
         if len(plan.calls) < len(self.calls):
             # the whole reply reads fewer calls (a code fence closed: only it is the plan)
@@ -166,7 +168,8 @@ class StreamParser:
 
         def parse(lines: _Lines) -> tuple[Plan, list[tuple[int, int]],
                                            dict[str, tuple[int, int]]]:
-            plan, ends, seen = parse_rest(replace(state, lines=lines), start, self.functions)
+            plan, ends, seen = parse_rest(replace(state, lines=lines), start, self.functions,
+                                          self.strict)
             if plan.calls:
                 self._last_dialect = plan.dialect
             return plan, ends, seen
@@ -272,8 +275,8 @@ class StreamedPlan:
     def __init__(self, functions: Collection[str], source: str, *,
                  pieces: list[str] | None = None, rate: float | None = None,
                  backend: ChatBackend | None = None, messages: list[Message] | None = None,
-                 temperature: float = 0.0) -> None:
-        self.parser = StreamParser(functions)
+                 temperature: float = 0.0, strict: bool = False) -> None:
+        self.parser = StreamParser(functions, strict)
         self.source = source
         self.pieces = pieces or []
         self.rate = rate
@@ -286,17 +289,17 @@ class StreamedPlan:
 
     @classmethod
     def replay(cls, text: str, functions: Collection[str], rate: float,
-               source: str = "recorded") -> StreamedPlan:
+               source: str = "recorded", strict: bool = False) -> StreamedPlan:
         """`text` replayed at `rate` pieces per second."""
         if not rate > 0:
             raise ValueError("the stream rate must be above 0")
-        return cls(functions, source, pieces=PIECE.findall(text), rate=rate)
+        return cls(functions, source, pieces=PIECE.findall(text), rate=rate, strict=strict)
 
     @classmethod
     def live(cls, backend: ChatBackend, messages: list[Message], functions: Collection[str],
-             temperature: float = 0.0) -> StreamedPlan:
+             temperature: float = 0.0, strict: bool = False) -> StreamedPlan:
         return cls(functions, backend.source, backend=backend, messages=messages,
-                   temperature=temperature)
+                   temperature=temperature, strict=strict)
 
     # -- the runner's side ----------------------------------------------------------------------
     def open(self) -> float | None:

@@ -1,4 +1,8 @@
-"""Values of the plan language: calls and the expressions in their arguments."""
+"""Values of the plan language: calls and the expressions in their arguments.
+
+The values have slots: a plan of 100,000 calls holds hundreds of thousands of them, and an
+instance dictionary each would be the larger part of their memory.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,28 @@ from typing import Any, Literal
 Dialect = Literal["llmorch", "llmcompiler"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lit:
     """A literal value (number, string, bool, None, or a list/dict of literals)."""
 
     value: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A bare reference to another call's result: `s1`, `$1`."""
 
     id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Template:
     """A string with references inside: `"max({s5}, {s10})"`, `"$1 + ${2}"`."""
 
     parts: tuple[str | Ref, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seq:
     """A list or tuple literal holding at least one reference."""
 
@@ -37,21 +41,21 @@ class Seq:
     kind: Literal["list", "tuple"] = "list"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Map:
     """A dict literal holding at least one reference."""
 
     items: tuple[tuple[Expr, Expr], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BinOp:
     op: str  # one of + - * / // % **
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnaryOp:
     op: str  # - or +
     operand: Expr
@@ -60,7 +64,22 @@ class UnaryOp:
 Expr = Lit | Ref | Template | Seq | Map | BinOp | UnaryOp
 
 
-@dataclass(frozen=True)
+def sequence(items: tuple[Expr, ...], kind: Literal["list", "tuple"]) -> Lit | Seq:
+    """A list or tuple of these items: a literal when every item is one."""
+    if all(isinstance(e, Lit) for e in items):
+        values = [e.value for e in items]  # type: ignore[union-attr]
+        return Lit(values if kind == "list" else tuple(values))
+    return Seq(items, kind)
+
+
+def mapping(pairs: list[tuple[Expr, Expr]]) -> Lit | Map:
+    """A dict of these (key, value) pairs: a literal when every key and value is one."""
+    if all(isinstance(k, Lit) and isinstance(v, Lit) for k, v in pairs):
+        return Lit({k.value: v.value for k, v in pairs})  # type: ignore[union-attr]
+    return Map(tuple(pairs))
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """One function call of a plan. Line and column locate it in the plan text."""
 
@@ -78,7 +97,7 @@ class Call:
 WarningKind = Literal["prose", "plain-text", "literal-ref", "quotes", "unclosed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanWarning:
     """Text the parser read leniently (DESIGN §2): where it is, and what was assumed. Under
     `--strict` the parser refuses the same text with the error it gave before leniency."""

@@ -5,6 +5,9 @@ call, which may run over several lines while brackets or strings are open. The c
 normalised (`$1` outside strings becomes an identifier, a plain string broken over lines gets an
 escaped newline) and parsed with `ast` in eval mode; the tree is then converted into our own
 expression values, refusing anything that is not a literal, a reference or arithmetic on them.
+A line holding a whole call of the common shape (literals, references, lists and dicts of them)
+is first offered to orchtui.plan.fast, which reads it without `ast` or declines it; what it
+reads is what this reading gives, at a fraction of the time and memory.
 
 The normalised text keeps a map back to the plan's lines and columns, so every error points at
 the plan text as written. Scanning works on runs of characters (regular expressions), never one
@@ -18,25 +21,28 @@ import ast
 import contextlib
 import gc
 import re
+import sys
 import warnings
 from bisect import bisect_right
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from orchtui.errors import PlanError
+from orchtui.plan import fast
 from orchtui.plan.model import (
     BinOp,
     Call,
     Dialect,
     Expr,
     Lit,
-    Map,
     Plan,
     PlanWarning,
     Ref,
-    Seq,
     Template,
     UnaryOp,
+    mapping,
+    sequence,
 )
 
 END_OF_PLAN = "<END_OF_PLAN>"
@@ -73,6 +79,7 @@ _CODE_RUN = re.compile(r"[^'\"#$()\[\]{}<“‘]+")
 _STRING_RUN = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
 _ONE_LINE_STRING = {"'": re.compile(r"'(?:[^'\\]|\\.)*'"), '"': re.compile(r'"(?:[^"\\]|\\.)*"')}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 _BINOPS: dict[type, str] = {
@@ -119,10 +126,8 @@ def parse_plan(
     with the error it gets without leniency.
     """
     try:
-        with _parsing() as parsers:
-            parser = _Parser(text, functions, strict)
-            parsers.append(parser)
-            plan = parser.parse()
+        with _parsing():
+            plan = _Parser(text, functions, strict).parse()
         if source and plan.warnings:
             plan = replace(plan, warnings=tuple(w.located(source) for w in plan.warnings))
         return plan
@@ -135,27 +140,21 @@ def parse_plan(
 
 
 @contextlib.contextmanager
-def _parsing() -> Iterator[list[_Parser]]:
-    """Around one parse (a whole plan, or the rest of a streamed one): the parsers it makes are
-    appended to the yielded list."""
-    # A big plan allocates many small objects that all stay alive (ast nodes, then calls), so the
-    # cyclic garbage collector's passes would find nothing to free: pausing it saves about a third.
+def _parsing() -> Iterator[None]:
+    """Around one parse (a whole plan, or the rest of a streamed one)."""
+    # A big plan allocates many small objects that all stay alive (the calls), so the cyclic
+    # garbage collector's passes would find nothing to free: pausing it saves about a third.
+    # The parser keeps no cycles (its reference sites hold positions, not converters), so what
+    # it drops is freed at once.
     paused = gc.isenabled()
     gc.disable()
-    parsers: list[_Parser] = []
     try:
         with warnings.catch_warnings():
             # once for the whole plan (per call it cost more than parsing): `ast` warns about
             # escapes like "\d", which are fine in a plan
             warnings.simplefilter("ignore")
-            yield parsers
+            yield
     finally:
-        # The reference sites point back at the parser through their converters: cleared, the
-        # parser's ast nodes and sources are freed at once instead of left to a collector pass
-        # (for 100,000 calls, 1.2 million objects and most of a second)
-        for parser in parsers:
-            parser.ref_sites.clear()
-            parser.first_site.clear()
         if paused:
             gc.enable()
 
@@ -172,16 +171,16 @@ class Resume:
     earlier: set[str]
 
 
-def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = None
+def parse_rest(resume: Resume, start: int, functions: Collection[str] | None = None,
+               strict: bool = False
                ) -> tuple[Plan, list[tuple[int, int]], dict[str, tuple[int, int]]]:
     """Parse the plan from line index `start` on, after the calls `resume` describes: the
     calls found there, as parse_plan reads them in the whole text (the same warnings and
     errors, at the same positions). Also returns, for each call, the line index after it and
     how many new ids had been seen by then, and the new ids in order."""
     try:
-        with _parsing() as parsers:
-            parser = _Parser("", functions, resume=resume)
-            parsers.append(parser)
+        with _parsing():
+            parser = _Parser("", functions, strict, resume=resume)
             plan = parser.parse(start)
         return plan, parser.ends, dict(parser.seen.own)  # type: ignore[attr-defined]
     except (RecursionError, MemoryError):
@@ -325,7 +324,11 @@ class _Source:
                           node.end_col_offset or 0, True)  # type: ignore[attr-defined]
 
 
-_Site = tuple[str, str, "_Converter", ast.expr, int]
+# Where a call refers to an id that may turn out undefined or close a cycle: (call id, the id
+# referred to, 1-based line, col). Only references to ids not among the earlier calls are noted
+# (see _Parser.note_ref), so a plan whose calls use only earlier ones notes none.
+_Site = tuple[str, str, int, int]
+_T = TypeVar("_T")
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -338,14 +341,13 @@ class _Parser:
                  resume: Resume | None = None) -> None:
         self.functions = None if functions is None else frozenset(functions)
         self.calls: list[Call] = []
-        # (call id, referenced id, converter, node, n) for checking after all ids are known
-        self.ref_sites: list[_Site] = []
-        self.first_site: dict[tuple[str, str], _Site] = {}
+        self.sites: list[_Site] = []  # checked once all ids are known
         self.ref_objects: dict[str, Ref] = {}
         self.strict = strict
         self.warnings: list[PlanWarning] = []
-        # after each call: the line after it and how many ids were seen (for Resume)
+        # after each call: the line after it and how many ids were seen (for parse_rest only)
         self.ends: list[tuple[int, int]] = []
+        self.resumed = resume is not None
         if resume is not None:  # text is not read: the lines are resume's, already checked
             self.lines: Sequence[str] = resume.lines
             self.dialect: Dialect | None = resume.dialect
@@ -359,11 +361,11 @@ class _Parser:
         if nul >= 0:
             raise PlanError("the plan contains a NUL byte: is it a binary file?",
                             *_line_col(text, nul))
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as err:
+        # the one text UTF-8 cannot encode; searched for, not encoded (a copy of the plan)
+        surrogate = None if text.isascii() else _SURROGATE.search(text)
+        if surrogate:
             raise PlanError("the plan is not valid Unicode text (an unpaired surrogate)",
-                            *_line_col(text, err.start)) from None
+                            *_line_col(text, surrogate.start()))
         self.lines = text.split("\n")
         self.dialect = None
         self.seen = {}
@@ -375,30 +377,39 @@ class _Parser:
     # -- the line loop ------------------------------------------------------------------------
     def parse(self, li: int = 0) -> Plan:
         thought: list[str] = []
-        while li < len(self.lines):
-            line = self.lines[li]
-            m_thought = _THOUGHT.match(line)
-            if m_thought:
-                text, end = _cut_at_end(m_thought.group(1))
-                if text.strip():
-                    thought.append(text.strip())
-                if end:
-                    break
-                li += 1
-                continue
-            head = self._call_head(li)
-            if head is None or head is _PROSE:
-                if END_OF_PLAN in line:
-                    break
-                li += 1  # prose, blank lines, code fences: skipped
-                continue
-            call_id, (fi, fj) = head
-            call, li, ended = self._parse_call(li, call_id, fi, fj, " ".join(thought) or None)
-            thought = []
+        reader = fast.FastReader(self)  # local: it refers to the parser, which must not keep it
+        lines, stop = self.lines, len(self.lines)
+        while li < stop:
+            line = lines[li]
+            call = self._fast_call(reader, li, line, " ".join(thought) if thought else None)
+            if call is not None:
+                li, ended = li + 1, False
+            else:
+                m_thought = _THOUGHT.match(line)
+                if m_thought:
+                    text, end = _cut_at_end(m_thought.group(1))
+                    if text.strip():
+                        thought.append(text.strip())
+                    if end:
+                        break
+                    li += 1
+                    continue
+                head = self._call_head(li)
+                if head is None or head is _PROSE:
+                    if END_OF_PLAN in line:
+                        break
+                    li += 1  # prose, blank lines, code fences: skipped
+                    continue
+                call_id, (fi, fj) = head
+                call, li, ended = self._parse_call(li, call_id, fi, fj,
+                                                   " ".join(thought) or None)
+            if thought:
+                thought = []
             if call is not None:
                 self.calls.append(call)
-                self.earlier.add(call_id)
-                self.ends.append((li, len(self.seen)))
+                self.earlier.add(call.id)
+                if self.resumed:
+                    self.ends.append((li, len(self.seen)))
             if ended:
                 break
         if not self.calls:
@@ -412,6 +423,50 @@ class _Parser:
         self._check_cycles()
         warned = tuple(sorted(self.warnings, key=lambda w: (w.line, w.col)))
         return Plan(tuple(self.calls), self.dialect or "llmorch", warned)
+
+    def _fast_call(self, reader: fast.FastReader, li: int, line: str, thought: str | None
+                   ) -> Call | None:
+        """The call on line li as orchtui.plan.fast reads it, or None: then the line is read in
+        full (it may be no call, a call of another shape, or an error, which that reading
+        words and places)."""
+        m = fast.LINE.fullmatch(line)
+        if m is None:
+            return None
+        call_id, number, name, text = m.groups()
+        if call_id is not None:
+            dialect: Dialect = "llmorch"
+            id_at = m.start(1)
+        else:
+            call_id, dialect, id_at = number, "llmcompiler", m.start(2)
+        if ((self.dialect is not None and self.dialect != dialect) or call_id in self.seen
+                or name in fast.NOT_FUNCTIONS
+                or (self.functions is not None and name not in self.functions)
+                or (len(line) > MAX_VALUES  # perhaps too many values: as in _one_line
+                    and sum(line.count(c, m.start(3)) for c in _SEPARATORS) >= MAX_VALUES)):
+            return None
+        sites, warned, dialect_before = len(self.sites), len(self.warnings), self.dialect
+        self.dialect = dialect  # as _call_head sets it, before the arguments are read
+        line_no = li + 1
+        try:
+            args, kwargs, refs = reader.read(text, m.start(4), line_no, call_id, dialect)
+        except fast.NotFast:
+            del self.sites[sites:]
+            del self.warnings[warned:]
+            self.dialect = dialect_before
+            return None
+        where = self.seen[call_id] = (line_no, id_at + 1)
+        # interned, as Python's parser interns names: a plan's thousands of calls share a few
+        return self._make_call(call_id, sys.intern(name), args, kwargs, refs, thought, where,
+                               line.strip())
+
+    @staticmethod
+    def _make_call(call_id: str, name: str, args: tuple[Expr, ...],
+                   kwargs: tuple[tuple[str, Expr], ...], refs: list[str], thought: str | None,
+                   where: tuple[int, int], text: str) -> Call:
+        """The call, at `where`: its id's (line, col)."""
+        return Call(id=call_id, function=name, args=args, kwargs=kwargs,
+                    refs=tuple(dict.fromkeys(refs)) if len(refs) > 1 else tuple(refs),
+                    thought=thought, line=where[0], col=where[1], text=text)
 
     def _call_head(self, li: int) -> tuple[str, tuple[int, int]] | None:
         """If line li begins with a call id, return the id and where its function name begins;
@@ -460,17 +515,15 @@ class _Parser:
         """Parse the call whose id is on line li and whose function name begins at (fi, fj).
         Returns the call (None for `join()`), the next line, and whether the plan ends here.
         A call that is not code may be plain text (one string argument, with a warning)."""
-        sites, warned = len(self.ref_sites), len(self.warnings)
+        sites, warned = len(self.sites), len(self.warnings)
         try:
             return self._read_call(li, call_id, fi, fj, thought)
         except PlanError:
             if self.strict:
                 raise
             # forget what the failed reading noted
-            del self.ref_sites[sites:]
+            del self.sites[sites:]
             del self.warnings[warned:]
-            for key in [k for k in self.first_site if k[0] == call_id]:
-                del self.first_site[key]
             plain = self._plain_call(li, call_id, fi, fj, thought)
             if plain is None:
                 raise
@@ -494,9 +547,9 @@ class _Parser:
         self.warn(fi + 1, m.start(2) + len(inner) - len(inner.lstrip()) + 1, "plain-text",
                   f"the arguments of {name} are plain text, not code: read as one string "
                   f"{shown!r}")
-        call = Call(id=call_id, function=name, args=(Lit(text),), thought=thought,
-                    line=li + 1, col=self.seen[call_id][1],
-                    text="\n".join(self.lines[li : fi + 1]).strip())
+        call = self._make_call(call_id, name, (Lit(text),), (), [], thought,
+                               (li + 1, self.seen[call_id][1]),
+                               "\n".join(self.lines[li : fi + 1]).strip())
         return call, fi + 1, m.group(3) is not None
 
     def _is_plain_text(self, text: str) -> bool:
@@ -567,17 +620,9 @@ class _Parser:
                 raise PlanError(f"argument {kw.arg!r} is given twice", *src.node_pos(kw))
             names.add(kw.arg)
             kwargs.append((kw.arg, conv.expr(kw.value)))
-        call = Call(
-            id=call_id,
-            function=name,
-            args=args,
-            kwargs=tuple(kwargs),
-            refs=tuple(dict.fromkeys(conv.refs)),
-            thought=thought,
-            line=li + 1,
-            col=self.seen[call_id][1],
-            text="\n".join(self.lines[li : end_li + 1]).strip(),
-        )
+        call = self._make_call(call_id, name, args, tuple(kwargs), conv.refs, thought,
+                               (li + 1, self.seen[call_id][1]),
+                               "\n".join(self.lines[li : end_li + 1]).strip())
         return call, end_li + 1, ended
 
     def _function_start(self, li: int, col: int) -> tuple[int, int] | None:
@@ -824,18 +869,63 @@ class _Parser:
             out.emit(ch, i, j)
             j += 1
 
+    # -- what the full and the fast reading share (orchtui.plan.fast.Host) ---------------------
+    def note_ref(self, call_id: str, refs: list[str], ref: str,
+                 place: Callable[[_T], tuple[int, int]], at: _T) -> Ref:
+        """Note that call_id uses ref (appended to refs, the call's uses in order) and return
+        the reference, written at place(at). An id among the earlier calls is defined and
+        closes no cycle (a cycle runs through a use of a call not before its user), so only
+        other uses keep their place, worked out here: for the checks once all ids are known."""
+        known = self.ref_objects.get(ref)
+        if known is None:
+            known = self.ref_objects[ref] = Ref(ref)
+        refs.append(known.id)  # one string for all the uses of an id
+        if ref not in self.earlier:
+            self.sites.append((call_id, known.id, *place(at)))
+        return known
+
+    def string(self, call_id: str, refs: list[str], value: str,
+               place: Callable[[tuple[int, int]], tuple[int, int]]) -> Expr:
+        """A string argument: a literal, or a template when references are written inside it
+        (`{s1}`, or `$1` in LLMCompiler's dialect). place((n, offset)) is where the n-th
+        reference (at `offset` in the value) is written."""
+        pattern = _BRACE_REF if self.dialect == "llmorch" else _DOLLAR_REF
+        if not pattern.search(value):
+            return Lit(value)
+        # LLMCompiler's dialect refers only to earlier calls: `$20` in call 2 is text (money)
+        literal = self.dialect == "llmcompiler" and not self.strict
+        parts: list[str | Ref] = []
+        last = 0
+        for n, m in enumerate(pattern.finditer(value)):
+            ref = m.group(1) or m.group(2)
+            if literal and ref not in self.earlier:
+                self.warn(*place((n, m.start())), "literal-ref",
+                          f"{m.group()} names no earlier call: read as text")
+                continue  # the text stays in the next literal part
+            if m.start() > last:
+                parts.append(value[last : m.start()])
+            parts.append(self.note_ref(call_id, refs, ref, place, (n, m.start())))
+            last = m.end()
+        if not parts:
+            return Lit(value)
+        if last < len(value):
+            parts.append(value[last:])
+        return Template(tuple(parts))
+
     # -- whole-plan checks --------------------------------------------------------------------
     def _check_refs(self) -> None:
-        undefined = [(conv.where(node, n), call_id, ref)
-                     for call_id, ref, conv, node, n in self.ref_sites if ref not in self.seen]
+        undefined = [((line, col), call_id, ref)
+                     for call_id, ref, line, col in self.sites if ref not in self.seen]
         if undefined:
             (line, col), call_id, ref = min(undefined)
             shown = ref if self.dialect != "llmcompiler" else f"${ref}"
             raise PlanError(f"{call_id} refers to undefined id {shown}", line, col)
 
     def _check_cycles(self) -> None:
-        deps = {c.id: c.refs for c in self.calls}
+        if not self.sites:
+            return  # a cycle uses a call that is not before its user: a noted site (note_ref)
         index = {c.id: n for n, c in enumerate(self.calls)}
+        deps = {c.id: c.refs for c in self.calls}
         state: dict[str, int] = {}  # 1 = on the stack, 2 = done
         for root in deps:
             if root in state:
@@ -869,8 +959,8 @@ class _Parser:
         turn = cycle.index(first)
         cycle = cycle[turn:] + cycle[:turn]
         uses = cycle[1] if len(cycle) > 1 else first
-        _, _, conv, node, n = self.first_site[(first, uses)]
-        line, col = conv.where(node, n)
+        line, col = next((line, col) for call_id, ref, line, col in self.sites
+                         if (call_id, ref) == (first, uses))
         if len(cycle) == 1:
             raise PlanError(f"cycle: {first} uses its own result", line, col)
         # show the data flow: each call's result goes to the one after it
@@ -895,20 +985,8 @@ class _Converter:
     def _fail(self, node: ast.AST, message: str) -> PlanError:
         return PlanError(message, *self.src.node_pos(node))
 
-    def _ref(self, ref: str, node: ast.expr, n: int = -1) -> Ref:
-        """Note a reference: a name (n = -1), or the n-th reference inside a string node. Its
-        (line, col) is worked out only for an error, by `where`."""
-        self.refs.append(ref)
-        site = (self.call_id, ref, self, node, n)
-        self.parser.ref_sites.append(site)
-        self.parser.first_site.setdefault((self.call_id, ref), site)
-        known = self.parser.ref_objects.get(ref)
-        if known is None:
-            known = self.parser.ref_objects[ref] = Ref(ref)
-        return known
-
-    def where(self, node: ast.expr, n: int) -> tuple[int, int]:
-        return self.src.node_pos(node) if n < 0 else self._in_string(node, n)  # type: ignore[arg-type]
+    def _ref(self, ref: str, node: ast.Name) -> Ref:
+        return self.parser.note_ref(self.call_id, self.refs, ref, self.src.node_pos, node)
 
     def expr(self, node: ast.expr, depth: int = 1) -> Expr:
         if depth > MAX_DEPTH:
@@ -920,11 +998,7 @@ class _Converter:
             return self._name(node)
         if isinstance(node, ast.List | ast.Tuple):
             items = tuple(self.expr(e, depth) for e in node.elts)
-            kind = "list" if isinstance(node, ast.List) else "tuple"
-            if all(isinstance(e, Lit) for e in items):
-                values = [e.value for e in items]  # type: ignore[union-attr]
-                return Lit(values if kind == "list" else tuple(values))
-            return Seq(items, kind)
+            return sequence(items, "list" if isinstance(node, ast.List) else "tuple")
         if isinstance(node, ast.Dict):
             return self._dict(node, depth)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -952,14 +1026,19 @@ class _Converter:
                     raise self._fail(k, "a dict key must be a number, a string or a tuple of "
                                         "them") from None
             pairs.append((key, self.expr(v, depth)))
-        if all(isinstance(k, Lit) and isinstance(v, Lit) for k, v in pairs):
-            return Lit({k.value: v.value for k, v in pairs})  # type: ignore[union-attr]
-        return Map(tuple(pairs))
+        return mapping(pairs)
 
     def _constant(self, node: ast.Constant) -> Expr:
         value = node.value
         if isinstance(value, str):
-            return self._string(node, value)
+            places: list[tuple[int, int]] = []  # worked out once, when one is asked for
+
+            def place(at: tuple[int, int]) -> tuple[int, int]:  # at: (n, offset)
+                if not places:
+                    places.extend(self._in_string(node))
+                return places[at[0]]
+
+            return self.parser.string(self.call_id, self.refs, value, place)
         if value is None or isinstance(value, bool | int | float):
             return Lit(value)
         kind = {bytes: "a bytes", complex: "a complex number", type(...): "an ellipsis"}.get(
@@ -980,46 +1059,24 @@ class _Converter:
         shown = re.sub(_REF_NAME + r"(\d+)", r"$\1", name) if self.src.refs_at else name
         raise self._fail(node, f"{shown!r} is not a literal or a reference to a call{hint}")
 
-    def _string(self, node: ast.Constant, value: str) -> Expr:
-        parser = self.parser
-        pattern = _BRACE_REF if parser.dialect == "llmorch" else _DOLLAR_REF
-        if not pattern.search(value):
-            return Lit(value)
-        # LLMCompiler's dialect refers only to earlier calls: `$20` in call 2 is text (money)
-        literal = parser.dialect == "llmcompiler" and not parser.strict
-        parts: list[str | Ref] = []
-        last = 0
-        for n, m in enumerate(pattern.finditer(value)):
-            ref = m.group(1) or m.group(2)
-            if literal and ref not in parser.earlier:
-                parser.warn(*self._in_string(node, n), "literal-ref",
-                            f"{m.group()} names no earlier call: read as text")
-                continue  # the text stays in the next literal part
-            if m.start() > last:
-                parts.append(value[last : m.start()])
-            parts.append(self._ref(ref, node, n))
-            last = m.end()
-        if not parts:
-            return Lit(value)
-        if last < len(value):
-            parts.append(value[last:])
-        return Template(tuple(parts))
-
-    def _in_string(self, node: ast.Constant, n: int) -> tuple[int, int]:
-        """Where the n-th reference inside a string is written. Escapes can make the string's
-        value differ from its text; failing to find the reference, point at the string."""
+    def _in_string(self, node: ast.Constant) -> list[tuple[int, int]]:
+        """Where each reference inside a string is written, in one pass over its text. Escapes
+        can make the string's value differ from its text; failing to find a reference, point
+        it and those after it at the string."""
         pattern = _BRACE_REF if self.parser.dialect == "llmorch" else _DOLLAR_REF
         start = self.src.node_index(node)
         raw = self.src.src[start : self.src.node_end(node)]
-        at = cursor = 0
-        for k, m in enumerate(pattern.finditer(node.value)):
-            found = raw.find(m.group(0), cursor)
+        places: list[tuple[int, int]] = []
+        cursor = 0
+        for m in pattern.finditer(node.value):
+            found = raw.find(m.group(0), cursor) if cursor >= 0 else -1
             if found < 0:
-                return self.src.at(start)
-            at, cursor = found, found + len(m.group(0))
-            if k == n:
-                break
-        return self.src.at(start + at)
+                cursor = -1
+                places.append(self.src.at(start))
+            else:
+                cursor = found + len(m.group(0))
+                places.append(self.src.at(start + found))
+        return places
 
 
 def _is_number(value: object) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -235,19 +237,30 @@ def _plan_origin(key: yaml.Node, node: yaml.Node, text: str) -> tuple[int, int, 
     `plan: |`) or only on the first (a scalar written inline, `plan: "s1: f()"`)."""
     mark = node.start_mark
     if node.style in ("|", ">"):
-        lines = _YAML_BREAK.split(text)  # the line breaks PyYAML counts
-        if mark.line >= len(lines):
+        lines = _lines(text)  # the line breaks PyYAML counts, read only as far as needed
+        header_line = next(islice(lines, mark.line, None), None)
+        if header_line is None:
             return mark.line + 1, 0, True
-        header = re.match(r"[|>]([1-9]?)[+-]?([1-9]?)", lines[mark.line][mark.column:])
+        header = re.match(r"[|>]([1-9]?)[+-]?([1-9]?)", header_line[mark.column:])
         step = header and (header.group(1) or header.group(2))
         if step:  # an explicit indentation indicator counts from the key's indentation
             indent = key.start_mark.column + int(step)
         else:  # the first line with text sets the indentation
-            body = (ln for ln in lines[mark.line + 1 : node.end_mark.line + 1] if ln.strip())
+            body = (ln for ln in islice(lines, node.end_mark.line - mark.line) if ln.strip())
             first = next(body, "")
             indent = len(first) - len(first.lstrip(" "))
         return mark.line + 1, indent, True
     return mark.line, mark.column + (1 if node.style in ("'", '"') else 0), False
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a YAML text, one at a time (a plan of 100,000 lines need not all be cut
+    out to find where its first one is)."""
+    start = 0
+    for m in _YAML_BREAK.finditer(text):
+        yield text[start : m.start()]
+        start = m.end()
+    yield text[start:]
 
 
 def plan_only_scenario(text: str, path: Path, compute: set[str], strict: bool = False

@@ -53,12 +53,19 @@ class _Scan:
         self.indents: list[tuple[int, bool]] = []
         self.flow = 0  # open `[` and `{`
         self.quote = ""  # the quote character of a quoted scalar that spans lines
-        self.block_scalar_indent: int | None = None  # content lines are indented past this
+        # a block scalar's content lines are indented past its parent: they begin with this
+        # many spaces (or are blank); None outside one
+        self.block_scalar_spaces: str | None = None
         self.opens = False  # the previous line left its value to the lines below
 
     def run(self, text: str) -> TooDeep | None:
         # YAML's line breaks, as the loader counts them (str.splitlines knows more)
         for number, line in enumerate(_BREAK.split(text), start=1):
+            spaces = self.block_scalar_spaces
+            if spaces is not None:  # checked here, not in _line: a plan has 100,000 such lines
+                if line.startswith(spaces) or not line.strip():
+                    continue
+                self.block_scalar_spaces = None
             found = self._line(line, number)
             if found:
                 return found
@@ -69,10 +76,6 @@ class _Scan:
         return TooDeep(number, col + 1) if len(self.indents) > self.limit else None
 
     def _line(self, line: str, number: int) -> TooDeep | None:
-        if self.block_scalar_indent is not None:
-            if not line.strip() or _indent(line) > self.block_scalar_indent:
-                return None
-            self.block_scalar_indent = None
         if self.quote or self.flow:
             return self._flow_part(line, 0, number)
         if line.startswith(("--- ", "---\t")):  # a new document, with its root on this line
@@ -124,7 +127,7 @@ class _Scan:
             col = _NODE_PROPERTIES.match(line, col).end()  # `!!tag [a]` nests like `[a]`
             value = line[col:]
             if _BLOCK_SCALAR.match(value):
-                self.block_scalar_indent = self.indents[-1][0] if self.indents else -1
+                self.block_scalar_spaces = " " * (self.indents[-1][0] + 1 if self.indents else 0)
                 self.opens = False
                 return None
             self.opens = bool(key) and _PROPERTIES.match(value) is not None
@@ -176,10 +179,6 @@ class _Scan:
 def _is_entry(line: str, col: int) -> bool:
     """Whether a block sequence entry (`- `) begins at `col`."""
     return line.startswith("-", col) and line[col + 1:col + 2] in ("", " ", "\t")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 def _node_start(line: str, pos: int) -> bool:
