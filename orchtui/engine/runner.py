@@ -448,10 +448,12 @@ class Run:
             if key == TICK:
                 if isinstance(e, TaskFinished) and self.streaming:
                     ticks.append(e.t)
-            elif type(e) is TaskStarted:
+            # isinstance, not type(...) is: executors send subclasses (DaskTaskStarted); an
+            # exact type still passes isinstance's first, pointer-equality test
+            elif isinstance(e, TaskStarted):
                 if not key.startswith("turn:"):
                     out.append(self._started(e))
-            elif type(e) is TaskRetried:
+            elif isinstance(e, TaskRetried):
                 # not a failure: the call runs again, and the policy still counts it running
                 out.append(ev.Retried(e.t, key, self._running_on.get(key), e.error, e.attempt,
                                       e.retries))
