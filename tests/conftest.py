@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 import random
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,24 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     time.tzset()
     random.seed(0)
+
+
+# The signals by which a terminal or a supervisor ends a program (tests send them to the CLI).
+_ENDING_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def _signals_not_ignored() -> Iterator[None]:
+    """The ending signals at their usual disposition while a test runs, as a shell starts a
+    program. Under `nohup` or as a background job, pytest starts with SIGHUP (and SIGINT)
+    ignored, every program it starts inherits that across exec, and the CLI rightly leaves an
+    ignored signal ignored: the tests that send it one then wait out their limits and fail."""
+    ignored = [sig for sig in _ENDING_SIGNALS if signal.getsignal(sig) == signal.SIG_IGN]
+    for sig in ignored:
+        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+    yield
+    for sig in ignored:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 @pytest.fixture

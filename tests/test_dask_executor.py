@@ -119,9 +119,12 @@ def test_compute_runs_on_the_worker_of_its_processor_pinned_to_its_cpu(ex: DaskE
     assert started(got["a0"]).pid != started(got["a1"]).pid
 
 
-def test_inout_calls_run_on_local_io_workers_and_occupy_no_dask_worker(ex: DaskExecutor):
-    ex.launch(call("io1", "sleep_then_return", 0.2, "x", kind="inout"))
-    ex.launch(call("io2", "sleep_then_return", 0.2, "y", kind="inout"))
+def test_inout_calls_run_on_local_io_workers_and_occupy_no_dask_worker(ex: DaskExecutor,
+                                                                     tmp_path: Path):
+    # concurrently, on two I/O workers: each returns only once the other has started
+    io1, io2 = str(tmp_path / "io1"), str(tmp_path / "io2")
+    ex.launch(call("io1", "meet", io1, io2, "x", kind="inout"))
+    ex.launch(call("io2", "meet", io2, io1, "y", kind="inout"))
     got = collect(ex)
     dask_pids = {slot.pid for slot in ex.slots}
     for key, value in (("io1", "x"), ("io2", "y")):
@@ -130,9 +133,7 @@ def test_inout_calls_run_on_local_io_workers_and_occupy_no_dask_worker(ex: DaskE
         assert s.pid not in (None, os.getpid(), *dask_pids) and s.cpu is None
         assert s.affinity == ex.engine_affinity
         assert psutil.Process(s.pid).ppid() != s.pid
-        assert f.ok and f.value == value
-    # concurrently, on two I/O workers
-    assert started(got["io2"]).t < finished(got["io1"]).t
+        assert f.ok and f.value == value, f.error
     assert started(got["io1"]).pid != started(got["io2"]).pid
 
 
@@ -180,17 +181,18 @@ def test_hostile_inout_calls_fail_alone_as_under_the_real_executor(ex: DaskExecu
     assert finished(again["io"]).value == "io ok" and finished(again["cpu"]).value == 5
 
 
-def test_one_processor_runs_one_call_at_a_time(ex: DaskExecutor):
+def test_one_processor_runs_one_call_at_a_time(ex: DaskExecutor, tmp_path: Path):
     """CPU=1 per worker and per call: a second call placed on a busy processor waits for it
     (where the local executor would time-share), while the other processor runs in parallel."""
-    ex.launch(call("x1", "sleep_then_return", 0.4, 1, processor=0))
+    # x1 and y1 each return only once the other has started: the other processor runs meanwhile
+    x1_runs, y1_runs = str(tmp_path / "x1"), str(tmp_path / "y1")
+    ex.launch(call("x1", "meet", x1_runs, y1_runs, 1, processor=0))
     ex.launch(call("x2", "sleep_then_return", 0.4, 2, processor=0))
-    ex.launch(call("y1", "sleep_then_return", 0.4, 3, processor=1))
+    ex.launch(call("y1", "meet", y1_runs, x1_runs, 3, processor=1))
     got = collect(ex)
-    assert all(finished(got[k]).ok for k in ("x1", "x2", "y1"))
+    assert all(finished(got[k]).ok for k in ("x1", "x2", "y1")), got
     x1, x2 = finished(got["x1"]), started(got["x2"])
     assert x1.t_return is not None and x2.t >= x1.t_return - 1e-3
-    assert started(got["y1"]).t < x1.t_return  # the other processor ran meanwhile
     assert started(got["x1"]).cpu == x2.cpu == 0 and started(got["y1"]).cpu == 1
 
 
@@ -404,6 +406,19 @@ def sleep_then_return(seconds: float, value: object) -> object:
 
 def add(a: int, b: int) -> int:
     return a + b
+
+
+def meet(mine: str, partner: str, value: object, limit: float = 10.0) -> object:
+    """Say that this call runs (create `mine`), then wait for `partner` to say so: it returns
+    only if the two calls ran at the same time, however slow the machine (run one after the
+    other, the first one waits for a partner that cannot start, and fails)."""
+    Path(mine).touch()
+    end = time.monotonic() + limit
+    while not os.path.exists(partner):
+        if time.monotonic() > end:
+            raise TimeoutError(f"{os.path.basename(partner)} did not run alongside")
+        time.sleep(0.005)
+    return value
 
 
 def raises(message: str) -> None:

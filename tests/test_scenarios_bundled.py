@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import make_run
+from orchtui.executors.workers import load_impl
 from orchtui.graph import build_frg
 from orchtui.scenario import find_scenario, load_scenario
 from orchtui.scenario.loader import BUNDLED
@@ -85,3 +87,36 @@ def test_runs_real(name: str, tmp_path: Path) -> None:
     assert data["mode"] == "real"
     assert data["status"] == "ok"
     assert all(c["status"] == "done" for c in data["calls"])
+
+
+def test_two_calls_that_both_generate_the_encryption_inputs_both_get_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """e2e_encryption's two aes calls run at once, and on a fresh checkout both generate the
+    missing inputs. Here the two generators are held until both have written theirs (the
+    moment one shared temporary file was renamed away under the other call, which failed)."""
+    cipher = sys.modules[load_impl("lib/cipher.py:aes", str(BUNDLED)).__module__]
+    monkeypatch.setattr(cipher, "OUT_DIR", tmp_path)
+    both_written = threading.Barrier(2, timeout=10)
+
+    def make(path: Path) -> None:
+        path.write_bytes(b"the same bytes from either call")
+        both_written.wait()
+
+    monkeypatch.setattr(cipher, "_make_video", make)
+    monkeypatch.setattr(cipher, "_make_chat", make)
+    errors: list[BaseException] = []
+
+    def generate() -> None:
+        try:
+            cipher.ensure_inputs()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.txt", "myvideo.mp4"]
+    assert (tmp_path / "myvideo.mp4").read_bytes() == b"the same bytes from either call"

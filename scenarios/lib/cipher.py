@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -200,17 +202,19 @@ def _make_chat(path: Path, lines: int = CHAT_LINES) -> None:
 
 
 def ensure_inputs() -> None:
-    """Generate ``out/myvideo.mp4`` and ``out/chat.txt`` if they are missing."""
+    """Generate ``out/myvideo.mp4`` and ``out/chat.txt`` if they are missing.
+
+    The scenario's two aes calls run at once, and on a fresh checkout both find the inputs
+    missing: each writes its own temporary file (named by its process and thread) and renames
+    it into place. The bytes are the same and the rename is atomic, so either may win. With one
+    shared temporary name, the second rename found it gone and its call failed."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     video, chat = OUT_DIR / "myvideo.mp4", OUT_DIR / "chat.txt"
-    if not video.exists():
-        tmp = video.with_suffix(".tmp")
-        _make_video(tmp)
-        tmp.replace(video)
-    if not chat.exists():
-        tmp = chat.with_suffix(".tmp")
-        _make_chat(tmp)
-        tmp.replace(chat)
+    for path, make in ((video, _make_video), (chat, _make_chat)):
+        if not path.exists():
+            tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+            make(tmp)
+            tmp.replace(path)
 
 
 def _key_bytes(key: object) -> tuple[bytes, str]:
