@@ -244,9 +244,9 @@ class Run:
                 if kind is Start:
                     yield from self._start(decision, pending)
                 elif kind is Wait:
-                    if st.said_waiting.get(decision.call) != decision.reason:
-                        st.said_waiting[decision.call] = decision.reason
-                        yield ev.Queued(ex.now(), decision.call, decision.reason)
+                    queued = self._queued(decision)
+                    if queued is not None:
+                        yield queued
                 elif kind is Finish:
                     finished = True
                 else:
@@ -391,15 +391,23 @@ class Run:
         ex.launch(task)
         return (dispatched,)
 
+    def _queued(self, d: Wait) -> ev.Queued | None:
+        """A waiting call's reason, said once for as long as it stays the same."""
+        said = self.st.said_waiting
+        if said.get(d.call) == d.reason:
+            return None
+        said[d.call] = d.reason
+        return ev.Queued(self.executor.now(), d.call, d.reason)
+
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
         ex, st = self.executor, self.st
         t = ex.now()
         if isinstance(d, Start):
             yield from self._start(d, pending)
         elif isinstance(d, Wait):
-            if st.said_waiting.get(d.call) != d.reason:
-                st.said_waiting[d.call] = d.reason
-                yield ev.Queued(t, d.call, d.reason)
+            queued = self._queued(d)
+            if queued is not None:
+                yield queued
         elif isinstance(d, Submit):
             yield ev.Scheduled(t, d.calls, d.reason)
         elif isinstance(d, Skip):
