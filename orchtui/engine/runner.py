@@ -34,7 +34,7 @@ from orchtui.executors.base import Executor, Task, TaskFinished, TaskRetried, Ta
 from orchtui.graph.frg import FRG
 from orchtui.plan.binding import BindError, bind_call
 from orchtui.plan.model import Call
-from orchtui.scenario.model import FunctionSpec, Scenario
+from orchtui.scenario.model import Scenario
 
 PREVIEW = 120
 
@@ -164,11 +164,6 @@ class Run:
         self.frg = FRG(scenario.kinds, dialect)
         self.calls: dict[str, Call] = {}
         self.costs: dict[str, float] = {}
-        # the scenario's functions by name (the first of a name, as Scenario.function finds)
-        self._specs: dict[str, FunctionSpec] = {}
-        for f in scenario.functions:
-            self._specs.setdefault(f.name, f)
-        self._faults = scenario.faults
         if self.growing is None:
             self._grow(scenario.plan.calls)  # type: ignore[union-attr]
         self.cancelled = False
@@ -187,16 +182,9 @@ class Run:
 
     def _grow(self, calls: tuple[Call, ...] | list[Call]) -> list[str]:
         added = self.frg.add_calls(calls)
-        mine, costs, declared = self.calls, self.costs, self.scenario.costs
-        specs = self._specs
         for c in calls:
-            cid = c.id
-            mine[cid] = c
-            cost = declared.get(cid)
-            if cost is None:
-                spec = specs.get(c.function)
-                cost = spec.cost if spec is not None else self.scenario.cost(cid, c.function)
-            costs[cid] = cost
+            self.calls[c.id] = c
+            self.costs[c.id] = self.scenario.cost(c.id, c.function)
         return added
 
     # -- the loop -----------------------------------------------------------------------------
@@ -400,15 +388,10 @@ class Run:
         return ev.Queued(self.executor.now(), d.call, d.reason)
 
     def _apply(self, d: Decision, pending: deque[Decision]) -> Iterator[ev.Event]:
+        """The decisions other than Start, Wait and Finish (the loop takes those itself)."""
         ex, st = self.executor, self.st
         t = ex.now()
-        if isinstance(d, Start):
-            yield from self._start(d, pending)
-        elif isinstance(d, Wait):
-            queued = self._queued(d)
-            if queued is not None:
-                yield queued
-        elif isinstance(d, Submit):
+        if isinstance(d, Submit):
             yield ev.Scheduled(t, d.calls, d.reason)
         elif isinstance(d, Skip):
             st.status[d.call] = "skipped"
@@ -423,7 +406,7 @@ class Run:
 
     def _task(self, d: Start) -> Task:
         call = self.calls[d.call]
-        fn = self._specs.get(call.function) or self.scenario.function(call.function)
+        fn = self.scenario.function(call.function)
         args: tuple[Any, ...] = ()
         kwargs: dict[str, Any] = {}
         if self.executor.mode != "sim":
@@ -438,9 +421,8 @@ class Run:
         return Task(
             key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
             cost=self.costs[d.call], function=fn, args=args, kwargs=kwargs,
-            fault=None if not self._faults or (self.options.transient_faults
-                                               and d.call in self.recovered)
-            else self._faults.get(d.call),
+            fault=None if (self.options.transient_faults and d.call in self.recovered)
+            else self.scenario.faults.get(d.call),
         )
 
     # -- observations -------------------------------------------------------------------------

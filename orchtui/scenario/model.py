@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,10 +64,19 @@ class Scenario:
         return self.path.parent if self.path else Path.cwd()
 
     def function(self, name: str) -> FunctionSpec:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(name) from None
+
+    @cached_property
+    def _by_name(self) -> dict[str, FunctionSpec]:
+        # Built once (the engine asks for every call it launches); the first function of a
+        # name is the one, as reading the list in order would find it.
+        by_name: dict[str, FunctionSpec] = {}
         for f in self.functions:
-            if f.name == name:
-                return f
-        raise KeyError(name)
+            by_name.setdefault(f.name, f)
+        return by_name
 
     @property
     def kinds(self) -> dict[str, Kind]:
