@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from orchtui.cli.run_cmd import add_pace_option
@@ -46,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         plot_gantt(events, check_path(args.gantt, "--gantt"))
     if args.headless or args.chrome_trace or args.gantt:
         if args.headless:
-            print(json.dumps(RunRecord.from_events(events).to_json()))
+            sys.stdout.writelines(RunRecord.from_events(events).json_text())
+            print()
         return 0
     from orchtui.tui import run_replay
 

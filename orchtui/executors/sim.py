@@ -61,10 +61,7 @@ class SimExecutor(Executor):
     def launch(self, task: Task) -> None:
         self.seq += 1
         self.running[task.key] = task
-        if task.kind != "compute":
-            key: object = "free"
-        else:
-            key = "pool" if task.pool else ("pinned", task.processor)
+        key = self._group(task)
         group = self.groups.get(key)
         if group is None:
             c = 0 if task.kind != "compute" else self.processors if task.pool else 1
