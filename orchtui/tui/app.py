@@ -52,6 +52,7 @@ from orchtui.tui.describe import (
     summary,
 )
 from orchtui.tui.feed import BACKLOG, EngineCrashed, Feed
+from orchtui.tui.frames import FrameTimer
 from orchtui.tui.frg_layout import GraphCall
 from orchtui.tui.lane_model import LaneModel
 from orchtui.tui.sources import EventSource, LiveSource, ReplaySource
@@ -69,8 +70,14 @@ MEASURED_FROM = 200  # events in a frame for it to measure the cost (fixed costs
 DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel while playing
 # Seconds between frames when only time moved (the header's run time, the lanes' cursor): a
 # real run waits on its calls most of the time, and every frame the UI draws is taken from
-# their CPUs. A frame that shows events repaints the clock with them.
+# their CPUs. A frame that shows events repaints the clock with them. Shown live, a real run's
+# clock frames come when the lanes' cursor reaches its next cell, LIVE_CLOCK_MIN to
+# LIVE_CLOCK_MAX apart (the run time in the header still counts visibly, the cursor moves a cell
+# or two a frame); events bring a frame forward.
 CLOCK_EVERY = 1 / 15
+LIVE_CLOCK_MIN = 1 / 10
+LIVE_CLOCK_MAX = 1 / 8
+IDLE = 0.25  # seconds between frames when nothing moves on screen (a live run ended)
 NO_RECOVERY = "nothing to recover: no call has failed"
 
 
@@ -176,6 +183,7 @@ class OrchApp(App[int]):
         self._detail_at = 0.0
         self._last_tick = time.monotonic()
         self._clock_at = 0.0  # when the timer last repainted the clock
+        self._lanes_ahead: tuple[tuple[int, ...], tuple[str, ...]] | None = None
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -227,8 +235,9 @@ class OrchApp(App[int]):
                 self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
+        self.frames = FrameTimer(self._tick, self._handle_exception, min_gap=TICK)
         self._begin(source)
-        self.set_interval(TICK, self._tick)
+        self.frames.start(TICK)
 
     def _begin(self, source: EventSource) -> None:
         """Start showing a new run: fresh timeline, fresh panels, a new feed."""
@@ -244,6 +253,9 @@ class OrchApp(App[int]):
         self.error = None
         self._crash = None
         self.follow = True
+        # A real run's lanes get their rows now: the screen's layout is then done before the
+        # run begins, not while its first calls run (a layout costs the whole screen)
+        self._lanes_ahead = None if source.paced else source.lanes()
         self._reset_panels()
         graph = source.graph()
         if graph is not None:  # lay the graph out now, not while the engine runs
@@ -251,6 +263,7 @@ class OrchApp(App[int]):
                               for d in graph.calls], graph.exclusive_groups)
         _freeze_startup_heap()
         self.feed = Feed(source)
+        self.feed.on_arrival = self.frames.wake_threadsafe
         self._sync_feed()
         if self.options.threaded:
             # once the screen has settled: the engine then has the interpreter to itself
@@ -309,7 +322,8 @@ class OrchApp(App[int]):
         """Empty panels and record: the state before the first event."""
         self.record = RunRecord()
         self._kinds = _Kinds(self.record.calls)
-        self.lanes = LaneModel()
+        ahead = self._lanes_ahead
+        self.lanes = LaneModel() if ahead is None else LaneModel(ahead[0], labels=ahead[1])
         self.repaired = {}
         self.wall_start = None
         self._lanes_time = (-1.0, -1.0)
@@ -342,6 +356,7 @@ class OrchApp(App[int]):
         steps the clock releases, as when paused."""
         if self.feed is not None:
             self.feed.set_playing(self.playing and not self.player.stepped)
+            self.frames.wake()  # the user moved: the next frame may be due sooner
 
     # -- the timer: drain, pace, show ---------------------------------------------------------
     @property
@@ -385,7 +400,9 @@ class OrchApp(App[int]):
             events.append(item)
         self.timeline.receive(events)
 
-    def _tick(self) -> None:
+    def _tick(self) -> float:
+        """A frame: show what the player releases, move the clock. Returns the seconds until
+        the next frame is due."""
         now = time.monotonic()
         dt = min(now - self._last_tick, 0.25)  # a stalled frame does not leap the clock
         self._last_tick = now
@@ -398,9 +415,30 @@ class OrchApp(App[int]):
                 spent = (time.perf_counter() - began) / len(released)
                 self._cost = 0.7 * self._cost + 0.3 * spent
         self._check_crash()
-        if released or now - self._clock_at >= CLOCK_EVERY:
+        live = self._shown_live()
+        if released or live or now - self._clock_at >= CLOCK_EVERY:
             self._clock_at = now
             self._refresh_clock()
+        return self._next_frame(live)
+
+    def _shown_live(self) -> bool:
+        """A real run shown as it happens: frames come with its events and its clock."""
+        return (self.feed is not None and self.options.threaded and not self.source_paced
+                and self.playing and not self.player.stepped and not self.looking_back
+                and self._crash is None)
+
+    def _next_frame(self, live: bool) -> float:
+        """Seconds until the next frame: a frame's worth while there are events to show or a
+        clock to play; shown live, when the lanes' cursor moves (the feed wakes the app when
+        events come); a live run that ended only needs a frame now and then."""
+        feed = self.feed
+        if not live or feed is None or self.timeline.pending or feed.queue:
+            return TICK
+        if self.finished:
+            return IDLE
+        # a millisecond past the boundary: the cursor is then in its next cell
+        cell = self.lanes_view.next_cell_in(self.clock()) + 0.001
+        return min(max(cell, LIVE_CLOCK_MIN), LIVE_CLOCK_MAX)
 
     def _allowance(self) -> int:
         """How many events this frame may show: all that came, unless folding them would take
@@ -873,6 +911,9 @@ class OrchApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        frames = getattr(self, "frames", None)  # none when the app never mounted
+        if frames is not None:
+            frames.stop()
         self._stop_feed(wait=1.0)
 
 

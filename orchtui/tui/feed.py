@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from textual.worker import get_current_worker
 
@@ -60,6 +60,11 @@ class Feed:
         # the UI attached, for the overhead measurement
         self.began = self.ended = 0.0
         self.began_cpu = self.ended_cpu = 0.0  # the worker thread's CPU time
+        # Called (on the worker's thread) when items arrive and the app has not been told since
+        # it last drained: the app then draws when there is something to show, instead of
+        # polling the queue at a fixed rate.
+        self.on_arrival: Callable[[], None] | None = None
+        self._told = False
 
     # -- control, from the app ----------------------------------------------------------------
     def set_playing(self, playing: bool) -> None:
@@ -85,6 +90,7 @@ class Feed:
         """What the worker has pulled, up to about `limit` events (a chunk is not split)."""
         out: list[Item] = []
         pending = self.queue
+        self._told = False  # before popping: an item put after this tells the app again
         while pending and len(out) < limit:
             got = pending.popleft()
             if type(got) is list:
@@ -134,12 +140,16 @@ class Feed:
                     self.pulled += len(chunk)
                     if chunk:
                         pending.append(chunk)
+                        if not self._told:
+                            self._tell()
                     exhausted = len(chunk) < want
                 else:
                     exhausted = True
                     for item in self._iter:
                         self.pulled += 1
                         pending.append(item)
+                        if not self._told:
+                            self._tell()
                         if self._room() <= 0 or self._stop.is_set() or worker.is_cancelled:
                             exhausted = False
                             break
@@ -151,6 +161,12 @@ class Feed:
         finally:
             self.pulling = False
             self._finish()
+            self._tell()  # the end of the source is news too
+
+    def _tell(self) -> None:
+        if self.on_arrival is not None:
+            self._told = True
+            self.on_arrival()
 
     def pull_now(self, limit: int) -> list[Item]:
         """Pull synchronously on the caller's thread (a feed without a worker, for tests and

@@ -21,6 +21,10 @@ class EventSource(Protocol):
     def graph(self) -> ev.GraphReady | None:
         """The graph, when it is known before the run (to lay it out ahead)."""
 
+    def lanes(self) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        """The processors' CPU ids and lane labels RunStarted will carry, when known before the
+        run (the lanes then have their rows, and the screen its layout, before it starts)."""
+
     def cancel(self) -> None:
         """Ask a running source to wind down soon (any thread)."""
 
@@ -54,6 +58,13 @@ class LiveSource:
         except Exception:  # a run that builds its graph later (a plan still to translate)
             return None
 
+    def lanes(self) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        executor = self.run.executor  # what the run loop's RunStarted reads them from
+        cpus = getattr(executor, "cpus", None)
+        if cpus is None:  # an executor that knows them only once it runs
+            return None
+        return tuple(cpus), tuple(getattr(executor, "lanes", ()))
+
     def cancel(self) -> None:
         self.run.cancel()
 
@@ -76,6 +87,9 @@ class ReplaySource:
 
     def graph(self) -> ev.GraphReady | None:
         return next((e for e in self.recorded if isinstance(e, ev.GraphReady)), None)
+
+    def lanes(self) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
+        return None  # a replay is played from its start: its RunStarted comes first
 
     def cancel(self) -> None:
         pass

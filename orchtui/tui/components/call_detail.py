@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -16,12 +17,20 @@ from orchtui.engine.record import CallRecord
 from orchtui.text import inert
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
+from orchtui.tui.components.strips import FrameStyle
 from orchtui.tui.describe import where
 
+Rows = list[tuple[str, Text]]
 
-class CallDetail(ScrollView, can_focus=True):
+
+class CallDetail(FrameStyle, ScrollView, can_focus=True):
     """Rendered to lines once per change, then line-rendered: updating a Static would ask for a
-    screen-wide layout each time the followed call changes."""
+    screen-wide layout each time the followed call changes.
+
+    The table is rendered in three parts, its rows before the timing, the timing, the rows
+    after, with the widths one table of all the rows would have (so the lines are the same):
+    while the call runs only its timing changes, a few times a second, and only that row is
+    rendered again and repainted."""
 
     DEFAULT_CSS = """
     CallDetail { background: $surface; scrollbar-gutter: stable; }
@@ -29,34 +38,90 @@ class CallDetail(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: object = ()
-        self._content: RenderableType = Text()
+        self._shown: tuple[object, object] | None = None
+        self._content: Text | tuple[Rows, Rows, Rows] = Text()
+        self._part_lines: list[list[Strip]] = []
+        self._widths = (0, 0)  # the table's label and value columns, as last rendered
+        # the rows around the timing (held: compared by identity), the width, and their
+        # widest label and value
+        self._around: tuple[Rows, Rows, int, tuple[int, int]] | None = None
         self._lines: list[Strip] = []
         self._width = 0
         self._text_console = Console(width=200, color_system="truecolor", legacy_windows=False)
 
-    def _update(self, content: RenderableType) -> None:
+    def _update(self, content: Text | tuple[Rows, Rows, Rows]) -> None:
         self._content = content
         self._width = 0
         self._render_lines()
+
+    def _render(self, renderable: RenderableType) -> list[Strip]:
+        options = self._text_console.options.update_width(self._width)
+        lines = self._text_console.render_lines(renderable, options, pad=False)
+        return [Strip(line).simplify() for line in lines]
+
+    def _column_widths(self, parts: tuple[Rows, Rows, Rows]) -> tuple[int, int]:
+        """The widths Rich gives a grid of all the rows: labels as wide as the widest, values
+        as the widest, or what the panel leaves them (folded). The rows around the timing are
+        measured once per content and width."""
+        options = self._text_console.options.update_width(self._width)
+
+        def widest(rows: Rows) -> tuple[int, int]:
+            return (max((len(name) for name, _ in rows), default=0),
+                    max((Measurement.get(self._text_console, options, text).maximum
+                         for _, text in rows), default=0))
+
+        head, _, tail = parts
+        cached = self._around
+        if cached is None or cached[0] is not head or cached[1] is not tail \
+                or cached[2] != self._width:
+            (la, va), (lb, vb) = widest(head), widest(tail)
+            cached = self._around = (head, tail, self._width, (max(la, lb), max(va, vb)))
+        around = cached[3]
+        timing = widest(parts[1])
+        label = max(around[0], timing[0])
+        return label, max(1, min(max(around[1], timing[1]), self._width - label - 1))
 
     def _render_lines(self) -> None:
         width = self.scrollable_content_region.width
         if width <= 0 or width == self._width:
             return
         self._width = width
-        options = self._text_console.options.update_width(width)
-        lines = self._text_console.render_lines(self._content, options, pad=False)
-        self._lines = [Strip(line).simplify() for line in lines]
+        content = self._content
+        if isinstance(content, Text):
+            self._part_lines = [self._render(content)]
+        else:
+            self._widths = self._column_widths(content)
+            self._part_lines = [self._render(_grid(part, self._widths)) for part in content]
+        self._lines = [line for lines in self._part_lines for line in lines]
         set_virtual_size(self, Size(width, len(self._lines)))
         self.refresh()
+
+    def _update_timing(self, timing: Rows) -> None:
+        """Render the timing row again and repaint its lines, when that is all that changed."""
+        content = self._content
+        assert not isinstance(content, Text)
+        self._content = (content[0], timing, content[2])
+        width = self.scrollable_content_region.width
+        if width != self._width or self._column_widths(self._content) != self._widths:
+            self._width = 0  # the table's shape changed: all of it again
+            self._render_lines()
+            return
+        old, new = self._part_lines[1], self._render(_grid(timing, self._widths))
+        if len(new) != len(old):
+            self._width = 0
+            self._render_lines()
+            return
+        self._part_lines[1] = new
+        first = len(self._part_lines[0])
+        self._lines[first:first + len(new)] = new
+        self.refresh(Region(0, first - int(self.scroll_y), width, len(new)))
 
     def on_resize(self) -> None:
         self._render_lines()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         index = y + int(self.scroll_y)
         if index >= len(self._lines):
             return Strip.blank(width, base)
@@ -69,50 +134,73 @@ class CallDetail(ScrollView, can_focus=True):
         key = (None if call is None else (call.id, call.status, call.start, call.end,
                                           call.preview, call.reason, call.error, call.processor,
                                           call.output),
-               partners, repaired, round(now, 2) if running else None)
-        if key == self._shown:  # unchanged: repainting a table costs the engine time
+               partners, repaired)
+        timing = round(now, 2) if running else None
+        if (key, timing) == self._shown:  # unchanged: repainting a table costs the engine time
             return
-        self._shown = key
+        same_rows = self._shown is not None and key == self._shown[0]
+        self._shown = (key, timing)
         if call is None:
             self._update(Text("Select a call in the graph (arrow keys or the mouse).",
-                             style=Style(color=theme.MUTED, italic=True)))
+                              style=Style(color=theme.MUTED, italic=True)))
             return
-        self.border_title = Text(f"call {call.id}")
-        info = info or {}
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style=Style(color=theme.MUTED), no_wrap=True)
-        grid.add_column(overflow="fold")
-        state = Text(f" {theme.STATE_GLYPH.get(call.status, '·')} {call.status} ",
-                     style=theme.badge(call.status))
-        if call.status in ("running", "done", "failed") and call.start is not None:
-            state.append(f" on {where(call.processor, call.pool, cpus, call.kind)}")
-            if call.cpu is not None and call.kind == "compute":
-                state.append(f" (OS cpu {call.cpu})" if call.cpu != call.processor else "")
-            if call.pid:
-                state.append(f", pid {call.pid}")
-        grid.add_row("call", Text.assemble((call.id, "bold"), f"  {call.function}  ",
-                                           (f"{call.kind} · rank {call.rank}", theme.MUTED)))
-        grid.add_row("state", state)
-        text = info.get("text") or ""
-        grid.add_row("args", Text(_args(text)))
-        if repaired:
-            grid.add_row("repaired", Text(_args(repaired), style=theme.fg("recovering")))
-        thought = info.get("thought")
-        grid.add_row("thought", Text(thought or "—", style="" if thought else theme.MUTED))
-        grid.add_row("needs", Text(", ".join(call.deps) or "nothing (rank 1)"))
-        if partners:
-            grid.add_row("exclusive", Text(", ".join(partners), style=Style(
-                color=theme.EXCLUSION)))
-        grid.add_row("timing", Text(_timing(call, now)))
-        if call.reason:
-            grid.add_row("decision", Text(call.reason))
-        if call.error:
-            grid.add_row("error", Text(call.error, style=theme.fg("failed")))
-        grid.add_row("result", Text(call.preview or "—",
-                                    style="" if call.preview else theme.MUTED))
-        if call.output:
-            grid.add_row("printed", Text(inert(call.output.rstrip("\n"))))
-        self._update(grid)
+        timing_rows: Rows = [("timing", Text(_timing(call, now)))]
+        if same_rows and not isinstance(self._content, Text):  # only the running time moved
+            self._update_timing(timing_rows)
+            return
+        title = f"call {call.id}"
+        if str(self.border_title) != title:  # setting a title repaints the whole panel
+            self.border_title = Text(title)
+        self._update((_head(call, info or {}, cpus, partners, repaired), timing_rows,
+                      _tail(call)))
+
+
+def _head(call: CallRecord, info: dict[str, Any], cpus: tuple[int, ...],
+          partners: tuple[str, ...], repaired: str | None) -> Rows:
+    """The rows before the timing: what the call is, where it runs, what it needs."""
+    state = Text(f" {theme.STATE_GLYPH.get(call.status, '·')} {call.status} ",
+                 style=theme.badge(call.status))
+    if call.status in ("running", "done", "failed") and call.start is not None:
+        state.append(f" on {where(call.processor, call.pool, cpus, call.kind)}")
+        if call.cpu is not None and call.kind == "compute":
+            state.append(f" (OS cpu {call.cpu})" if call.cpu != call.processor else "")
+        if call.pid:
+            state.append(f", pid {call.pid}")
+    rows: Rows = [("call", Text.assemble((call.id, "bold"), f"  {call.function}  ",
+                                         (f"{call.kind} · rank {call.rank}", theme.MUTED))),
+                  ("state", state),
+                  ("args", Text(_args(info.get("text") or "")))]
+    if repaired:
+        rows.append(("repaired", Text(_args(repaired), style=theme.fg("recovering"))))
+    thought = info.get("thought")
+    rows.append(("thought", Text(thought or "—", style="" if thought else theme.MUTED)))
+    rows.append(("needs", Text(", ".join(call.deps) or "nothing (rank 1)")))
+    if partners:
+        rows.append(("exclusive", Text(", ".join(partners),
+                                       style=Style(color=theme.EXCLUSION))))
+    return rows
+
+
+def _tail(call: CallRecord) -> Rows:
+    """The rows after the timing: why it was placed, how it ended."""
+    rows: Rows = []
+    if call.reason:
+        rows.append(("decision", Text(call.reason)))
+    if call.error:
+        rows.append(("error", Text(call.error, style=theme.fg("failed"))))
+    rows.append(("result", Text(call.preview or "—", style="" if call.preview else theme.MUTED)))
+    if call.output:
+        rows.append(("printed", Text(inert(call.output.rstrip("\n")))))
+    return rows
+
+
+def _grid(rows: Rows, widths: tuple[int, int]) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style=Style(color=theme.MUTED), no_wrap=True, width=widths[0])
+    grid.add_column(overflow="fold", width=widths[1])
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
 
 
 def _args(text: str) -> str:

@@ -19,6 +19,7 @@ from orchtui.engine.record import RunRecord
 from orchtui.tui import theme
 from orchtui.tui.components.lanes_view import _merge
 from orchtui.tui.components.scrolling import set_virtual_size
+from orchtui.tui.components.strips import FrameStyle
 from orchtui.tui.frg_layout import (
     BOXED_MAX,
     FRGLayout,
@@ -36,7 +37,7 @@ _EXCL = Style(color=theme.EXCLUSION, bold=True)
 _RANK = Style(color=theme.MUTED, bold=True)
 
 
-class FRGView(ScrollView, can_focus=True):
+class FRGView(FrameStyle, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     FRGView { background: $surface; }
     """
@@ -192,7 +193,7 @@ class FRGView(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         sx = int(self.scroll_x)
         lay = self.lay
         cells: list[tuple[str, Style | None]] = [(" ", None)] * width

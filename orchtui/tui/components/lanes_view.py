@@ -7,6 +7,9 @@ or next moment something happened, a click on the axis (or on an empty cell) for
 
 from __future__ import annotations
 
+import math
+from itertools import groupby
+from operator import itemgetter
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -20,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from orchtui.tui import theme
+from orchtui.tui.components.strips import FrameStyle
 from orchtui.tui.lane_model import Bar, LaneModel, nice_ceiling, tick_step
 
 LABEL_W = 14
@@ -32,7 +36,7 @@ _CANCELLED_BAR = theme.badge("skipped") + Style(reverse=True)
 _SELECTED = Style(bold=True, underline=True)
 
 
-class LanesView(ScrollView, can_focus=True):
+class LanesView(FrameStyle, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LanesView { height: auto; background: $surface; }
     """
@@ -104,7 +108,12 @@ class LanesView(ScrollView, can_focus=True):
         if self.virtual_size.height != height:
             self.virtual_size = Size(0, height)
             self.refresh(layout=True)
-        self.refresh()
+        self._refresh_content()
+
+    def _refresh_content(self) -> None:
+        """Repaint the lines inside the border (what changes as the run goes): the border's
+        lines, with their titles, are costly to draw again and never change here."""
+        self.refresh(Region(0, 0, *self.scrollable_content_region.size))
 
     def set_time(self, now: float, estimate: float = 0.0) -> None:
         """Move the cursor; grow the axis (in round steps) when the run outgrows it.
@@ -117,9 +126,16 @@ class LanesView(ScrollView, can_focus=True):
         moved = span != self.span or self._x(now, pw) != self._x(self.now, pw)
         self.now, self.span = now, span
         if moved:
-            self.refresh()
+            self._refresh_content()
         else:
             self.refresh(Region(0, 0, self.size.width, 1))
+
+    def next_cell_in(self, t: float) -> float:
+        """Run seconds from t until the cursor moves to its next cell, at the current scale."""
+        cell = self.span / self._plot_width()
+        if cell <= 0:
+            return math.inf
+        return (int(t / cell + 1e-9) + 1) * cell - t
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:
@@ -130,7 +146,7 @@ class LanesView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         pw = self._plot_width()
         if y == 0:
             return self._axis(pw, base).crop_extend(0, width, base)
@@ -279,7 +295,7 @@ class LanesView(ScrollView, can_focus=True):
             self.post_message(self.Scrub(direction))
 
     def watch_selected(self) -> None:
-        self.refresh()
+        self._refresh_content()
 
 
 class _Row:
@@ -299,15 +315,9 @@ class _Row:
 
 def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:
     """Runs of equally styled cells as single segments."""
-    out: list[Segment] = []
-    run: list[str] = []
-    style: Style | None = None
-    for ch, st in cells:
-        if run and st != style:
-            out.append(Segment("".join(run), style))
-            run = []
-        style = st
-        run.append(ch)
-    if run:
-        out.append(Segment("".join(run), style))
-    return out
+    return [Segment("".join(map(_CHAR, run)), style)
+            for style, run in groupby(cells, _STYLE)]
+
+
+_CHAR = itemgetter(0)
+_STYLE = itemgetter(1)

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from orchtui.engine import events as ev
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
-from orchtui.tui.components.strips import text_strip
+from orchtui.tui.components.strips import FrameStyle, text_strip
 from orchtui.tui.describe import LogLine
 
 Describe = Callable[[ev.Event], LogLine | None]
@@ -123,7 +123,7 @@ def _wrap_cells(text: str, first: int, rest: int) -> list[tuple[int, int]]:
     return lines or [(0, 0)]
 
 
-class LogView(ScrollView, can_focus=True):
+class LogView(FrameStyle, ScrollView, can_focus=True):
     """Lines appended at the bottom; it follows the newest line unless scrolled up."""
 
     DEFAULT_CSS = """
@@ -231,7 +231,7 @@ class LogView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.base_style
         if not self.logged:
             text = Text(" " + self.placeholder, style=Style(color=theme.MUTED, italic=True))
             offsets = wrap_offsets(text.plain, width, width - 1) if width > 0 else []

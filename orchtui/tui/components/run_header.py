@@ -11,7 +11,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from orchtui.tui import theme
-from orchtui.tui.components.strips import text_strip
+from orchtui.tui.components.strips import FrameStyle, text_strip
 
 _STATUS = {
     "ready": ("○ ready", theme.STATE_COLOUR["waiting"]),
@@ -46,7 +46,7 @@ def cpu_list(cpus: tuple[int, ...]) -> str:
     return "cpu " + ", ".join(map(str, cpus))
 
 
-class RunHeader(Widget):
+class RunHeader(FrameStyle, Widget):
     """Line-rendered: the clock changes every frame, and a Text handed to Textual to render
     costs a frame four times what drawing its segments does."""
 
@@ -64,7 +64,7 @@ class RunHeader(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self.base_style
         if y or width <= 0:
             return Strip.blank(width, base)
         text = self._text.copy()
