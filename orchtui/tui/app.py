@@ -75,9 +75,12 @@ DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel whil
 # LIVE_CLOCK_MAX apart (the run time in the header still counts visibly, the cursor moves a cell
 # or two a frame); events bring a frame forward.
 CLOCK_EVERY = 1 / 15
-LIVE_CLOCK_MIN = 1 / 10
-LIVE_CLOCK_MAX = 1 / 8
+LIVE_CLOCK_MIN = 1 / 8
+LIVE_CLOCK_MAX = 1 / 5
 IDLE = 0.25  # seconds between frames when nothing moves on screen (a live run ended)
+# Seconds a frame waits after a real run's event came, for the events that follow it at once
+# (a call ends; the next is placed and starts a few milliseconds later): one frame for them all
+GATHER = 0.015
 NO_RECOVERY = "nothing to recover: no call has failed"
 
 
@@ -235,7 +238,8 @@ class OrchApp(App[int]):
                 self.notify(self.error, severity="error", timeout=10)
                 self._refresh_header()
                 return
-        self.frames = FrameTimer(self._tick, self._handle_exception, min_gap=TICK)
+        self.frames = FrameTimer(self._tick, self._handle_exception, min_gap=TICK,
+                                 gather=GATHER)
         self._begin(source)
         self.frames.start(TICK)
 

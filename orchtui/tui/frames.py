@@ -23,10 +23,11 @@ class FrameTimer:
     the thread that made it; `wake_threadsafe` may be called from any thread."""
 
     def __init__(self, frame: Callable[[], float], on_error: Callable[[Exception], None],
-                 *, min_gap: float) -> None:
+                 *, min_gap: float, gather: float = 0.0) -> None:
         self._frame = frame
         self._on_error = on_error
         self.min_gap = min_gap
+        self.gather = gather
         self._loop = asyncio.get_running_loop()
         self._handle: asyncio.TimerHandle | None = None
         self._at = math.inf  # when the armed frame runs
@@ -42,14 +43,16 @@ class FrameTimer:
             self._handle.cancel()
             self._handle = None
 
-    def wake(self) -> None:
-        """A frame soon: now, or `min_gap` after the last one."""
-        self._arm(max(self._loop.time(), self._last + self.min_gap))
+    def wake(self, gather: float = 0.0) -> None:
+        """A frame soon: in `gather` seconds, and at least `min_gap` after the last one."""
+        self._arm(max(self._loop.time() + gather, self._last + self.min_gap))
 
     def wake_threadsafe(self) -> None:
+        """Events came: a frame after `gather` seconds, so that the events that come with
+        these (a call ends, the next is decided and starts) are shown in the same frame."""
         # a closed loop: the app is gone, there is nothing to draw
         with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self.wake)
+            self._loop.call_soon_threadsafe(self.wake, self.gather)
 
     def _arm(self, when: float) -> None:
         if self._stopped or when >= self._at:

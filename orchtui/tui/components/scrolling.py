@@ -20,8 +20,15 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
     width, height = view.container_size
     flips = (old.height > height) != (size.height > height) or \
         (old.width > width) != (size.width > width)
-    if flips or not view.is_mounted or not width or not height:
+    if not view.is_mounted or not width or not height:
         view.virtual_size = size
+        return
+    if flips:
+        # A scrollbar comes or goes: that takes a layout. Deciding the scrollbars now, as the
+        # layout would, saves it asking for a second one (and the scrollbar for a third).
+        view.set_reactive(Widget.virtual_size, size)
+        view._refresh_scrollbars()  # Textual's own step (8.2.8): it asks for the layout
+        view.refresh()
         return
     view.set_reactive(Widget.virtual_size, size)
     view._scroll_update(size)  # what Textual itself does when it sizes a widget (8.2.8)
