@@ -68,6 +68,9 @@ FRAME_BUDGET = 0.02
 COST_GUESS = 5e-6  # seconds to fold one event, until frames have measured it
 MEASURED_FROM = 200  # events in a frame for it to measure the cost (fixed costs amortised)
 DETAIL_EVERY = 0.2  # seconds between repaints of the followed call's panel while playing
+# seconds between repaints of its running time alone: read, not watched (the header's clock
+# and the lanes' growing bar show time passing)
+RUNNING_EVERY = 0.5
 # Seconds between frames when only time moved (the header's run time, the lanes' cursor): a
 # real run waits on its calls most of the time, and every frame the UI draws is taken from
 # their CPUs. A frame that shows events repaints the clock with them. Shown live, a real run's
@@ -532,7 +535,7 @@ class OrchApp(App[int]):
         focus = next((c for c in map(_call_of, reversed(events)) if c is not None), None)
         if self.follow and focus is not None and focus in self.frg.calls:
             self.selected = focus
-        self.frg.refresh()
+        self.frg.refresh_content()
         self._detail_due = True  # repainted by the clock, at most a few times a second
         self._refresh_header()
         return graphs
@@ -597,10 +600,10 @@ class OrchApp(App[int]):
     def _refresh_clock(self) -> None:
         now = time.monotonic()
         selected = self.record.calls.get(self.selected or "")
-        if selected is not None and selected.status == "running" and self.playing:
-            self._detail_due = True  # its running time goes on
-        if self._detail_due and (now - self._detail_at > DETAIL_EVERY or not self.playing
-                                 or self.finished):
+        running = selected is not None and selected.status == "running" and self.playing
+        gap = now - self._detail_at
+        if (self._detail_due and (gap > DETAIL_EVERY or not self.playing or self.finished)) \
+                or (running and gap > RUNNING_EVERY):  # its running time goes on
             self._detail_due = False
             self._detail_at = now
             self._refresh_detail()

@@ -108,12 +108,7 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         if self.virtual_size.height != height:
             self.virtual_size = Size(0, height)
             self.refresh(layout=True)
-        self._refresh_content()
-
-    def _refresh_content(self) -> None:
-        """Repaint the lines inside the border (what changes as the run goes): the border's
-        lines, with their titles, are costly to draw again and never change here."""
-        self.refresh(Region(0, 0, *self.scrollable_content_region.size))
+        self.refresh_content()
 
     def set_time(self, now: float, estimate: float = 0.0) -> None:
         """Move the cursor; grow the axis (in round steps) when the run outgrows it.
@@ -126,7 +121,7 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         moved = span != self.span or self._x(now, pw) != self._x(self.now, pw)
         self.now, self.span = now, span
         if moved:
-            self._refresh_content()
+            self.refresh_content()
         else:
             self.refresh(Region(0, 0, self.size.width, 1))
 
@@ -295,7 +290,7 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
             self.post_message(self.Scrub(direction))
 
     def watch_selected(self) -> None:
-        self._refresh_content()
+        self.refresh_content()
 
 
 class _Row:

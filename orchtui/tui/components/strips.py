@@ -20,7 +20,7 @@ def text_strip(text: Text) -> Strip:
 
 
 class FrameStyle:
-    """For a line-rendered widget: its base style (`rich_style`, which walks the widget's
+    """For a line-rendered panel: its base style (`rich_style`, which walks the widget's
     ancestors and their CSS, about 50 µs) found once per compositor pass, not once per line.
     Found lazily: a pass that finds every line cached costs nothing."""
 
@@ -32,6 +32,11 @@ class FrameStyle:
             return super().render_lines(crop)  # type: ignore[misc]
         finally:
             self._frame_base = None  # a style may change before the next pass
+
+    def refresh_content(self) -> None:
+        """Repaint the lines inside the border: the border's lines, with their titles, are
+        costly to draw again, and change only with a title (which repaints them itself)."""
+        self.refresh(Region(0, 0, *self.scrollable_content_region.size))  # type: ignore[attr-defined]
 
     @property
     def base_style(self) -> Style:
