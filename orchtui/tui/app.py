@@ -9,10 +9,12 @@ run was in then. The selected call is one reactive, `selected`, that the panels 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
@@ -36,7 +38,7 @@ from orchtui.playback.timeline import Timeline, every_event
 from orchtui.scenario.model import Scenario
 from orchtui.text import inert
 from orchtui.tui.components.call_detail import CallDetail
-from orchtui.tui.components.frg_view import FRGView
+from orchtui.tui.components.frg_view import FRGView, PreparedLayouts, prepare_layouts
 from orchtui.tui.components.key_bar import KeyBar
 from orchtui.tui.components.lanes_view import LanesView
 from orchtui.tui.components.legend import Legend
@@ -190,6 +192,10 @@ class OrchApp(App[int]):
         self._last_tick = time.monotonic()
         self._clock_at = 0.0  # when the timer last repainted the clock
         self._lanes_ahead: tuple[tuple[int, ...], tuple[str, ...]] | None = None
+        self._groups_indexed: object = None  # the exclusive groups _group_index was built from
+        # the graph laid out ahead: the GraphReady's calls, and the layout's calls made of them
+        self._prepared_graph: tuple[object, list[GraphCall]] | None = None
+        self._group_index: dict[str, tuple[str, ...]] = {}
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -264,17 +270,16 @@ class OrchApp(App[int]):
         # run begins, not while its first calls run (a layout costs the whole screen)
         self._lanes_ahead = None if source.paced else source.lanes()
         self._reset_panels()
-        graph = source.graph()
-        if graph is not None:  # lay the graph out now, not while the engine runs
-            self.frg.prepare([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
-                              for d in graph.calls], graph.exclusive_groups)
-        _freeze_startup_heap()
+        self._prepared_graph = None
         self.feed = Feed(source)
         self.feed.on_arrival = self.frames.wake_threadsafe
         self._sync_feed()
         if self.options.threaded:
-            # once the screen has settled: the engine then has the interpreter to itself
-            self.call_after_refresh(self._start_worker, self.feed)
+            # The screen first (a 100,000-call graph takes a second or two to describe and lay
+            # out), then the graph, then the engine, which then has the interpreter to itself
+            self.call_after_refresh(self._prepare_and_start, self.feed)
+        else:
+            self._prepare_graph(source)
         self._last_tick = time.monotonic()
         self._refresh_detail()
         self._refresh_header()
@@ -339,6 +344,43 @@ class OrchApp(App[int]):
         self.decisions.clear()
         self.recovery.clear()
         self.recovery.placeholder = NO_RECOVERY
+
+    def _prepare_graph(self, source: EventSource) -> None:
+        """Lay the graph out before the run, not while the engine runs."""
+        self._use_graph(_prepared(source))
+
+    def _use_graph(self, prepared: _Prepared | None) -> None:
+        if prepared is not None:
+            described, calls, layouts = prepared
+            self.frg.use_prepared(layouts)
+            # the run's GraphReady hands on these very calls (sources.py): not built again
+            self._prepared_graph = (described, calls)
+        _freeze_startup_heap()
+
+    def _prepare_and_start(self, feed: Feed) -> None:
+        """The graph laid out on a thread of its own, then the engine started. The screen
+        answers keys meanwhile: a quit does not wait for a big graph's layout (the thread is
+        a daemon, and only reads the run before the engine starts)."""
+        if feed is not self.feed:  # restarted or quit since
+            return
+
+        def work() -> None:
+            try:
+                prepared: _Prepared | Exception | None = _prepared(
+                    feed.source, lambda: feed is self.feed)
+            except Exception as err:  # a bug in the layout: said on the app's thread
+                prepared = err
+            with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+                self.call_from_thread(self._graph_prepared, feed, prepared)
+
+        threading.Thread(target=work, name="graph layout", daemon=True).start()
+
+    def _graph_prepared(self, feed: Feed, prepared: _Prepared | Exception | None) -> None:
+        if isinstance(prepared, Exception):
+            raise prepared
+        if feed is self.feed:
+            self._use_graph(prepared)
+            self._start_worker(feed)
 
     def _start_worker(self, feed: Feed) -> None:
         if feed is self.feed:
@@ -563,12 +605,16 @@ class OrchApp(App[int]):
     def _graph_ready(self, e: ev.GraphReady) -> None:
         # A growing plan (streamed, or a live baseline's) declares its new calls in each
         # GraphReady, with the whole graph's exclusive groups: merge the calls by id.
+        first = not self.graph_info
         self.graph_info.update({d["id"]: d for d in e.calls})
-        calls = list(self.graph_info.values())
-        self.frg.set_graph([GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"]))
-                            for d in calls], e.exclusive_groups, self.record)
+        prepared = self._prepared_graph
+        if first and prepared is not None and prepared[0] is e.calls:
+            calls = prepared[1]
+        else:
+            calls = _graph_calls(self.graph_info.values())
+        self.frg.set_graph(calls, e.exclusive_groups, self.record)
         if self.selected not in self.graph_info and calls:
-            self.selected = calls[0]["id"]
+            self.selected = calls[0].id
         self.estimate = self.record.lower_bound(measured=False)
         if self.source_paced and self.playback.rate is None:
             self.playback.know_estimate(self.estimate)
@@ -664,12 +710,20 @@ class OrchApp(App[int]):
         call = self.record.calls.get(self.selected or "")
         partners: tuple[str, ...] = ()
         if call is not None:
-            for group in self.record.exclusive_groups:
-                if call.id in group:
-                    partners = tuple(c for c in group if c != call.id)
+            group = self._group_of(call.id)
+            partners = tuple(c for c in group if c != call.id)
         self.detail.show(call, self.graph_info.get(call.id) if call else None,
                          self.record.cpus, partners,
                          self.repaired.get(call.id) if call else None, self.clock())
+
+    def _group_of(self, call: str) -> tuple[str, ...]:
+        """The exclusive group a call is in (the last that names it), from an index built once
+        per set of groups: a big plan has thousands of groups, and the call panel asks often."""
+        groups = self.record.exclusive_groups
+        if self._groups_indexed is not groups:
+            self._groups_indexed = groups
+            self._group_index = {c: g for g in groups for c in g}
+        return self._group_index.get(call, ())
 
     def watch_selected(self) -> None:
         if self.follow and self.playing:
@@ -941,6 +995,26 @@ def _freeze_startup_heap() -> None:
 _FROZEN = False
 
 _RUN_ACTIONS = {b.action.partition("(")[0] for b in OrchApp.BINDINGS if isinstance(b, Binding)}
+
+
+_Prepared = tuple[object, list[GraphCall], PreparedLayouts]
+
+
+def _prepared(source: EventSource, wanted: Callable[[], bool] = lambda: True
+              ) -> _Prepared | None:
+    """The source's graph, if known before the run: its calls as described, as the panel's
+    layout takes them, and laid out (None if no longer `wanted` once described: the app quit
+    meanwhile, and its process ends sooner without the layout). Pure: run on any thread."""
+    graph = source.graph()
+    if graph is None or not wanted():
+        return None
+    calls = _graph_calls(graph.calls)
+    return graph.calls, calls, prepare_layouts(calls, graph.exclusive_groups)
+
+
+def _graph_calls(described: Iterable[dict]) -> list[GraphCall]:
+    """What the graph panel lays out, from a GraphReady's calls."""
+    return [GraphCall(d["id"], d["function"], d["rank"], tuple(d["deps"])) for d in described]
 
 
 def _few(ids: list[str], limit: int = 6) -> str:

@@ -3,7 +3,7 @@ log, the recovery log and the step status say the same thing the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -59,7 +59,8 @@ def where(processor: int | None, pool: bool, cpus: tuple[int, ...], kind: str = 
     return f"cpu {cpu}"
 
 
-def _ids(calls: tuple[str, ...], limit: int = 12) -> str:
+def id_list(calls: Sequence[str], limit: int = 12) -> str:
+    """Call ids, the first `limit` of them: a group of a big plan holds thousands."""
     shown = ", ".join(calls[:limit])
     return shown + (f" (+{len(calls) - limit} more)" if len(calls) > limit else "")
 
@@ -85,7 +86,7 @@ def decision_line(e: ev.Event, cpus: tuple[int, ...], kinds: Mapping[str, str]
                             (plan_warnings_text(e.warnings), "")))
         case ev.Scheduled():
             return LogLine(e.t, "schedule", theme.fg("scheduled"),
-                           ((_ids(e.calls), _BOLD), ("  " + e.reason, "")))
+                           ((id_list(e.calls), _BOLD), ("  " + e.reason, "")))
         case ev.Queued():
             return LogLine(e.t, "wait", theme.fg("queued"),
                            ((e.call, _BOLD), ("  " + e.reason, "")))
@@ -135,11 +136,11 @@ def recovery_line(e: ev.Event) -> LogLine | None:
         case ev.RecoveryStarted():
             body: list[Part] = [
                 (f"attempt {e.attempt}", _BOLD),
-                (f": {_ids(e.failed)} failed; trace back to {_ids(e.points)}", "")]
+                (f": {id_list(e.failed)} failed; trace back to {id_list(e.points)}", "")]
             if e.reset:
-                body.append((f"; reset {_ids(e.reset)}", _DIM))
+                body.append((f"; reset {id_list(e.reset)}", _DIM))
             if e.cleared:
-                body.append((f"; cleared unstarted {_ids(e.cleared)}", _DIM))
+                body.append((f"; cleared unstarted {id_list(e.cleared)}", _DIM))
             return LogLine(e.t, "recover", orange, tuple(body))
         case ev.CallRepaired():
             return LogLine(e.t, "repaired", theme.fg("done"),
@@ -172,7 +173,7 @@ def summary(e: ev.Event, cpus: tuple[int, ...], calls: Mapping[str, CallRecord])
         case ev.GraphReady():
             return f"graph ready: {len(e.calls)} calls, {len(e.exclusive_groups)} exclusive groups"
         case ev.Scheduled():
-            return f"scheduled {_ids(e.calls, 6)}"
+            return f"scheduled {id_list(e.calls, 6)}"
         case ev.Queued():
             return f"{e.call} queued"
         case ev.Dispatched():

@@ -18,9 +18,10 @@ from orchtui.text import inert
 from orchtui.tui import theme
 from orchtui.tui.components.scrolling import set_virtual_size
 from orchtui.tui.components.strips import FrameStyle
-from orchtui.tui.describe import where
+from orchtui.tui.describe import id_list, where
 
 Rows = list[tuple[str, Text]]
+LISTED = 24  # call ids a row lists before it says how many more
 
 
 class CallDetail(FrameStyle, ScrollView, can_focus=True):
@@ -174,9 +175,10 @@ def _head(call: CallRecord, info: dict[str, Any], cpus: tuple[int, ...],
         rows.append(("repaired", Text(_args(repaired), style=theme.fg("recovering"))))
     thought = info.get("thought")
     rows.append(("thought", Text(thought or "—", style="" if thought else theme.MUTED)))
-    rows.append(("needs", Text(", ".join(call.deps) or "nothing (rank 1)")))
+    # a call of a big plan may need, or exclude, thousands: their first few are what reads
+    rows.append(("needs", Text(id_list(call.deps, LISTED) or "nothing (rank 1)")))
     if partners:
-        rows.append(("exclusive", Text(", ".join(partners),
+        rows.append(("exclusive", Text(id_list(partners, LISTED),
                                        style=Style(color=theme.EXCLUSION))))
     return rows
 

@@ -73,15 +73,10 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
         self._layouts: dict[bool, FRGLayout] = {}
 
     # -- content ------------------------------------------------------------------------------
-    def prepare(self, calls: list[GraphCall], groups: tuple[tuple[str, ...], ...]) -> None:
-        """Lay out a graph ahead of its GraphReady event (the same graph: then set_graph only
-        shows it)."""
-        key = _key(calls, groups)
-        if key != self._prepared_key:
-            self._prepared_key = key
-            self._prepared = {False: layout(calls, groups, boxed=False)}
-            if len(calls) <= BOXED_MAX:
-                self._prepared[True] = layout(calls, groups, boxed=True)
+    def use_prepared(self, prepared: PreparedLayouts) -> None:
+        """A graph's layouts, made ahead of its GraphReady event by prepare_layouts (on any
+        thread): set_graph then only shows it, when it is the same graph."""
+        self._prepared_key, self._prepared = prepared
 
     def set_graph(self, calls: list[GraphCall], groups: tuple[tuple[str, ...], ...],
                   record: RunRecord) -> None:
@@ -273,6 +268,18 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
         """The graph as plain text at the current scroll (for tests)."""
         return "\n".join(self.render_line(y).text for y in range(self.size.height))
 
+
+
+PreparedLayouts = tuple[object, dict[bool, FRGLayout]]
+
+
+def prepare_layouts(calls: list[GraphCall],
+                    groups: tuple[tuple[str, ...], ...]) -> PreparedLayouts:
+    """The panel's layouts of a graph, made ahead of it (pure: any thread may make them)."""
+    prepared = {False: layout(calls, groups, boxed=False)}
+    if len(calls) <= BOXED_MAX:
+        prepared[True] = layout(calls, groups, boxed=True)
+    return _key(calls, groups), prepared
 
 
 def _key(calls: list[GraphCall], groups: tuple[tuple[str, ...], ...]) -> object:
