@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from orchtui import exits
 from orchtui.errors import OrchError
 from orchtui.exits import signal_exit
 from orchtui.text import safe_line
@@ -70,6 +71,7 @@ def _unraisable(hook: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     global _caught
     _caught = None
+    exits.leave_to_os(False)  # a command says so again (main may run more than once in a process)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         # an ignored signal stays ignored: `nohup`, `&` in a script
         if signal.getsignal(sig) is not signal.SIG_IGN:
@@ -102,5 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> None:
+    """The process's entry (the `orchtui` command, `python -m orchtui`): main, then the exit."""
+    exits.end_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
