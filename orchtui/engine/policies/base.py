@@ -74,8 +74,13 @@ class Readiness:
 
     def add(self, calls: Iterable[str]) -> list[str]:
         """Calls joined the plan: return those ready at once, in the order given."""
-        ready = []
         missing, done, preds = self.missing, self.done, self.frg.pred_lists
+        if not done:  # nothing done yet (a plan's start): every input is missing, counted in C
+            calls = calls if isinstance(calls, list | tuple) else list(calls)
+            counts = list(map(len, map(preds.__getitem__, calls)))
+            missing.update(zip(calls, counts, strict=True))
+            return [c for c, n in zip(calls, counts, strict=True) if n == 0]
+        ready = []
         for c in calls:
             mine = preds[c]
             n = sum(1 for p in mine if p not in done) if mine and done else len(mine)

@@ -54,7 +54,8 @@ class Scheduler:
         return completed
 
     def start(self) -> None:
-        rank1 = [c for c in self.frg.ids if self.frg.ranks[c] == 1]  # none yet when streaming
+        ranks = self.frg.ranks
+        rank1 = [c for c in self.frg.ids if ranks[c] == 1]  # none yet when streaming
         self.sendcoord(rank1, "rank 1: calls with no data dependencies")
 
     def step(self) -> None:
