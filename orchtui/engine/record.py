@@ -202,10 +202,11 @@ class RunRecord:
             measured = self.mode != "sim"
         dur = self.durations(measured)
         finish: dict[str, float] = {}
+        reached = finish.__getitem__  # through map: no list built per call
         try:  # the calls come in a topological order (the graph's) unless a trace says not
             for cid, c in self.calls.items():
                 deps = c.deps
-                finish[cid] = dur[cid] + (max([finish[d] for d in deps]) if deps else 0.0)
+                finish[cid] = dur[cid] + (max(map(reached, deps)) if deps else 0.0)
         except KeyError:
             finish.clear()
             for cid in _topological(self.calls):
@@ -220,7 +221,7 @@ class RunRecord:
                 "repairs": self._json_repairs()}
 
     def json_text(self) -> Iterator[str]:
-        """`json.dumps(self.to_json())`, in pieces: a call at a time, so that a 100,000-call
+        """`json.dumps(self.to_json())`, in pieces of _JSON_CHUNK calls, so that a 100,000-call
         run is not held twice more in memory (as dicts, then as one string) to be printed."""
         head = json.dumps(self._json_head())
         yield head[:-1] + ', "calls": ['
