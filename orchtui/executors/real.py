@@ -98,7 +98,11 @@ class RealExecutor(Executor):
         with the Dask executor, whose inout calls run here too."""
         context = self.context
         hook = None if context is None else (context.enter, context.payload)
-        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook)
+        # the pinned compute workers run as batch work (see WorkerPool); I/O workers do not
+        # each processor's CPU as the pool's key, made once rather than per call
+        self.one_cpu = [frozenset({c}) for c in self.cpus]
+        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook,
+                               batch=[frozenset({c}) for c in compute_cpus])
         # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
         # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
         # cannot print a traceback from it. SIGTERM is not blocked there: the pool ends its
@@ -181,9 +185,10 @@ class RealExecutor(Executor):
             self._launch_thread(task)
 
     def _launch_compute(self, task: Task) -> None:
-        cpus = frozenset(self.cpus) if task.pool or task.processor is None else frozenset(
-            {self.cpus[task.processor]})
-        self._launch_on_worker(task, cpus)
+        if task.pool or task.processor is None:
+            self._launch_on_worker(task, frozenset(self.cpus))
+        else:
+            self._launch_on_worker(task, self.one_cpu[task.processor])
 
     def _launch_on_worker(self, task: Task, cpus: frozenset[int]) -> None:
         fn = task.function

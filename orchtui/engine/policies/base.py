@@ -58,7 +58,6 @@ class Finish:
 
 Decision = Submit | Start | Wait | Skip | Turn | Finish
 _STATES = ("waiting", "submitted", "running", "done", "failed", "skipped")
-_UNSETTLED = ("waiting", "submitted", "running")
 Then = Callable[[], list[Decision]]
 
 
@@ -331,7 +330,8 @@ class Policy:
         in the turn that closed the plan."""
         if self._answered or self._turns or self.plan_open:
             return []
-        if any(self.counts[s] for s in _UNSETTLED):
+        counts = self.counts  # the unsettled states, spelled out: this runs at every completion
+        if counts["waiting"] or counts["submitted"] or counts["running"]:
             return []
         self._answered = True
         if self.growing == "turns":
