@@ -60,6 +60,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection, wait
 from types import ModuleType, TracebackType
 from typing import Any
@@ -68,7 +69,7 @@ import psutil
 
 from orchtui.executors.framing import FramedPipe
 
-__all__ = ["JobFinished", "JobStarted", "WorkerPool"]
+__all__ = ["JobFinished", "JobStarted", "WorkerPool", "start_forkserver"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,39 @@ def _signal_all(procs: Iterable[psutil.Process], sig: int) -> None:
     for proc in procs:
         with contextlib.suppress(psutil.Error):
             proc.send_signal(sig)
+
+
+def _preload(context_impl: str | None) -> list[str]:
+    """What the forkserver imports once for every worker: the default __main__, this module,
+    and the context hook's module (every worker loads it)."""
+    preload = ["__main__", __name__]
+    module = "" if context_impl is None else context_impl.rpartition(":")[0]
+    if module and not _is_path_impl(module):
+        preload.append(module)
+    return preload
+
+
+def start_forkserver(context_impl: str | None = None) -> None:
+    """Start multiprocessing's forkserver, which every worker is forked from, and its resource
+    tracker, once per process (later calls do nothing). The CLI calls this first thing for a
+    real run, so that the server boots (a fresh interpreter importing this module: about a
+    tenth of a second) while the command imports the engine, rather than after.
+    `context_impl`: the context hook a pool will be given ("module:function"), preloaded."""
+    # Workers set these themselves, but the forkserver they fork from may have loaded a BLAS
+    # that read them (a preloaded __main__ may import numpy): set before it starts.
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"
+    multiprocessing.get_context("forkserver").set_forkserver_preload(_preload(context_impl))
+    # The forkserver inherits this mask: SIGINT stays blocked in it, so a Ctrl-C sent to the
+    # whole process group while it imports its preloads cannot print a traceback from it.
+    # SIGTERM is not blocked there: the pool ends its workers with SIGTERM. The resource
+    # tracker shields itself, then unblocks both signals in the caller, so it starts first.
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _is_path_impl(module_part: str) -> bool:
@@ -610,12 +644,8 @@ class WorkerPool:
         self._context = context
         self._batch = frozenset(batch)
         self._ctx = multiprocessing.get_context("forkserver")
-        # Only takes effect if the forkserver is not running yet; keeps the default __main__.
-        # The context hook's module too: every worker loads it, so load it once, there.
-        preload = ["__main__", __name__]
-        if context is not None and not _is_path_impl(context[0].rpartition(":")[0]):
-            preload.append(context[0].rpartition(":")[0])
-        self._ctx.set_forkserver_preload(preload)
+        # only takes effect if the forkserver is not running yet (see start_forkserver)
+        self._ctx.set_forkserver_preload(_preload(None if context is None else context[0]))
         self._idle: dict[frozenset[int], list[_Worker]] = {}
         self._busy: dict[str, _Worker] = {}
         self._workers: set[_Worker] = set()
