@@ -7,8 +7,7 @@ processor, as a policy keeps them), against the same work done
   * over raw multiprocessing Pipes to two pinned echo processes (the floor), and
   * LLMCompiler-style: asyncio + ProcessPoolExecutor(2), every call submitted at once.
 Then 8 equal CPU-bound calls at P=2 against two plain pinned processes doing the same work,
-and one no-op inout call at a time, on an I/O worker process against the engine threads that
-ran them before issue 14 (still what the Dask executor does).
+and one no-op inout call at a time, on an I/O worker process.
 
 Rounds are interleaved so that the host's drift hits every contender alike; the figures are
 medians over rounds, in µs per call. The machine is small and shared: compare ratios taken in
@@ -195,22 +194,16 @@ def main() -> None:
         _scenario("compute")))
     io_workers = RealExecutor(_scenario("inout"), CPUS, context=function_context(
         _scenario("inout")))
-    io_threads = RealExecutor(_scenario("inout"), CPUS, context=function_context(
-        _scenario("inout")))
-    io_threads.io_cpus = None  # inout calls on engine threads, as before issue 14
     pool = ProcessPoolExecutor(len(CPUS), mp_context=multiprocessing.get_context("forkserver"))
     try:
         executor_round(100, compute)
         asyncio_pool_round(100, pool)
         inout_round(20, io_workers)
-        inout_round(20, io_threads)
         for _ in range(opts.rounds):
             rows.setdefault("pipe", []).append(pipe_round(opts.n))
             rows.setdefault("executor", []).append(executor_round(opts.n, compute))
             rows.setdefault("asyncio+pool", []).append(asyncio_pool_round(opts.n, pool))
             rows.setdefault("inout: I/O worker", []).append(inout_round(opts.inout, io_workers))
-            rows.setdefault("inout: engine thread", []).append(
-                inout_round(opts.inout, io_threads))
             if opts.coarse:
                 rows.setdefault("coarse: plain", []).append(plain_coarse(opts.coarse, 8))
                 rows.setdefault("coarse: executor", []).append(
@@ -218,7 +211,6 @@ def main() -> None:
     finally:
         compute.close()
         io_workers.close()
-        io_threads.close()
         pool.shutdown()
     med = {k: statistics.median(v) * 1e6 for k, v in rows.items()}
     print(f"{opts.n} no-op compute calls at P=2, medians of {opts.rounds} interleaved rounds "
@@ -236,8 +228,6 @@ def main() -> None:
               f"per-round ratios; {med['coarse: plain'] / 1e6:.2f} s plain)")
     print(f"{opts.inout} no-op inout calls, one at a time (µs per call):")
     print(f"  on an I/O worker process     {med['inout: I/O worker']:7.1f}")
-    print(f"  on engine threads (before)   {med['inout: engine thread']:7.1f}   "
-          f"I/O worker is {med['inout: I/O worker'] / med['inout: engine thread']:.2f}× of it")
 
 
 if __name__ == "__main__":

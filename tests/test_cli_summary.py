@@ -60,3 +60,25 @@ def test_json_is_written_a_call_at_a_time_as_json_dumps_would(tmp_path, capsys):
     assert main(["scenario", _scenario(tmp_path, 3), "--sim", "--headless", "--json"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and json.loads(out)["calls"][2]["id"] == "s3"
+
+
+def test_json_of_thousands_of_calls_is_json_dumps_across_its_pieces():
+    """json_text encodes the calls a chunk at a time (orchtui.engine.record._JSON_CHUNK): the
+    pieces still join to json.dumps(to_json()), whatever falls on a chunk's edge."""
+    import json
+
+    from orchtui.engine.record import _JSON_CHUNK, CallRecord, RunRecord
+
+    rec = RunRecord(scenario="big", policy="llmorch", processors=3, mode="sim", status="ok")
+    for i in range(2 * _JSON_CHUNK + 7):
+        status = ("done", "failed", "skipped", "running")[i % 4]
+        rec.calls[f"s{i}"] = CallRecord(
+            f"s{i}", "f" if i % 3 else "g\u00e9", ("compute", "inout")[i % 2], i % 5 + 1,
+            (f"s{i - 1}",) if i else (), 0.5 + i % 3, processor=i % 3, cpu=i % 3,
+            start=i / 7, end=None if i % 5 == 0 else i / 7 + 1 / 3, status=status,
+            error="boom" if status == "failed" else "",
+            retried=("worker lost",) if i % 11 == 0 else ())
+    pieces = list(rec.json_text())
+    assert len(pieces) == 2 + 3  # the head, three chunks of calls, the tail
+    assert "".join(pieces) == json.dumps(rec.to_json())
+    assert len(json.loads("".join(pieces))["calls"]) == 2 * _JSON_CHUNK + 7

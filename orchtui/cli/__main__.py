@@ -1,5 +1,3 @@
-import sys
+from orchtui.cli.main import entry
 
-from orchtui.cli.main import main
-
-sys.exit(main())
+entry()

@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from orchtui import exits
 from orchtui.errors import OrchError
 from orchtui.exits import signal_exit
 from orchtui.text import safe_line
@@ -48,6 +49,20 @@ def _command(argv: Sequence[str] | None) -> str | None:
     return first if first in COMMANDS else None
 
 
+def _start_workers_early(argv: Sequence[str] | None) -> None:
+    """A `scenario` run that is not simulated runs its functions on worker processes, forked
+    from a server process that takes about a tenth of a second to boot: start it now, so that
+    it boots while this process imports the engine. (A scenario without function code runs
+    in the sim anyway; the server then waits unused, and ends with this process.)"""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if _command(args) != "scenario" or {"--sim", "-h", "--help"} & set(args):
+        return
+    from orchtui.executors.workers import start_forkserver
+    from orchtui.functions.context import ENTER
+
+    start_forkserver(ENTER)
+
+
 # The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
 _caught: int | None = None
 
@@ -70,6 +85,7 @@ def _unraisable(hook: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     global _caught
     _caught = None
+    exits.leave_to_os(False)  # a command says so again (main may run more than once in a process)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         # an ignored signal stays ignored: `nohup`, `&` in a script
         if signal.getsignal(sig) is not signal.SIG_IGN:
@@ -80,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
+        _start_workers_early(argv)
         # Building the parser imports every command: a signal can land there too.
         args = build_parser(argv).parse_args(argv)
         code = int(args.func(args) or 0)
@@ -102,5 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> None:
+    """The process's entry (the `orchtui` command, `python -m orchtui`): main, then the exit."""
+    exits.end_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

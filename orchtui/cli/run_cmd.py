@@ -14,6 +14,7 @@ from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
+from orchtui.exits import leave_to_os
 from orchtui.llm.translate import TranslationFailed
 from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
@@ -201,7 +202,10 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
     with collector_paused(mode == "sim"):
-        return _run_headless(setup, args, mode)
+        code = _run_headless(setup, args, mode)
+    if mode == "sim":  # the sim ran no user code and started no workers
+        leave_to_os()
+    return code
 
 
 def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:

@@ -23,5 +23,14 @@ def collector_paused(pause: bool = True) -> Iterator[None]:
     try:
         yield
     finally:
+        if pause:
+            # What the block allocated is still young to the collector: its first collection
+            # after the pause would scan all of it (for a 100,000-call run, half a million
+            # objects, about 0.3 s). Objects that lived through a run are long-lived, so they
+            # go to the oldest generation at once (freeze then unfreeze moves every tracked
+            # object there, without a scan), which is scanned only after it has grown by a
+            # quarter: any garbage among them is still collected then.
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()

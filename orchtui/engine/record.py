@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from orchtui.engine import events as ev
@@ -82,9 +83,10 @@ class RunRecord:
         self.warnings = e.warnings
 
     def _graph_ready(self, e: ev.GraphReady) -> None:
+        calls, fields = self.calls, _GRAPH_FIELDS
         for d in e.calls:
-            self.calls[d["id"]] = CallRecord(d["id"], d["function"], d["kind"],
-                                             d["rank"], tuple(d["deps"]), d["cost"])
+            cid, function, kind, rank, deps, cost = fields(d)
+            calls[cid] = CallRecord(cid, function, kind, rank, tuple(deps), cost)
         self.exclusive_groups = e.exclusive_groups
 
     def _scheduled(self, e: ev.Scheduled) -> None:
@@ -200,10 +202,11 @@ class RunRecord:
             measured = self.mode != "sim"
         dur = self.durations(measured)
         finish: dict[str, float] = {}
+        reached = finish.__getitem__  # through map: no list built per call
         try:  # the calls come in a topological order (the graph's) unless a trace says not
             for cid, c in self.calls.items():
                 deps = c.deps
-                finish[cid] = dur[cid] + (max([finish[d] for d in deps]) if deps else 0.0)
+                finish[cid] = dur[cid] + (max(map(reached, deps)) if deps else 0.0)
         except KeyError:
             finish.clear()
             for cid in _topological(self.calls):
@@ -218,12 +221,16 @@ class RunRecord:
                 "repairs": self._json_repairs()}
 
     def json_text(self) -> Iterator[str]:
-        """`json.dumps(self.to_json())`, in pieces: a call at a time, so that a 100,000-call
+        """`json.dumps(self.to_json())`, in pieces of _JSON_CHUNK calls, so that a 100,000-call
         run is not held twice more in memory (as dicts, then as one string) to be printed."""
         head = json.dumps(self._json_head())
         yield head[:-1] + ', "calls": ['
-        for n, c in enumerate(self.calls.values()):
-            yield (", " if n else "") + json.dumps(_call_json(c))
+        # Encoded _JSON_CHUNK calls at a time: one json.dumps per call cost as much again
+        # (each sets up an encoder), and one write per call is one system call unbuffered.
+        calls = list(self.calls.values())
+        for start in range(0, len(calls), _JSON_CHUNK):
+            chunk = json.dumps([_call_json(c) for c in calls[start : start + _JSON_CHUNK]])
+            yield (", " if start else "") + chunk[1:-1]
         yield '], "repairs": ' + json.dumps(self._json_repairs()) + "}"
 
     def _json_head(self) -> dict[str, Any]:
@@ -239,15 +246,24 @@ class RunRecord:
         return [{"call": c, "before": b, "after": a} for c, b, a in self.repairs]
 
 
+_GRAPH_FIELDS = itemgetter("id", "function", "kind", "rank", "deps", "cost")  # of GraphReady's
+_JSON_CHUNK = 1000  # calls per piece of json_text
+
+
 def _call_json(c: CallRecord) -> dict[str, Any]:
-    return {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
-            "processor": c.processor if c.kind == "compute" else None,
-            "cpu": c.cpu if c.kind == "compute" else None,
-            "start": None if c.start is None else round(c.start, 6),
-            "end": None if c.end is None else round(c.end, 6),
-            "status": c.status if c.status in ("done", "failed") else "skipped",
-            **({"retried": list(c.retried)} if c.retried else {}),
-            **({"error": c.error} if c.status == "failed" else {})}
+    compute = c.kind == "compute"
+    status = c.status
+    out = {"id": c.id, "function": c.function, "kind": c.kind, "rank": c.rank,
+           "processor": c.processor if compute else None,
+           "cpu": c.cpu if compute else None,
+           "start": None if c.start is None else round(c.start, 6),
+           "end": None if c.end is None else round(c.end, 6),
+           "status": status if status == "done" or status == "failed" else "skipped"}
+    if c.retried:
+        out["retried"] = list(c.retried)
+    if status == "failed":
+        out["error"] = c.error
+    return out
 
 
 _HANDLERS: dict[type, Any] = {

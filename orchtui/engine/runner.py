@@ -182,9 +182,11 @@ class Run:
 
     def _grow(self, calls: tuple[Call, ...] | list[Call]) -> list[str]:
         added = self.frg.add_calls(calls)
+        known, costs, cost = self.calls, self.costs, self.scenario.cost
         for c in calls:
-            self.calls[c.id] = c
-            self.costs[c.id] = self.scenario.cost(c.id, c.function)
+            cid = c.id
+            known[cid] = c
+            costs[cid] = cost(cid, c.function)
         return added
 
     # -- the loop -----------------------------------------------------------------------------
@@ -276,15 +278,14 @@ class Run:
         """The graph: every call so far, or the ones given (the graph grew by them). The
         exclusive groups are always the whole graph's."""
         frg = self.frg
-        ids = frg.ids if calls is None else calls
-        call, kinds, ranks, preds, costs = frg.call, frg.kinds, frg.ranks, frg.pred_lists, \
-            self.costs
-        described = tuple(
-            {"id": c, "function": (k := call(c)).function, "kind": kinds[c],
+        kinds, ranks, preds, costs = frg.kinds, frg.ranks, frg.pred_lists, self.costs
+        # a list comprehension over the calls themselves: the whole plan is one event
+        described = tuple([
+            {"id": (c := k.id), "function": k.function, "kind": kinds[c],
              "rank": ranks[c], "deps": list(preds[c]), "thought": k.thought,
              "text": k.text, "cost": costs[c]}
-            for c in ids
-        )
+            for k in (frg.plan.calls if calls is None else map(frg.call, calls))
+        ])
         return ev.GraphReady(self.executor.now(), described, frg.exclusive_groups())
 
     # -- the plan source ----------------------------------------------------------------------

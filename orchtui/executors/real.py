@@ -17,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing import forkserver, resource_tracker
 from typing import Any
 
 from orchtui.executors.base import (
@@ -32,6 +31,7 @@ from orchtui.executors.workers import (
     JobFinished,
     JobStarted,
     WorkerPool,
+    start_forkserver,
 )
 from orchtui.scenario.model import Scenario
 
@@ -82,11 +82,6 @@ class RealExecutor(Executor):
                  memory_limit_bytes: int | None = None,
                  context: ContextHook | None = None) -> None:
         super().__init__(cpus)
-        # Workers set these themselves, but the forkserver they fork from may already have
-        # loaded a BLAS that read them: set them before the first worker exists.
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS"):
-            os.environ[var] = "1"
         self._init_engine_threads(scenario, queue.SimpleQueue(), context)
         self._open_local_workers(cpus, memory_limit_bytes)
 
@@ -98,15 +93,12 @@ class RealExecutor(Executor):
         with the Dask executor, whose inout calls run here too."""
         context = self.context
         hook = None if context is None else (context.enter, context.payload)
-        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook)
-        # The forkserver (started once per process) inherits this mask: SIGINT stays blocked
-        # in it, so a Ctrl-C sent to the whole process group while it imports its preloads
-        # cannot print a traceback from it. SIGTERM is not blocked there: the pool ends its
-        # workers with SIGTERM. The resource tracker shields itself, then unblocks both
-        # signals in the caller, so it must be started first.
-        resource_tracker.ensure_running()
-        with _deferred(signal.SIGINT):
-            forkserver.ensure_running()
+        # each processor's CPU as the pool's key, made once rather than per call
+        self.one_cpu = [frozenset({c}) for c in self.cpus]
+        # the pinned compute workers run as batch work (see WorkerPool); I/O workers do not
+        self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook,
+                               batch=[frozenset({c}) for c in compute_cpus])
+        start_forkserver(None if context is None else context.enter)  # if the CLI did not
         # I/O workers for the plan's inout calls (up to IO_WARM), ready before the clock
         # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
         # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.
@@ -181,9 +173,10 @@ class RealExecutor(Executor):
             self._launch_thread(task)
 
     def _launch_compute(self, task: Task) -> None:
-        cpus = frozenset(self.cpus) if task.pool or task.processor is None else frozenset(
-            {self.cpus[task.processor]})
-        self._launch_on_worker(task, cpus)
+        if task.pool or task.processor is None:
+            self._launch_on_worker(task, frozenset(self.cpus))
+        else:
+            self._launch_on_worker(task, self.one_cpu[task.processor])
 
     def _launch_on_worker(self, task: Task, cpus: frozenset[int]) -> None:
         fn = task.function

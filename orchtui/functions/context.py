@@ -58,6 +58,7 @@ _engine_llm: LLMConfig | None = None
 
 # The library functions that ask a model: their client is made ready before the call starts.
 MODEL_FUNCTIONS = frozenset({"math", "chatbot", "self", "self_call"})
+ENTER = f"{__name__}:enter"  # the hook executors run before each call (see executor_hook)
 _backends: dict[LLMConfig, Any] = {}  # live clients, one per config, reused by the calls
 
 
@@ -139,7 +140,7 @@ def run_context(scenario: Any) -> FunctionContext:
 
 def executor_hook(scenario: Any) -> tuple[str, FunctionContext]:
     """(enter, payload) for an executor's ContextHook."""
-    return f"{__name__}:enter", run_context(scenario)
+    return ENTER, run_context(scenario)
 
 
 def backend(ctx: FunctionContext | None = None):  # -> ChatBackend

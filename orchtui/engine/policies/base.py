@@ -58,7 +58,6 @@ class Finish:
 
 Decision = Submit | Start | Wait | Skip | Turn | Finish
 _STATES = ("waiting", "submitted", "running", "done", "failed", "skipped")
-_UNSETTLED = ("waiting", "submitted", "running")
 Then = Callable[[], list[Decision]]
 
 
@@ -74,8 +73,13 @@ class Readiness:
 
     def add(self, calls: Iterable[str]) -> list[str]:
         """Calls joined the plan: return those ready at once, in the order given."""
-        ready = []
         missing, done, preds = self.missing, self.done, self.frg.pred_lists
+        if not done:  # nothing done yet (a plan's start): every input is missing, counted in C
+            calls = calls if isinstance(calls, list | tuple) else list(calls)
+            counts = list(map(len, map(preds.__getitem__, calls)))
+            missing.update(zip(calls, counts, strict=True))
+            return [c for c, n in zip(calls, counts, strict=True) if n == 0]
+        ready = []
         for c in calls:
             mine = preds[c]
             n = sum(1 for p in mine if p not in done) if mine and done else len(mine)
@@ -326,7 +330,8 @@ class Policy:
         in the turn that closed the plan."""
         if self._answered or self._turns or self.plan_open:
             return []
-        if any(self.counts[s] for s in _UNSETTLED):
+        counts = self.counts  # the unsettled states, spelled out: this runs at every completion
+        if counts["waiting"] or counts["submitted"] or counts["running"]:
             return []
         self._answered = True
         if self.growing == "turns":

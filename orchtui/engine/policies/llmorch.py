@@ -54,14 +54,16 @@ class Scheduler:
         return completed
 
     def start(self) -> None:
-        rank1 = [c for c in self.frg.ids if self.frg.ranks[c] == 1]  # none yet when streaming
+        ranks = self.frg.ranks
+        rank1 = [c for c in self.frg.ids if ranks[c] == 1]  # none yet when streaming
         self.sendcoord(rank1, "rank 1: calls with no data dependencies")
 
     def step(self) -> None:
         """Alg. 2 lines 5–10 for the completions the coordinator has sent."""
         for done in self.recvcoord():
             ready = self.readiness.complete(done)
-            self.sendcoord(ready, f"made ready by {done}: all their inputs are done")
+            if ready:  # (the reason is not worth building for an empty set)
+                self.sendcoord(ready, f"made ready by {done}: all their inputs are done")
 
     def resubmit(self, points: list[str], others: list[str]) -> None:
         """Runtime recovery: scheduling resumes from the recovery points. Ready calls that are not
@@ -170,15 +172,19 @@ class Coordinator:
     def coordinate(self) -> list[Decision]:
         pol = self.policy
         out: list[Decision] = []
-        while self.fifo and pol.spare():
+        while self.fifo:
+            spare = pol.spare()
+            if not spare:
+                break
             head = self.fifo[0]
             I = head.take_i()  # noqa: E741 (the paper's name)
             if I:
-                p = pol.pick_spare(pol.spare())
+                p = pol.pick_spare(spare)
                 computes = [c for c in I if self.frg.is_compute(c)]
                 for c in I:
                     out.append(self._start(c, p, self._i_reason(c, p, computes)))
-            spare = pol.spare()
+                if computes:  # they hold p now
+                    spare = pol.spare()
             M = head.take_m(len(spare))
             for c, p in zip(M, spare, strict=False):
                 out.append(self._start(c, p, f"exclusive with the other compute calls of rank "
@@ -283,8 +289,10 @@ class LLMOrch(Policy):
     def on_events(self, done, failed) -> list[Decision]:
         # Completions feed the readiness tracker through the scheduler (Alg. 2), not directly.
         out: list[Decision] = []
-        done = sorted(done, key=self.frg.index.__getitem__)
-        failed = sorted(failed, key=self.frg.index.__getitem__)
+        if len(done) > 1:
+            done = sorted(done, key=self.frg.index.__getitem__)
+        if len(failed) > 1:
+            failed = sorted(failed, key=self.frg.index.__getitem__)
         for c in done:
             self._release(c)
             self.set_state(c, "done")
