@@ -34,8 +34,9 @@ def leave_to_os(leave: bool = True) -> None:
     """Let end_process leave this process's objects to the OS: a sim run of 100,000 calls
     leaves half a million objects (the plan, the FRG, the record, and a policy whose parts
     refer to each other, so only the cyclic collector frees them), and the collector's last
-    pass at shutdown scanned them all: half a second after the output was written. Only for a
-    process that ran no user code (the sim): no finalizer of theirs may be skipped."""
+    pass at shutdown scanned them all: half a second after the output was written, over a
+    second after the TUI's quit. Only for a process that ran no user code (the sim, headless
+    or in the TUI): no finalizer of theirs may be skipped."""
     global _leave_to_os
     _leave_to_os = leave
 

@@ -171,11 +171,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         from orchtui.tui import run_app
 
-        return run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
+        code = run_app(setup.scenario, mode=mode, policy=args.policy or setup.policy,
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
                        speed=args.speed, pace=args.pace,
                        run_factory=tui_factory(setup, args), scheduler=args.scheduler)
+        if mode == "sim":  # every run of the app was simulated: see run_headless
+            leave_to_os()
+        return code
     return run_headless(setup, args, mode)
 
 
