@@ -319,8 +319,8 @@ class _Capture:
         self.limit = limit
         self.head = bytearray()
         self.more = 0
-        self.ready = select.poll()  # whether the pipe holds bytes
-        self.ready.register(read_fd, select.POLLIN)
+        self.has_bytes = select.poll()  # asked after a call: does the pipe hold bytes?
+        self.has_bytes.register(read_fd, select.POLLIN)
         # Held from a read to its append: take() drains under it, so it sees every byte.
         self.lock = threading.Lock()
         threading.Thread(target=self._drain_forever, daemon=True,
@@ -358,7 +358,7 @@ class _Capture:
         with self.lock:
             # Ask first: reading an empty pipe raises, and building that error costs more than
             # the question, after every call that printed nothing (most of them).
-            if self.ready.poll(0):
+            if self.has_bytes.poll(0):
                 self._read()
             if not self.head and not self.more:
                 return None
