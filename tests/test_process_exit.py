@@ -45,6 +45,21 @@ def test_garbage_made_during_a_pause_is_still_collected() -> None:
     assert gone() is None
 
 
+def test_a_heap_frozen_before_a_pause_stays_frozen() -> None:
+    # the TUI freezes its start-up heap; a sweep it runs pauses the collector
+    done = _run("""
+        import gc
+        from orchtui.engine.gcpause import collector_paused
+        kept = [[] for _ in range(1000)]
+        gc.freeze()
+        before = gc.get_freeze_count()
+        with collector_paused():
+            more = [[] for _ in range(1000)]
+        print(before > 0 and gc.get_freeze_count() == before)
+    """)
+    assert done.stdout.strip() == "True", done.stderr
+
+
 def _run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, timeout=60, cwd=ROOT, env=_env())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from collections.abc import Sequence
@@ -60,7 +61,9 @@ def _start_workers_early(argv: Sequence[str] | None) -> None:
     from orchtui.executors.workers import start_forkserver
     from orchtui.functions.context import ENTER
 
-    start_forkserver(ENTER)
+    # only a head start: if it fails, the executor starts the server itself, or says why not
+    with contextlib.suppress(Exception):
+        start_forkserver(ENTER)
 
 
 # The signal that is ending the run (None: none); the exit code says which (orchtui.exits).

@@ -23,13 +23,15 @@ def collector_paused(pause: bool = True) -> Iterator[None]:
     try:
         yield
     finally:
-        if pause:
+        if pause and not gc.get_freeze_count():
             # What the block allocated is still young to the collector: its first collection
             # after the pause would scan all of it (for a 100,000-call run, half a million
             # objects, about 0.3 s). Objects that lived through a run are long-lived, so they
             # go to the oldest generation at once (freeze then unfreeze moves every tracked
             # object there, without a scan), which is scanned only after it has grown by a
-            # quarter: any garbage among them is still collected then.
+            # quarter: any garbage among them is still collected then. Not when something
+            # is frozen already (the TUI freezes its start-up heap, and a sweep it runs comes
+            # here): unfreeze would thaw that too.
             gc.freeze()
             gc.unfreeze()
         if was_enabled:
