@@ -39,7 +39,7 @@ def test_a_short_run_lists_every_call(tmp_path, capsys):
     assert "s12 " in out and "more calls" not in out
 
 
-def test_json_is_written_a_call_at_a_time_as_json_dumps_would(tmp_path, capsys):
+def test_json_is_written_in_pieces_as_json_dumps_would(tmp_path, capsys):
     """--json prints RunRecord.json_text(): the same bytes as json.dumps(to_json()), with
     retries, a failure, repairs and warnings in it."""
     import json
