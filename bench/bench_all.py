@@ -128,9 +128,14 @@ def measured_run(sc: Scenario, policy: str, processors: int) -> tuple[float, flo
     return rec.makespan or 0.0, cpu_rate
 
 
-def row_calls(n: int = 1000) -> Sample:
+def noop_calls(n: int) -> Scenario:
+    """n independent no-op compute calls: the fine-grained work of the "calls" row."""
     noop = FunctionSpec("noop", "compute", impl="cpu.py:noop", cost=0.0)
-    sc = _scenario_with("\n".join(f"s{i}: noop()" for i in range(1, n + 1)), (noop,))
+    return _scenario_with("\n".join(f"s{i}: noop()" for i in range(1, n + 1)), (noop,))
+
+
+def row_calls(n: int = 1000) -> Sample:
+    sc = noop_calls(n)
     return {
         "pipe_us": pipe_round_trip(n) * 1e6,
         "llmorch_us": orchtui_run(sc, "llmorch", 2) / n * 1e6,

@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,17 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def one_tree(calls: int) -> dict[str, float]:
     """In this interpreter (the tree's orchtui on sys.path): the second of two runs."""
     import psutil
+    from bench_all import noop_calls  # beside this file; imports the tree's orchtui
 
     from orchtui.engine.record import RunRecord
     from orchtui.engine.session import make_run
-    from orchtui.plan import parse_plan
-    from orchtui.scenario import load_scenario
-    from orchtui.scenario.model import FunctionSpec
 
-    base = load_scenario(ROOT / "bench" / "scenarios" / "eight.yaml")  # its folder has cpu.py
-    text = "\n".join(f"s{i}: noop()" for i in range(1, calls + 1))
-    sc = replace(base, name="calls", plan=parse_plan(text), plan_text=text, costs={},
-                 functions=(FunctionSpec("noop", "compute", impl="cpu.py:noop", cost=0.0),))
+    sc = noop_calls(calls)
     out: dict[str, float] = {}
     for _ in range(2):
         run = make_run(sc, mode="real", policy="llmorch", processors=2)
