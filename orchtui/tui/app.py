@@ -23,8 +23,8 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
@@ -44,6 +44,7 @@ from orchtui.tui.components.lanes_view import LanesView
 from orchtui.tui.components.legend import Legend
 from orchtui.tui.components.log_view import LogView
 from orchtui.tui.components.run_header import HeaderInfo, RunHeader
+from orchtui.tui.components.steady import SteadyHorizontal, SteadyScreen, SteadyVertical
 from orchtui.tui.describe import (
     DECISION_STEPS,
     LOGGED,
@@ -199,17 +200,21 @@ class OrchApp(App[int]):
 
     # -- building -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Vertical(id="header"):
+        # steady containers: a frame that changes a panel gets their lines back unchanged
+        with SteadyVertical(id="header"):
             yield RunHeader(id="run-header")
             yield Legend(id="legend")
-        with Horizontal(id="top"):
+        with SteadyHorizontal(id="top"):
             yield FRGView(id="frg").data_bind(OrchApp.selected)
             yield CallDetail(id="detail")
         yield LanesView(id="lanes", scrubbable=True).data_bind(OrchApp.selected)
-        with Horizontal(id="logs"):
+        with SteadyHorizontal(id="logs"):
             yield LogView("no decisions yet", self._decision_line, id="decisions")
             yield LogView(NO_RECOVERY, recovery_line, id="recovery")
         yield KeyBar(id="keys")
+
+    def get_default_screen(self) -> Screen:
+        return SteadyScreen(id="_default")  # see components/steady.py
 
     def prepare(self) -> None:
         """Build the first run now, so that bad options fail before the screen opens."""

@@ -121,7 +121,7 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
         self._render_lines()
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.content_width
         base = self.base_style
         index = y + int(self.scroll_y)
         if index >= len(self._lines):

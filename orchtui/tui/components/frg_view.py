@@ -17,9 +17,8 @@ from textual.strip import Strip
 
 from orchtui.engine.record import RunRecord
 from orchtui.tui import theme
-from orchtui.tui.components.lanes_view import _merge
 from orchtui.tui.components.scrolling import set_virtual_size
-from orchtui.tui.components.strips import FrameStyle
+from orchtui.tui.components.strips import Cell, FrameStyle, merge
 from orchtui.tui.frg_layout import (
     BOXED_MAX,
     FRGLayout,
@@ -187,11 +186,11 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.content_width
         base = self.base_style
         sx = int(self.scroll_x)
         lay = self.lay
-        cells: list[tuple[str, Style | None]] = [(" ", None)] * width
+        cells: list[Cell] = [(" ", None)] * width
 
         def put(x: int, text: str, style: Style | None) -> None:
             for i, ch in enumerate(text):
@@ -207,7 +206,7 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
                 x = max(x + (0 if lay.boxed else 1), min(sx, ends[n] - len(text) - 1))
                 if x >= sx or x + len(text) <= sx:  # whole, or not at all
                     put(x, text, _RANK)
-            return Strip(_merge(cells)).apply_style(base)
+            return Strip(merge(cells)).apply_style(base)
         row = y - 1 + int(self.scroll_y)
         # a row changes when a call in it changes state: between two frames, few do
         nodes = lay.row_nodes(row, sx, sx + width)
@@ -229,7 +228,7 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
             self._put_node(put, call, part)
         for x, ch, _ in lay.row_spans(lay.over, row, sx, sx + width):
             put(x, ch, _EXCL)
-        strip = Strip(_merge(cells)).apply_style(base)
+        strip = Strip(merge(cells)).apply_style(base)
         if len(self._line_cache) > 500:
             self._line_cache.clear()
         self._line_cache[row] = (key, strip)

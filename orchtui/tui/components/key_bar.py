@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from orchtui.tui import theme
+from orchtui.tui.components.steady import Steady
 
 
-class KeyBar(Static):
+class KeyBar(Steady, Static):
     DEFAULT_CSS = """
     KeyBar { height: auto; background: $panel; padding: 0 1; }
     """

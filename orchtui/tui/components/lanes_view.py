@@ -8,8 +8,6 @@ or next moment something happened, a click on the axis (or on an empty cell) for
 from __future__ import annotations
 
 import math
-from itertools import groupby
-from operator import itemgetter
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -23,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from orchtui.tui import theme
-from orchtui.tui.components.strips import FrameStyle
+from orchtui.tui.components.strips import Cell, FrameStyle, Runs
 from orchtui.tui.lane_model import Bar, LaneModel, nice_ceiling, tick_step
 
 LABEL_W = 14
@@ -34,6 +32,13 @@ _LLM_BAR = Style(color=theme.INK, bgcolor=theme.LLM)
 _DONE_ALT_BAR = Style(color=theme.INK, bgcolor=theme.DONE_ALT)
 _CANCELLED_BAR = theme.badge("skipped") + Style(reverse=True)
 _SELECTED = Style(bold=True, underline=True)
+_MUTED = Style(color=theme.MUTED)
+_LLM_LABEL = Style(color=theme.LLM, bold=True)
+_LABEL = Style(bold=True)
+_NO_LABEL = Style(bold=False)  # a stacked lane's further rows
+_CURSOR_STYLE = Style(color=theme.CURSOR)
+_CURSOR_CELL: Cell = ("│", _CURSOR_STYLE)
+_AXIS_CURSOR: Cell = ("▼", Style(color=theme.CURSOR, bold=True))
 
 
 class LanesView(FrameStyle, ScrollView, can_focus=True):
@@ -82,6 +87,8 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         self.skip_empty = False  # leave out I/O and LLM lanes that stay empty (compare)
         self._rows: list[tuple[str, list[Bar]]] = []
         self._row_cache: dict[int, _Row] = {}
+        # the axis' ticks for a scale, width and base style: as runs, and as cells
+        self._axis_cells: tuple[object, Runs, list[Cell]] | None = None
         self.label_w = LABEL_W
 
     def on_mount(self) -> None:
@@ -134,13 +141,13 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:
-        return max(4, self.scrollable_content_region.width - self.label_w)
+        return max(4, self.content_width - self.label_w)
 
     def _x(self, t: float, pw: int) -> int:
         return int(t / self.span * pw + 1e-9) if self.span > 0 else 0
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.content_width
         base = self.base_style
         pw = self._plot_width()
         if y == 0:
@@ -150,27 +157,26 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         name, bars = self._rows[index]
         row = self._closed_cells(index, bars, pw)
-        cells = list(row.cells)
-        if self.selected is not None:  # the selected call's finished bars, where they show
-            for k in row.by_key.get(self.selected, ()):
-                if k in row.painted:
-                    for x, w in enumerate(row.writer):
-                        if w == k:
-                            ch, style = cells[x]
-                            cells[x] = (ch, (style or Style()) + _SELECTED)
+        runs, cells = row.shown(self.selected, base)
+        # what moves with the clock: the running bars (they end at the cursor) and the cursor,
+        # painted over a copy of the finished bars' cells; only cells lo to hi are merged anew
+        lo, hi = pw, 0
+        painted = list(cells)
         for n in range(row.first, len(bars)):
             bar = bars[n]
             if bar.end is None:  # running bars grow with the clock: painted every frame
-                self._paint(cells, bar, n, pw)
+                x0, x1 = self._paint(painted, bar, n, pw)
+                lo, hi = min(lo, x0), max(hi, x1)
         xc = self._x(self.now, pw)
-        if 0 <= xc < pw and cells[xc][0] == " ":
-            cells[xc] = ("│", Style(color=theme.CURSOR))
-        label_style = Style(color=theme.LLM if name == "LLM" else None, bold=bool(name))
+        if 0 <= xc < pw and painted[xc][0] == " ":
+            painted[xc] = _CURSOR_CELL
+            lo, hi = min(lo, xc), max(hi, xc + 1)
+        label_style = _LLM_LABEL if name == "LLM" else _LABEL if name else _NO_LABEL
         w = self.label_w - 1
-        segments = [Segment(f"{name:<{w}}"[:w], label_style),
-                    Segment("│", Style(color=theme.MUTED))]
-        segments.extend(_merge(cells))
-        return Strip(segments).apply_style(base).crop_extend(0, width, base)
+        segments = [Segment(f"{name:<{w}}"[:w], base + label_style),
+                    Segment("│", base + _MUTED)]
+        segments.extend(runs.spliced(lo, hi, painted[lo:hi], base) if lo < hi else runs.segments)
+        return Strip(segments).crop_extend(0, width, base)
 
     def _closed_cells(self, index: int, bars: list[Bar], pw: int) -> _Row:
         """A row's finished bars, each painted once: a long run has thousands per row, and the
@@ -193,14 +199,16 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
             if bar.end is not None and n not in painted:
                 self._paint(row.cells, bar, n, pw, row.writer)
                 painted.add(n)
+                row.version += 1
             if n == row.first and n in painted:
                 row.first = n + 1
         return row
 
-    def _paint(self, cells: list[tuple[str, Style | None]], bar: Bar, n: int, pw: int,
-               writer: list[int] | None = None) -> None:
+    def _paint(self, cells: list[Cell], bar: Bar, n: int, pw: int,
+               writer: list[int] | None = None) -> tuple[int, int]:
         """Paint a bar: with the selection's style if it is selected and running (`writer`
-        None), else plain, noting in `writer` which cells it painted."""
+        None), else plain, noting in `writer` which cells it painted. Returns the cells it
+        painted, first and last plus one."""
         end = self.now if bar.end is None else bar.end
         x0 = min(self._x(bar.start, pw), pw - 1)
         x1 = min(max(x0 + 1, self._x(end, pw)), pw)
@@ -224,10 +232,27 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
             cells[x0 + i] = (ch, style)
         if writer is not None:
             writer[x0:x0 + len(text)] = [n] * len(text)
+        return x0, x0 + len(text)
 
     def _axis(self, pw: int, base: Style) -> Strip:
-        muted = Style(color=theme.MUTED)
-        cells: list[tuple[str, Style | None]] = [("─", muted)] * pw
+        """The time axis: its ticks (drawn once per scale), the cursor's ▼ and the clock."""
+        key = (self.span, pw, base)
+        if self._axis_cells is None or self._axis_cells[0] != key:
+            self._axis_cells = (key, *self._ticks(pw, base))
+        _, runs, cells = self._axis_cells
+        xc = self._x(self.now, pw)
+        clock = self.axis_label or f"t={self.now:.2f}s"
+        style = Style(bold=True) if self.axis_label else _CURSOR_STYLE
+        w = self.label_w - 1
+        segments = [Segment(f"{clock:<{w}}"[:w], base + style), Segment("┬", base + _MUTED)]
+        if 0 <= xc < pw and cells[xc][0] == "─":  # never over a tick's label
+            segments.extend(runs.spliced(xc, xc + 1, (_AXIS_CURSOR,), base))
+        else:
+            segments.extend(runs.segments)
+        return Strip(segments)
+
+    def _ticks(self, pw: int, base: Style) -> tuple[Runs, list[Cell]]:
+        cells: list[Cell] = [("─", _MUTED)] * pw
         step = tick_step(self.span, pw)
         t = 0.0
         while t <= self.span + 1e-9:
@@ -235,18 +260,9 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
             text = f"{t:g}s" if step >= 1 else f"{t:.2f}".rstrip("0").rstrip(".") + "s"
             if x + len(text) <= pw:
                 for i, ch in enumerate(text):
-                    cells[x + i] = (ch, muted)
+                    cells[x + i] = (ch, _MUTED)
             t += step
-        xc = self._x(self.now, pw)
-        if 0 <= xc < pw and cells[xc][0] == "─":  # never over a tick's label
-            cells[xc] = ("▼", Style(color=theme.CURSOR, bold=True))
-        clock = self.axis_label or f"t={self.now:.2f}s"
-        style = Style(bold=True) if self.axis_label else Style(color=theme.CURSOR)
-        w = self.label_w - 1
-        segments = [Segment(f"{clock:<{w}}"[:w], style),
-                    Segment("┬", muted)]
-        segments.extend(_merge(cells))
-        return Strip(segments).apply_style(base)
+        return Runs(cells, base), cells
 
     # -- mouse --------------------------------------------------------------------------------
     def bar_at(self, x: int, y: int) -> str | None:
@@ -296,23 +312,36 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
 class _Row:
     """One lane row's finished bars, painted (see LanesView._closed_cells)."""
 
-    __slots__ = ("by_key", "cells", "first", "key", "keyed", "painted", "writer")
+    __slots__ = ("by_key", "cells", "first", "key", "keyed", "painted", "shown_as", "version",
+                 "writer")
 
     def __init__(self, key: object, pw: int) -> None:
         self.key = key  # what the painting depends on: width, time scale, model
-        self.cells: list[tuple[str, Style | None]] = [(" ", None)] * pw
+        self.cells: list[Cell] = [(" ", None)] * pw
         self.writer = [-1] * pw  # the index of the bar that painted each cell last
         self.painted: set[int] = set()
         self.first = 0  # every bar before this one is finished and painted
         self.by_key: dict[str, list[int]] = {}  # call -> its bars' indices (a retry adds one)
         self.keyed = 0  # bars entered in by_key
+        self.version = 0  # bars painted into cells so far
+        # the cells with the selection shown, and as runs: (version, selection, base style)
+        self.shown_as: tuple[object, Runs, list[Cell]] | None = None
 
-
-def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:
-    """Runs of equally styled cells as single segments."""
-    return [Segment("".join(map(_CHAR, run)), style)
-            for style, run in groupby(cells, _STYLE)]
-
-
-_CHAR = itemgetter(0)
-_STYLE = itemgetter(1)
+    def shown(self, selected: str | None, base: Style) -> tuple[Runs, list[Cell]]:
+        """The finished bars' cells with the selected call's bars underlined, and as runs on
+        the base style: made again when a bar finishes or the selection moves, not per frame."""
+        key = (self.version, selected, base)
+        if self.shown_as is not None and self.shown_as[0] == key:
+            return self.shown_as[1], self.shown_as[2]
+        cells = self.cells
+        if selected is not None:  # the selected call's finished bars, where they show
+            cells = list(cells)
+            for k in self.by_key.get(selected, ()):
+                if k in self.painted:
+                    for x, w in enumerate(self.writer):
+                        if w == k:
+                            ch, style = cells[x]
+                            cells[x] = (ch, (style or Style()) + _SELECTED)
+        runs = Runs(cells, base)
+        self.shown_as = (key, runs, cells)
+        return runs, cells

@@ -7,12 +7,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from orchtui.tui import theme
+from orchtui.tui.components.steady import Steady
 
 _SHORT = {"waiting": "wait", "scheduled": "sched", "queued": "queue", "running": "run",
           "done": "done", "failed": "fail", "recovering": "recov"}
 
 
-class Legend(Static):
+class Legend(Steady, Static):
     DEFAULT_CSS = """
     Legend { height: 1; background: $panel; padding: 0 1; }
     """

@@ -230,7 +230,7 @@ class LogView(FrameStyle, ScrollView, can_focus=True):
         return strip
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self.content_width
         base = self.base_style
         if not self.logged:
             text = Text(" " + self.placeholder, style=Style(color=theme.MUTED, italic=True))

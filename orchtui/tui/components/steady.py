@@ -1,0 +1,51 @@
+"""Widgets that hand the compositor the lines it already has when nothing in them changed.
+
+A compositor pass renders every widget whose clip meets the region that changed, and the run
+screen's top-level widgets are clipped by the screen: a frame that moves only the clock (the
+header's line, the lanes) also renders the graph, the call panel, the key bar, the containers and
+the screen from their line caches, line by line, with Textual's filters applied to each. On a
+small host that was most of a live run's frame. A steady widget keeps the lines of its last pass
+and returns them while nothing repainted it (Textual marks every repaint through `_set_dirty`:
+a refresh, a scroll, a new size, a style or title change) and the pass asks for the same part
+of the same size, with the same filters and link hover.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
+
+
+class Steady:
+    """Mixed in before a Widget class."""
+
+    _steady: tuple[object, list[Strip]] | None = None
+
+    def _set_dirty(self, *regions: Region) -> None:
+        # Textual (8.2.8) marks every repaint here, before its own line cache
+        self._steady = None
+        super()._set_dirty(*regions)  # type: ignore[misc]
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = (crop, self.outer_size, self.app.get_line_filters(),  # type: ignore[attr-defined]
+               self.hover_style)  # type: ignore[attr-defined]
+        steady = self._steady
+        if steady is not None and steady[0] == key:
+            return steady[1]
+        lines = super().render_lines(crop)  # type: ignore[misc]
+        self._steady = (key, lines)
+        return lines
+
+
+class SteadyHorizontal(Steady, Horizontal):
+    pass
+
+
+class SteadyVertical(Steady, Vertical):
+    pass
+
+
+class SteadyScreen(Steady, Screen[object]):
+    pass
