@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +22,7 @@ from orchtui.tui.components.strips import FrameStyle
 from orchtui.tui.describe import id_list, where
 
 Rows = list[tuple[str, Text]]
+_LABEL = Style(color=theme.MUTED)  # the label column's
 LISTED = 24  # call ids a row lists before it says how many more
 
 
@@ -49,22 +51,46 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._width = 0
         self._text_console = Console(width=200, color_system="truecolor", legacy_windows=False)
+        self._options_at: ConsoleOptions | None = None
 
     def _update(self, content: Text | tuple[Rows, Rows, Rows]) -> None:
         self._content = content
         self._width = 0
         self._render_lines()
 
+    def _options(self) -> ConsoleOptions:
+        """The console's options at the panel's width (made once per width: a console's
+        options look at the terminal each time they are asked for)."""
+        options = self._options_at
+        if options is None or options.max_width != self._width:
+            options = self._options_at = self._text_console.options.update_width(self._width)
+        return options
+
     def _render(self, renderable: RenderableType) -> list[Strip]:
-        options = self._text_console.options.update_width(self._width)
-        lines = self._text_console.render_lines(renderable, options, pad=False)
+        lines = self._text_console.render_lines(renderable, self._options(), pad=False)
         return [Strip(line).simplify() for line in lines]
+
+    def _timing_lines(self, timing: Rows) -> list[Strip]:
+        """The timing row's lines as the grid draws them: the label and a space in the label
+        column's style, the value word-wrapped (long words folded) and padded to its column. A
+        fifth of the grid's time, and the row is drawn a few times a second while its call
+        runs. The grid draws it when it has another shape (a label wider than its column,
+        columns wider than the panel, a styled or multi-line value)."""
+        label_w, value_w = self._widths
+        (label, value), = timing
+        if len(label) > label_w or label_w + 1 + value_w > self._width or value.spans \
+                or value.style or "\n" in value.plain:
+            return self._render(_grid(timing, self._widths))
+        lines = value.wrap(self._text_console, value_w, overflow="fold")
+        return [Strip([Segment((label if n == 0 else "").ljust(label_w + 1), _LABEL),
+                       Segment(line.plain.ljust(value_w))]).simplify()
+                for n, line in enumerate(lines)]
 
     def _column_widths(self, parts: tuple[Rows, Rows, Rows]) -> tuple[int, int]:
         """The widths Rich gives a grid of all the rows: labels as wide as the widest, values
         as the widest, or what the panel leaves them (folded). The rows around the timing are
         measured once per content and width."""
-        options = self._text_console.options.update_width(self._width)
+        options = self._options()
 
         def widest(rows: Rows) -> tuple[int, int]:
             return (max((len(name) for name, _ in rows), default=0),
@@ -107,7 +133,7 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
             self._width = 0  # the table's shape changed: all of it again
             self._render_lines()
             return
-        old, new = self._part_lines[1], self._render(_grid(timing, self._widths))
+        old, new = self._part_lines[1], self._timing_lines(timing)
         if len(new) != len(old):
             self._width = 0
             self._render_lines()
@@ -198,7 +224,7 @@ def _tail(call: CallRecord) -> Rows:
 
 def _grid(rows: Rows, widths: tuple[int, int]) -> Table:
     grid = Table.grid(padding=(0, 1))
-    grid.add_column(style=Style(color=theme.MUTED), no_wrap=True, width=widths[0])
+    grid.add_column(style=_LABEL, no_wrap=True, width=widths[0])
     grid.add_column(overflow="fold", width=widths[1])
     for label, value in rows:
         grid.add_row(label, value)
