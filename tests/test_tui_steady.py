@@ -1,14 +1,20 @@
 """Steady widgets (components/steady.py) hand a pass the lines of the last one only while
-nothing repainted them: a refresh, a new size or a style change draws them again."""
+nothing repainted them: a refresh, a new size or a style change draws them again. A line-rendered
+panel's base style (components/strips.FrameStyle) outlives a refresh of its content, not a style
+change."""
 
 from __future__ import annotations
 
 import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from orchtui.tui.components.steady import Steady, SteadyVertical
+from orchtui.tui.components.strips import FrameStyle
 
 pytestmark = pytest.mark.anyio
 
@@ -44,7 +50,43 @@ async def test_unchanged_lines_are_handed_back_and_a_change_draws_them_again() -
         await pilot.pause()
         again = label.render_lines(region)
         assert again is not first
-        assert list(again[0])[0].style != list(first[0])[0].style
+        assert next(iter(again[0])).style != next(iter(first[0])).style
         await pilot.resize_terminal(12, 4)
         await pilot.pause()
         assert label.outer_size.width == 12 and _text(label).startswith("two")
+
+
+class Panel(FrameStyle, Widget):
+    """Line-rendered: each line in the panel's base style."""
+
+    DEFAULT_CSS = "Panel.red { background: #ff0000; }"
+
+    def render_line(self, y: int) -> Strip:
+        return Strip([Segment("x" * self.content_width, self.base_style)])
+
+
+class PanelHost(App[None]):
+    def compose(self) -> ComposeResult:
+        with SteadyVertical(id="box"):
+            yield Panel(id="panel")
+
+
+def _background(panel: Panel) -> str:
+    return str(next(iter(panel.render_line(0))).style.bgcolor.name)
+
+
+async def test_a_panels_base_style_follows_its_css_and_its_ancestors_styles() -> None:
+    app = PanelHost()
+    async with app.run_test(size=(20, 4)) as pilot:
+        await pilot.pause()
+        panel = app.query_one(Panel)
+        before = _background(panel)
+        panel.refresh(Region(0, 0, 3, 1))  # new content: the base style is kept
+        assert panel._base is not None
+        panel.add_class("red")  # CSS
+        await pilot.pause()
+        assert _background(panel) == "#ff0000" != before
+        panel.remove_class("red")
+        app.query_one("#box").styles.background = "#0000ff"  # an ancestor's inline style
+        await pilot.pause()
+        assert _background(panel) == "#0000ff"

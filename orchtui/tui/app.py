@@ -187,6 +187,8 @@ class OrchApp(App[int]):
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = COST_GUESS  # seconds to fold one event, lately
         self._titles: tuple[str, str] = ("", "")
+        # the decision log's title, and the timeline and cursor it was made at
+        self._decisions_said: tuple[object, int, str] = (None, 0, "decisions")
         self._lanes_titled = "processors"
         self._detail_due = False
         self._detail_at = 0.0
@@ -683,11 +685,7 @@ class OrchApp(App[int]):
             processors=rec.processors or opt.processors or (sc.processors if sc else 0),
             mode=rec.mode or ("" if self.replay else opt.mode), clock=self.clock(),
             status=self.status(), pace=self.pace_text(), replay=self.replay is not None))
-        title = "decisions"
-        cursor = self.timeline.cursor
-        if cursor:
-            last = summary(self.timeline.events[cursor - 1], rec.cpus, rec.calls)
-            title = f"decisions · event {cursor}: {last}"
+        title = self._decisions_title()
         subtitle = ""
         if self.looking_back:
             subtitle = "←/→: move in time · n: forward · end: live"
@@ -701,6 +699,21 @@ class OrchApp(App[int]):
         if lanes != self._lanes_titled:
             self._lanes_titled = lanes
             self.lanes_view.border_title = Text(lanes)
+
+    def _decisions_title(self) -> str:
+        """The decision log's title: the newest event shown, in words (described once per
+        event: the header is refreshed every frame)."""
+        timeline = self.timeline
+        cursor = timeline.cursor
+        said = self._decisions_said
+        if said[0] is not timeline or said[1] != cursor:
+            title = "decisions"
+            if cursor:
+                rec = self.record
+                last = summary(timeline.events[cursor - 1], rec.cpus, rec.calls)
+                title = f"decisions · event {cursor}: {last}"
+            said = self._decisions_said = (timeline, cursor, title)
+        return said[2]
 
     def _lanes_title(self) -> str:
         """Looking back, the lanes say what the moment held: what ran, what waited."""

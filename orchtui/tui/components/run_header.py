@@ -10,6 +10,7 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -107,7 +108,9 @@ class RunHeader(FrameStyle, Widget):
         if self._tail[0] != tail_key:
             self._tail = (tail_key, _tail(info))
         self._pieces = [*self._head[1], (f"{info.clock:.2f} s", _CLOCK), *self._tail[1]]
-        self.refresh()  # not a Static's update(): that asks for a layout of the whole screen
+        # not a Static's update(), which asks for a layout of the whole screen; the line, not
+        # the widget, which would also make its style be looked up again
+        self.refresh(Region(0, 0, self.size.width, 1))
 
 
 Piece = tuple[str, Style | None]

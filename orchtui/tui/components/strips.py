@@ -90,23 +90,34 @@ class Runs:
 
 class FrameStyle(Steady):
     """For a line-rendered panel: its base style (`rich_style`, which walks the widget's
-    ancestors and their CSS, about 50 µs) and the width inside its border and scrollbars (which
-    asks its styles for them) found once per compositor pass, not once per line. Found lazily:
-    a pass that finds every line cached costs nothing. Steady: a pass that has nothing new of
-    the panel gets its last lines back."""
+    ancestors and their CSS, about 50 µs) found once, until a style changes, not once per line;
+    and the width inside its border and scrollbars (which asks its styles for them) once per
+    compositor pass. Steady: a pass that has nothing new of the panel gets its last lines back.
 
-    _frame_base: Style | None = None
+    Textual forgets its own `rich_style` at every refresh, in case a style changed: a style
+    change (CSS, a theme, focus, an ancestor's inline style) repaints the whole widget, or tells
+    it, and so drops the base here too; a refresh of a region (new content) keeps it."""
+
+    _base: Style | None = None
     _frame_width: int | None = None
     _drawing = False
 
+    def _set_dirty(self, *regions: Region) -> None:
+        if not regions:  # the whole widget: a style or its size may have changed
+            self._base = None
+        super()._set_dirty(*regions)
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        super().notify_style_update()  # type: ignore[misc]
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._frame_base = self._frame_width = None
+        self._frame_width = None
         self._drawing = True
         try:
-            return super().render_lines(crop)  # type: ignore[misc]
+            return super().render_lines(crop)
         finally:
-            # a style or a size may change before the next pass
-            self._frame_base = self._frame_width = None
+            self._frame_width = None  # a size may change before the next pass
             self._drawing = False
 
     def refresh_content(self) -> None:
@@ -116,9 +127,9 @@ class FrameStyle(Steady):
 
     @property
     def base_style(self) -> Style:
-        base = self._frame_base
+        base = self._base
         if base is None:
-            base = self._frame_base = self.rich_style  # type: ignore[attr-defined]
+            base = self._base = self.rich_style  # type: ignore[attr-defined]
         return base
 
     @property
