@@ -77,9 +77,10 @@ RUNNING_EVERY = 0.5
 # Seconds between frames when only time moved (the header's run time, the lanes' cursor): a
 # real run waits on its calls most of the time, and every frame the UI draws is taken from
 # their CPUs. A frame that shows events repaints the clock with them. Shown live, a real run's
-# clock frames come when the lanes' cursor reaches its next cell, LIVE_CLOCK_MIN to
-# LIVE_CLOCK_MAX apart (the run time in the header still counts visibly, the cursor moves a cell
-# or two a frame); events bring a frame forward.
+# clock frames come when the lanes' cursor enters a cell, the first at least LIVE_CLOCK_MIN
+# ahead, and at most LIVE_CLOCK_MAX apart: the cursor steps evenly, the same whole number of
+# cells each frame (at 1-1-1-2 cells it would stutter), and the run time in the header counts
+# visibly; events bring a frame forward.
 CLOCK_EVERY = 1 / 15
 LIVE_CLOCK_MIN = 1 / 8
 LIVE_CLOCK_MAX = 1 / 5
@@ -492,9 +493,9 @@ class OrchApp(App[int]):
             return TICK
         if self.finished:
             return IDLE
-        # a millisecond past the boundary: the cursor is then in its next cell
-        cell = self.lanes_view.next_cell_in(self.clock()) + 0.001
-        return min(max(cell, LIVE_CLOCK_MIN), LIVE_CLOCK_MAX)
+        # a millisecond past the boundary: the cursor is then in its cell
+        cell = self.lanes_view.next_cell_in(self.clock(), LIVE_CLOCK_MIN) + 0.001
+        return min(cell, LIVE_CLOCK_MAX)
 
     def _allowance(self) -> int:
         """How many events this frame may show: all that came, unless folding them would take

@@ -132,12 +132,15 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         else:
             self.refresh(Region(0, 0, self.size.width, 1))
 
-    def next_cell_in(self, t: float) -> float:
-        """Run seconds from t until the cursor moves to its next cell, at the current scale."""
+    def next_cell_in(self, t: float, at_least: float = 0.0) -> float:
+        """Run seconds from t until the cursor enters a next cell, at the current scale: the
+        first cell it enters `at_least` seconds from t or later (whole cells: a cursor moved
+        every so many cells moves evenly)."""
         cell = self.span / self._plot_width()
         if cell <= 0:
             return math.inf
-        return (int(t / cell + 1e-9) + 1) * cell - t
+        ahead = max(int(t / cell + 1e-9) + 1, math.ceil((t + at_least) / cell - 1e-9))
+        return ahead * cell - t
 
     # -- drawing ------------------------------------------------------------------------------
     def _plot_width(self) -> int:

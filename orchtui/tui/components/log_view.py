@@ -160,11 +160,12 @@ class LogView(FrameStyle, ScrollView, can_focus=True):
             self.logged.extend(e for e in events if self.describe(e) is not None)
         if len(self.logged) == first:
             return
-        if self._width:
-            set_virtual_size(self, Size(self._width, len(self._lines)))
-        if follow:
+        later = not self._width or set_virtual_size(self, Size(self._width, len(self._lines)))
+        if follow and later:
             # after the refresh: the new virtual size has reached the scroll limits by then
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        elif follow:  # the limits are known: scrolled in the frame that shows the new lines
+            self.scroll_end(animate=False, immediate=True)
         self.refresh()
 
     @property

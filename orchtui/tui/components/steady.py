@@ -15,6 +15,7 @@ from __future__ import annotations
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 
@@ -37,6 +38,36 @@ class Steady:
         lines = super().render_lines(crop)  # type: ignore[misc]
         self._steady = (key, lines)
         return lines
+
+
+class SteadyScrollBar(Steady, ScrollBar):
+    pass
+
+
+class SteadyScrolling(Steady):
+    """Mixed in before a scrolling Widget class: steady, and so are its scrollbars (a panel's
+    scrollbar is clipped by the panel, not by what changed, and is drawn with it)."""
+
+    # Textual's (8.2.8) own properties, which make a scrollbar on first use, with a steady one
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        if self._vertical_scrollbar is None:  # type: ignore[has-type]
+            self._vertical_scrollbar = bar = SteadyScrollBar(
+                vertical=True, name="vertical",
+                thickness=self.scrollbar_size_vertical)  # type: ignore[attr-defined]
+            bar.display = False
+            self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+        return self._vertical_scrollbar
+
+    @property
+    def horizontal_scrollbar(self) -> ScrollBar:
+        if self._horizontal_scrollbar is None:  # type: ignore[has-type]
+            self._horizontal_scrollbar = bar = SteadyScrollBar(
+                vertical=False, name="horizontal",
+                thickness=self.scrollbar_size_horizontal)  # type: ignore[attr-defined]
+            bar.display = False
+            self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+        return self._horizontal_scrollbar
 
 
 class SteadyHorizontal(Steady, Horizontal):

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 
-from orchtui.tui.components.steady import Steady
+from orchtui.tui.components.steady import SteadyScrolling
 
 # Wide enough never to wrap a line: the caller crops it to its panel.
 _CONSOLE = Console(width=1000, color_system="truecolor", legacy_windows=False)
@@ -88,11 +88,12 @@ class Runs:
         return [*self.between(0, a), *merge(cells, base), *self.between(b, self.width)]
 
 
-class FrameStyle(Steady):
+class FrameStyle(SteadyScrolling):
     """For a line-rendered panel: its base style (`rich_style`, which walks the widget's
     ancestors and their CSS, about 50 µs) found once, until a style changes, not once per line;
     and the width inside its border and scrollbars (which asks its styles for them) once per
-    compositor pass. Steady: a pass that has nothing new of the panel gets its last lines back.
+    compositor pass. Steady: a pass that has nothing new of the panel (or of its scrollbars)
+    gets their last lines back.
 
     Textual forgets its own `rich_style` at every refresh, in case a style changed: a style
     change (CSS, a theme, focus, an ancestor's inline style) repaints the whole widget, or tells
