@@ -23,6 +23,7 @@ from orchtui.tui.describe import id_list, where
 
 Rows = list[tuple[str, Text]]
 _LABEL = Style(color=theme.MUTED)  # the label column's
+_PLAIN = Style.null()
 LISTED = 24  # call ids a row lists before it says how many more
 
 
@@ -52,6 +53,7 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
         self._width = 0
         self._text_console = Console(width=200, color_system="truecolor", legacy_windows=False)
         self._options_at: ConsoleOptions | None = None
+        self._value_options: ConsoleOptions | None = None
 
     def _update(self, content: Text | tuple[Rows, Rows, Rows]) -> None:
         self._content = content
@@ -70,21 +72,27 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
         lines = self._text_console.render_lines(renderable, self._options(), pad=False)
         return [Strip(line).simplify() for line in lines]
 
-    def _timing_lines(self, timing: Rows) -> list[Strip]:
-        """The timing row's lines as the grid draws them: the label and a space in the label
-        column's style, the value word-wrapped (long words folded) and padded to its column. A
-        fifth of the grid's time, and the row is drawn a few times a second while its call
-        runs. The grid draws it when it has another shape (a label wider than its column,
-        columns wider than the panel, a styled or multi-line value)."""
+    def _rows_lines(self, rows: Rows) -> list[Strip]:
+        """Rows of the call's table as a grid of them draws them, row by row: the label and a
+        space in the label column's style, then the value rendered to its column (word-wrapped,
+        long words folded, padded in its own style). A grid measures and lays out every cell
+        before it draws: this costs a half of it, and the timing row is drawn again a few times
+        a second while its call runs. The grid draws rows of another shape (a label wider than
+        its column, columns wider than the panel)."""
         label_w, value_w = self._widths
-        (label, value), = timing
-        if len(label) > label_w or label_w + 1 + value_w > self._width or value.spans \
-                or value.style or "\n" in value.plain:
-            return self._render(_grid(timing, self._widths))
-        lines = value.wrap(self._text_console, value_w, overflow="fold")
+        if label_w + 1 + value_w > self._width or any(len(label) > label_w for label, _ in rows):
+            return self._render(_grid(rows, self._widths))
+        options = self._value_options
+        if options is None or options.max_width != value_w:
+            # the grid's value column: its width, left-justified, folded
+            options = self._value_options = self._options().update(
+                width=value_w, justify="left", no_wrap=False, overflow="fold", height=None,
+                highlight=False)
+        render_lines = self._text_console.render_lines
         return [Strip([Segment((label if n == 0 else "").ljust(label_w + 1), _LABEL),
-                       Segment(line.plain.ljust(value_w))]).simplify()
-                for n, line in enumerate(lines)]
+                       *line]).simplify()
+                for label, value in rows
+                for n, line in enumerate(render_lines(value, options, style=_PLAIN, pad=True))]
 
     def _column_widths(self, parts: tuple[Rows, Rows, Rows]) -> tuple[int, int]:
         """The widths Rich gives a grid of all the rows: labels as wide as the widest, values
@@ -118,7 +126,7 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
             self._part_lines = [self._render(content)]
         else:
             self._widths = self._column_widths(content)
-            self._part_lines = [self._render(_grid(part, self._widths)) for part in content]
+            self._part_lines = [self._rows_lines(part) for part in content]
         self._lines = [line for lines in self._part_lines for line in lines]
         set_virtual_size(self, Size(width, len(self._lines)))
         self.refresh()
@@ -133,7 +141,7 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
             self._width = 0  # the table's shape changed: all of it again
             self._render_lines()
             return
-        old, new = self._part_lines[1], self._timing_lines(timing)
+        old, new = self._part_lines[1], self._rows_lines(timing)
         if len(new) != len(old):
             self._width = 0
             self._render_lines()
