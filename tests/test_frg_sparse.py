@@ -13,8 +13,9 @@ from collections import deque
 import pytest
 from engine_helpers import scenario
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
-from orchtui.engine.record import RunRecord
+from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run, RunOptions
 from orchtui.executors.sim import SimExecutor
 from orchtui.tui import frg_layout
@@ -259,3 +260,35 @@ async def test_panel_paints_what_the_whole_drawing_has(dag300) -> None:
     frg = await painted_as_drawn(calls[:120], groups, "s100",
                                  [(0, 0), (45, 7), (200, 20), (10_000, 10_000)])
     assert not frg.lay.sparse and not frg.border_subtitle
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+async def test_a_moved_selection_repaints_every_row_it_changes(dag300, monkeypatch,
+                                                               sparse: bool) -> None:
+    """The panel repaints only the rows whose drawing changed (refresh_changed): after the
+    selection moves and calls change state, what it shows, cell for cell and style for style,
+    is what a panel drawing everything anew shows."""
+    if sparse:
+        monkeypatch.setattr(frg_layout, "ITEMS_MAX", 0)
+    calls, groups = dag300
+    calls = calls[:120]
+    app = GraphApp(calls, groups)
+    rng = random.Random(4)
+    async with app.run_test(size=(70, 20)) as pilot:
+        frg = app.query_one(FRGView)
+        await pilot.pause()
+        assert frg.lay.sparse == sparse
+        region = Region(0, 0, *frg.outer_size)
+        calls_now = frg.record.calls
+        for _ in range(25):
+            frg.select(rng.choice(calls).id)
+            for call in rng.sample(calls, 3):  # as RunRecord.apply would, then the app says
+                calls_now.setdefault(call.id, CallRecord(call.id, call.function, "compute",
+                                                         call.rank, call.deps, 1.0))
+                calls_now[call.id].status = rng.choice(["running", "done", "failed"])
+            frg.refresh_changed()
+            await pilot.pause()
+            shown = [list(line) for line in frg.render_lines(region)]
+            frg._line_cache.clear()
+            frg.refresh()
+            assert shown == [list(line) for line in frg.render_lines(region)]

@@ -6,6 +6,7 @@ change."""
 from __future__ import annotations
 
 import pytest
+from conftest import make_app
 from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -13,7 +14,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from orchtui.tui.components.steady import Steady, SteadyVertical
+from orchtui.tui.components.steady import Steady, SteadyScrollBar, SteadyVertical
 from orchtui.tui.components.strips import FrameStyle
 
 pytestmark = pytest.mark.anyio
@@ -90,3 +91,20 @@ async def test_a_panels_base_style_follows_its_css_and_its_ancestors_styles() ->
         app.query_one("#box").styles.background = "#0000ff"  # an ancestor's inline style
         await pilot.pause()
         assert _background(panel) == "#0000ff"
+
+
+async def test_a_panels_scrollbar_shows_and_follows_its_scrolling() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.show_all()  # the decision log outgrows its panel
+        await pilot.pause()
+        log = app.decisions
+        bar = log.vertical_scrollbar
+        assert isinstance(bar, SteadyScrollBar) and log.show_vertical_scrollbar
+        assert log.region.contains_region(bar.region) and bar.region.height > 2
+        at_end = [list(line) for line in bar.render_lines(Region(0, 0, *bar.outer_size))]
+        log.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        at_top = [list(line) for line in bar.render_lines(Region(0, 0, *bar.outer_size))]
+        assert at_top != at_end  # the thumb moved

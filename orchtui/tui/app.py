@@ -585,7 +585,7 @@ class OrchApp(App[int]):
         focus = next((c for c in map(_call_of, reversed(events)) if c is not None), None)
         if self.follow and focus is not None and focus in self.frg.calls:
             self.selected = focus
-        self.frg.refresh_content()
+        self.frg.refresh_changed()
         self._detail_due = True  # repainted by the clock, at most a few times a second
         self._refresh_header()
         return graphs

@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -69,6 +69,7 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
         self._line_cache: dict[int, tuple[object, Strip]] = {}
         self._hot_cells: set[tuple[int, int]] = set()
         self._hot_lines = Lines()
+        self._hot_rows: set[int] = set()
         self._layouts: dict[bool, FRGLayout] = {}
 
     # -- content ------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
     def watch_selected(self, call: str | None) -> None:
         if call is not None and call in self.lay.nodes:
             self._reveal(call)
-        self.refresh()
+        self.refresh_changed()
 
     def state(self, call: str) -> str:
         c = self.record.calls.get(call)
@@ -208,10 +209,7 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
                     put(x, text, _RANK)
             return Strip(merge(cells)).apply_style(base)
         row = y - 1 + int(self.scroll_y)
-        # a row changes when a call in it changes state: between two frames, few do
-        nodes = lay.row_nodes(row, sx, sx + width)
-        states = tuple(self.state(call) for call, _ in nodes)
-        key = (row, sx, width, id(lay), self.selected, states, base)
+        key, nodes = self._row_key(row, sx, width, base)
         cached = self._line_cache.get(row)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -239,8 +237,50 @@ class FRGView(FrameStyle, ScrollView, can_focus=True):
         if self._hot_key != key:
             self._hot_key = key
             self._hot_cells = self.lay.edge_cells(self.selected) if self.selected else set()
-            self._hot_lines = self.lay.edge_lines(self.selected) if self.selected else Lines()
+            self._hot_lines = lines = self.lay.edge_lines(self.selected) if self.selected \
+                else Lines()
+            # the rows the selection's edges light (a line down a column: checked by range)
+            self._hot_rows = {y for _, y in self._hot_cells}.union(
+                lines.across, (y for _, y in lines.arrows))
         return self._hot_cells
+
+    def _row_key(self, row: int, sx: int, width: int,
+                 base: Style) -> tuple[object, list[tuple[str, int]]]:
+        """What drawing row `row` depends on, and the nodes in it. A row changes when a call in
+        it changes state, or when the selection moves onto or off it (its box, its edges):
+        between two frames, few rows do."""
+        lay = self.lay
+        nodes = lay.row_nodes(row, sx, sx + width)
+        states = tuple(self.state(call) for call, _ in nodes)
+        return (row, sx, width, id(lay), self._selection_at(row), states, base), nodes
+
+    def _selection_at(self, row: int) -> str | None:
+        """The selected call where it is drawn in row `row` (its box, its lit edges); None
+        elsewhere."""
+        selected = self.selected
+        if selected is None:
+            return None
+        self._hot()
+        if row in self._hot_rows or any(lo <= row <= hi for _, lo, hi in self._hot_lines.down):
+            return selected
+        box = self.lay.nodes.get(selected)
+        return selected if box is not None and box.y <= row < box.y + box.h else None
+
+    def refresh_changed(self) -> None:
+        """Repaint the rows in view whose drawing changed since they were drawn (the calls'
+        states, the selection): a frame that shows events repaints a row or two, not the
+        panel."""
+        region = self.scrollable_content_region
+        width, sx, sy = region.width, int(self.scroll_x), int(self.scroll_y)
+        base = self.base_style
+        changed = []
+        for y in range(1, region.height):  # the rank header's row changes with the layout only
+            row = y - 1 + sy
+            cached = self._line_cache.get(row)
+            if cached is None or cached[0] != self._row_key(row, sx, width, base)[0]:
+                changed.append(Region(0, y, width, 1))
+        if changed:
+            self.refresh(*changed)
 
     def _put_node(self, put, call: str, part: int) -> None:
         box = self.lay.nodes[call]

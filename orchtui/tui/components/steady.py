@@ -13,7 +13,7 @@ of the same size, with the same filters and link hover.
 from __future__ import annotations
 
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
@@ -41,7 +41,13 @@ class Steady:
 
 
 class SteadyScrollBar(Steady, ScrollBar):
-    pass
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size,
+                      layout: bool = True) -> bool:
+        # Sized for the first time (shown), a scrollbar takes its virtual size as any widget
+        # does, and Textual (8.2.8) then lays the screen out again for it: a second layout
+        # right after the one that showed it, as costly. Nothing is laid out by a scrollbar's
+        # virtual size (it draws from what its panel tells it).
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class SteadyScrolling(Steady):
