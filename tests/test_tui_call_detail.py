@@ -13,7 +13,7 @@ from orchtui.tui.components.call_detail import CallDetail, _grid
 STYLES = ["", "bold", Style(color="#ff0000"), Style(color="#101010", bgcolor="#00afd7"),
           "italic #7a7a7a"]
 WORDS = ["cost", "2.89", "s", "·", "start", "running", "took", "x" * 25, "é", "—", "a\nb", "",
-         "  "]
+         "  ", "漢字", "\t"]
 LABELS = ["call", "state", "args", "thought", "needs", "exclusive", "decision", "result",
           "timing", "a-much-longer-label"]
 

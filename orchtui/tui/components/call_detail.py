@@ -88,11 +88,17 @@ class CallDetail(FrameStyle, ScrollView, can_focus=True):
             options = self._value_options = self._options().update(
                 width=value_w, justify="left", no_wrap=False, overflow="fold", height=None,
                 highlight=False)
-        render_lines = self._text_console.render_lines
-        return [Strip([Segment((label if n == 0 else "").ljust(label_w + 1), _LABEL),
-                       *line]).simplify()
-                for label, value in rows
-                for n, line in enumerate(render_lines(value, options, style=_PLAIN, pad=True))]
+        console = self._text_console
+        drawn: list[Strip] = []
+        for label, value in rows:
+            if value.spans or value.style or "\n" in value.plain:
+                lines = console.render_lines(value, options, style=_PLAIN, pad=True)
+            else:  # words alone (the timing row): wrapped and padded, nothing to style
+                lines = [[Segment(line.plain + " " * (value_w - line.cell_len))]
+                         for line in value.wrap(console, value_w, overflow="fold")]
+            drawn.extend(Strip([Segment((label if n == 0 else "").ljust(label_w + 1), _LABEL),
+                                *line]).simplify() for n, line in enumerate(lines))
+        return drawn
 
     def _column_widths(self, parts: tuple[Rows, Rows, Rows]) -> tuple[int, int]:
         """The widths Rich gives a grid of all the rows: labels as wide as the widest, values

@@ -154,7 +154,8 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         base = self.base_style
         pw = self._plot_width()
         if y == 0:
-            return self._axis(pw, base).crop_extend(0, width, base)
+            axis = self._axis(pw, base)
+            return axis if axis.cell_length == width else axis.crop_extend(0, width, base)
         index = y - 1 + int(self.scroll_y)
         if index >= len(self._rows):
             return Strip.blank(width, base)
@@ -179,7 +180,8 @@ class LanesView(FrameStyle, ScrollView, can_focus=True):
         segments = [Segment(f"{name:<{w}}"[:w], base + label_style),
                     Segment("│", base + _MUTED)]
         segments.extend(runs.spliced(lo, hi, painted[lo:hi], base) if lo < hi else runs.segments)
-        return Strip(segments).crop_extend(0, width, base)
+        strip = Strip(segments)
+        return strip if strip.cell_length == width else strip.crop_extend(0, width, base)
 
     def _closed_cells(self, index: int, bars: list[Bar], pw: int) -> _Row:
         """A row's finished bars, each painted once: a long run has thousands per row, and the
