@@ -49,7 +49,10 @@ DONE_ALT = "#87d787"  # every other done bar in a lane, so that adjacent bars st
 
 
 @lru_cache(maxsize=64)  # Styles are immutable values; lanes and logs ask thousands of times
+@lru_cache(maxsize=64)
 def fg(state: str) -> Style:
+    """The state's colour as text colour (made once: a log line of a live run asks for it, tens of
+    thousands a second)."""
     return Style(color=STATE_COLOUR.get(state, STATE_COLOUR["waiting"]))
 
 
