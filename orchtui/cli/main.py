@@ -58,7 +58,7 @@ def _start_workers_early(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if _command(args) != "scenario" or {"--sim", "-h", "--help"} & set(args):
         return
-    from orchtui.executors.workers import start_forkserver
+    from orchtui.executors.forkserver import start_forkserver
     from orchtui.functions.context import ENTER
 
     # only a head start: if it fails, the executor starts the server itself, or says why not

@@ -1,0 +1,90 @@
+"""multiprocessing's two helper processes, which every worker needs: the forkserver (every worker
+is forked from it) and the resource tracker. The CLI starts them first thing for a real run, so
+that the server boots (a fresh interpreter importing the workers module: about a tenth of a
+second) while the command imports the engine: this module imports only what starting them
+takes, so that the server starts about 40 ms earlier than if the workers module (psutil,
+dataclasses, ctypes, hashlib) came first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from multiprocessing import forkserver, resource_tracker
+
+# Set to 1 in the forkserver and in every worker (a pinned worker runs on one CPU).
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+WORKERS_MODULE = f"{__package__}.workers"  # what a worker runs
+
+
+def is_path_impl(module_part: str) -> bool:
+    """Whether an impl's module part names a file (`lib/x.py`) rather than a module."""
+    return module_part.endswith(".py") or "/" in module_part or os.sep in module_part
+
+
+def preload_modules(context_impl: str | None) -> list[str]:
+    """What the forkserver imports once for every worker: the default __main__, the workers
+    module, and the context hook's module (every worker loads it)."""
+    preload = ["__main__", WORKERS_MODULE]
+    module = "" if context_impl is None else context_impl.rpartition(":")[0]
+    if module and not is_path_impl(module):
+        preload.append(module)
+    return preload
+
+
+def start_forkserver(context_impl: str | None = None) -> None:
+    """Start the forkserver and the resource tracker, once per process (later calls do
+    nothing). `context_impl`: the context hook a pool will be given ("module:function"),
+    preloaded."""
+    # Workers set these themselves, but the forkserver they fork from may have loaded a BLAS
+    # that read them (a preloaded __main__ may import numpy): set before it starts.
+    for var in THREAD_VARS:
+        os.environ[var] = "1"
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        preload_modules(context_impl))
+    with _stdout_to_stderr():
+        # The forkserver inherits this mask: SIGINT stays blocked in it, so a Ctrl-C sent to
+        # the whole process group while it imports its preloads cannot print a traceback from
+        # it. SIGTERM is not blocked there: the pool ends its workers with SIGTERM. The
+        # resource tracker shields itself, then unblocks both signals in the caller, so it
+        # starts first.
+        resource_tracker.ensure_running()
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Helpers started in this block get this process's stderr as their stdout. They write
+    nothing to stdout, but they hold whatever they inherit until they have torn down, after
+    this process has exited (the forkserver waits for it, then for its workers): a reader of
+    our stdout (`orchtui … --json | jq`, a script capturing it) waited those tens of ms for
+    its end of file. Only while this process runs a single thread: no other thread can write
+    to fd 1 in the meantime (its bytes would go to stderr)."""
+    if threading.active_count() != 1:
+        yield
+        return
+    try:
+        saved = os.dup(1)  # not inherited by the helpers (os.dup makes it close-on-exec)
+    except OSError:  # no stdout: nothing to keep from them
+        yield
+        return
+    try:
+        # (What sys.stdout holds in its buffer is written to fd 1 when flushed: after this.)
+        os.dup2(2, 1)
+    except OSError:  # no stderr: leave fd 1 as it is
+        os.close(saved)
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
