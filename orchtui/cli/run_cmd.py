@@ -14,7 +14,7 @@ from orchtui.engine.record import RunRecord
 from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
-from orchtui.exits import leave_to_os
+from orchtui.exits import freeze_start_up, leave_to_os
 from orchtui.llm.translate import TranslationFailed
 from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
@@ -204,6 +204,8 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
+    if mode != "sim":  # (the sim pauses the collector instead, and leaves its heap to the OS)
+        freeze_start_up()
     with collector_paused(mode == "sim"):
         code = _run_headless(setup, args, mode)
     if mode == "sim":  # the sim ran no user code and started no workers
