@@ -11,7 +11,6 @@ from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
-from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
 from orchtui.exits import freeze_start_up, leave_to_os
@@ -273,6 +272,8 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
     modelled from this run's measured durations (react runs them one by one), its model turns
     charged at the length this run's turns took, and labelled so."""
+    from orchtui.engine.sweep import measure  # only for the summary (--json needs none of it)
+
     scenario = replace(scenario, faults={})  # the reference runs without injected failures
     if scenario.plan is None or set(scenario.plan.ids) != set(rec.calls):
         # the plan grew during the run (streamed, or a live baseline's): the calls it made
