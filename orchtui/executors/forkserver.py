@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing import forkserver, resource_tracker
 
 # Set to 1 in the forkserver and in every worker (a pinned worker runs on one CPU).
@@ -26,26 +26,28 @@ def is_path_impl(module_part: str) -> bool:
     return module_part.endswith(".py") or "/" in module_part or os.sep in module_part
 
 
-def preload_modules(context_impl: str | None) -> list[str]:
-    """What the forkserver imports once for every worker: the default __main__, the workers
-    module, and the context hook's module (every worker loads it)."""
-    preload = ["__main__", WORKERS_MODULE]
+def preload_modules(context_impl: str | None, also: Sequence[str] = ()) -> list[str]:
+    """What the forkserver imports once for every worker: the default __main__, the module
+    every worker imports to receive its pipe (multiprocessing's, for the forkserver's file
+    descriptors), the workers module, the context hook's module (every worker loads it), and
+    `also`."""
+    preload = ["__main__", "multiprocessing.popen_forkserver", WORKERS_MODULE]
     module = "" if context_impl is None else context_impl.rpartition(":")[0]
     if module and not is_path_impl(module):
         preload.append(module)
-    return preload
+    return preload + [m for m in also if m not in preload]
 
 
-def start_forkserver(context_impl: str | None = None) -> None:
+def start_forkserver(context_impl: str | None = None, also: Sequence[str] = ()) -> None:
     """Start the forkserver and the resource tracker, once per process (later calls do
     nothing). `context_impl`: the context hook a pool will be given ("module:function"),
-    preloaded."""
+    preloaded; `also`: more modules to preload (see preload_modules)."""
     # Workers set these themselves, but the forkserver they fork from may have loaded a BLAS
     # that read them (a preloaded __main__ may import numpy): set before it starts.
     for var in THREAD_VARS:
         os.environ[var] = "1"
     multiprocessing.get_context("forkserver").set_forkserver_preload(
-        preload_modules(context_impl))
+        preload_modules(context_impl, also))
     with _stdout_to_stderr():
         # The forkserver inherits this mask: SIGINT stays blocked in it, so a Ctrl-C sent to
         # the whole process group while it imports its preloads cannot print a traceback from
