@@ -61,12 +61,16 @@ def _start_workers_early(argv: Sequence[str] | None) -> None:
     from orchtui.executors.forkserver import start_forkserver
     from orchtui.functions.context import ENTER
 
+    # A worker started from the `orchtui` script runs that script again as its __main__
+    # (multiprocessing does so for a script, in case a function was defined there), and the
+    # script imports this module: preloaded, each worker finds it imported (4-5 ms each, more
+    # with the script's compilation, measured). Not for `python -m orchtui`, whose __main__ no
+    # worker runs again.
+    main_module = sys.modules["__main__"]
+    script = getattr(main_module, "__spec__", None) is None and hasattr(main_module, "__file__")
     # only a head start: if it fails, the executor starts the server itself, or says why not
     with contextlib.suppress(Exception):
-        # This module too: a worker started from the `orchtui` script runs that script again
-        # as its __main__ (multiprocessing does, for a function defined there), which imports
-        # it; from the server, each worker finds it imported (about 8 ms each, measured).
-        start_forkserver(ENTER, also=(__name__,))
+        start_forkserver(ENTER, also=(__name__,) if script else ())
 
 
 # The signal that is ending the run (None: none); the exit code says which (orchtui.exits).
