@@ -11,7 +11,7 @@ from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
-from orchtui.engine.sweep import measure
+from orchtui.engine.sweep import makespan_of
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
 from orchtui.exits import leave_to_os
@@ -240,6 +240,11 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: said at the end
+    # The record holds all the summary needs. The engine's plan, graph and states go now: the
+    # summary's react reference runs the whole plan again, and both at once would double the
+    # peak memory of a long sim.
+    del run
     lost = writer is not None and writer.error is not None
     if events is not None and args.chrome_trace:
         try:
@@ -260,7 +265,6 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         print()
     else:
         print_summary(rec, setup.scenario, args)
-    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
     if fatal:
         print(safe_line(f"orchtui: {fatal}"), file=sys.stderr)
     return 0 if rec.status == "ok" and not lost else 1
@@ -277,8 +281,9 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
         plan = Plan(tuple(Call(c.id, c.function, refs=c.deps) for c in rec.calls.values()))
         scenario = replace(scenario, plan=plan, costs={c.id: c.cost for c in rec.calls.values()})
     if rec.mode == "sim":
-        row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
-        return row.makespan, f"{row.turns} LLM turns, sim, without recovery"
+        makespan, turns = makespan_of(scenario, "react", rec.processors, args.compute,
+                                      args.seed)
+        return makespan, f"{turns} LLM turns, sim, without recovery"
     # a call that shared its processor ran slower than it would alone, as under react: take
     # its declared cost instead of its measured duration
     durations = rec.durations(measured=True)
@@ -287,9 +292,9 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     live = rec.live_turn()
     turn = scenario.llm_turn if live is None else live
     modelled = replace(scenario, costs=costs, llm_turn=turn)
-    row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
-    turns = f"{row.turns} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
-    return row.makespan, f"{turns}, modelled from this run's measured durations"
+    makespan, paid = makespan_of(modelled, "react", 1, args.compute, args.seed)
+    turns = f"{paid} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
+    return makespan, f"{turns}, modelled from this run's measured durations"
 
 
 MAX_ROWS = 200  # calls listed in the summary table
