@@ -160,9 +160,13 @@ def test_a_tui_stuck_in_its_shutdown_ends_with_its_children(sig: int, code: int)
     proc = subprocess.Popen([sys.executable, "-c", STUCK_APP], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stdout is not None
-    child = int(proc.stdout.readline())
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    try:
+        child = int(proc.stdout.readline())
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:  # a failing run must not be left behind either
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == code, err
     assert "orchtui: the screen did not close within 0.5 s of the signal: ended it" in err
     with contextlib.suppress(psutil.NoSuchProcess):  # gone, or a zombie nobody reaped yet
