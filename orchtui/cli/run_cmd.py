@@ -241,6 +241,11 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: said at the end
+    # The record holds all the summary needs. The engine's plan, graph and states go now: the
+    # summary's react reference runs the whole plan again, and both at once would double the
+    # peak memory of a long sim.
+    del run
     lost = writer is not None and writer.error is not None
     if events is not None and args.chrome_trace:
         try:
@@ -261,7 +266,6 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         print()
     else:
         print_summary(rec, setup.scenario, args)
-    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
     if fatal:
         print(safe_line(f"orchtui: {fatal}"), file=sys.stderr)
     return 0 if rec.status == "ok" and not lost else 1
@@ -272,7 +276,7 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
     modelled from this run's measured durations (react runs them one by one), its model turns
     charged at the length this run's turns took, and labelled so."""
-    from orchtui.engine.sweep import measure  # only for the summary (--json needs none of it)
+    from orchtui.engine.sweep import makespan_of  # only here: --json needs none of it
 
     scenario = replace(scenario, faults={})  # the reference runs without injected failures
     if scenario.plan is None or set(scenario.plan.ids) != set(rec.calls):
@@ -280,8 +284,9 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
         plan = Plan(tuple(Call(c.id, c.function, refs=c.deps) for c in rec.calls.values()))
         scenario = replace(scenario, plan=plan, costs={c.id: c.cost for c in rec.calls.values()})
     if rec.mode == "sim":
-        row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
-        return row.makespan, f"{row.turns} LLM turns, sim, without recovery"
+        makespan, turns = makespan_of(scenario, "react", rec.processors, args.compute,
+                                      args.seed)
+        return makespan, f"{turns} LLM turns, sim, without recovery"
     # a call that shared its processor ran slower than it would alone, as under react: take
     # its declared cost instead of its measured duration
     durations = rec.durations(measured=True)
@@ -290,9 +295,9 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     live = rec.live_turn()
     turn = scenario.llm_turn if live is None else live
     modelled = replace(scenario, costs=costs, llm_turn=turn)
-    row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
-    turns = f"{row.turns} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
-    return row.makespan, f"{turns}, modelled from this run's measured durations"
+    makespan, paid = makespan_of(modelled, "react", 1, args.compute, args.seed)
+    turns = f"{paid} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
+    return makespan, f"{turns}, modelled from this run's measured durations"
 
 
 MAX_ROWS = 200  # calls listed in the summary table
