@@ -1,9 +1,9 @@
 """multiprocessing's two helper processes, which every worker needs: the forkserver (every worker
 is forked from it) and the resource tracker. The CLI starts them first thing for a real run, so
 that the server boots (a fresh interpreter importing the workers module: about a tenth of a
-second) while the command imports the engine: this module imports only what starting them
-takes, so that the server starts about 40 ms earlier than if the workers module (psutil,
-dataclasses, ctypes, hashlib) came first.
+second) while the command imports the engine. This module imports only what starting them
+takes: importing the workers module first (dataclasses, ctypes, hashlib, and psutil then)
+started the server about 25 ms later.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def start_forkserver(context_impl: str | None = None, also: Sequence[str] = ()) 
         # resource tracker shields itself, then unblocks both signals in the caller, so it
         # starts first.
         resource_tracker.ensure_running()
-        _in_background(getattr(resource_tracker._resource_tracker, "_pid", None))
+        _in_background(getattr(getattr(resource_tracker, "_resource_tracker", None), "_pid",
+                               None))
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             forkserver.ensure_running()
@@ -65,10 +66,11 @@ def start_forkserver(context_impl: str | None = None, also: Sequence[str] = ()) 
 
 def _in_background(pid: int | None) -> None:
     """Lower the resource tracker's priority (10 nicer than this process). It only cleans up
-    after this process has gone, but its boot (a fresh interpreter importing multiprocessing,
-    60 ms of CPU here) ran while this process imports the engine and the forkserver boots:
-    on a machine of two CPUs, measured, the clock of a real run started 35 ms later for it."""
-    if pid is None:  # (multiprocessing keeps the tracker's pid there since Python 3.8)
+    after this process has gone, but its boot (a fresh interpreter importing multiprocessing:
+    50-60 ms of CPU here) ran while this process imports the engine and the forkserver boots:
+    on a machine of two CPUs the clock of a real run started about 35 ms later for it (median
+    of 8 interleaved rounds)."""
+    if pid is None:  # (multiprocessing has kept the tracker's pid there since Python 3.8)
         return
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
@@ -78,10 +80,11 @@ def _in_background(pid: int | None) -> None:
 def _stdout_to_stderr() -> Iterator[None]:
     """Helpers started in this block get this process's stderr as their stdout. They write
     nothing to stdout, but they hold whatever they inherit until they have torn down, after
-    this process has exited (the forkserver waits for it, then for its workers): a reader of
-    our stdout (`orchtui … --json | jq`, a script capturing it) waited those tens of ms for
-    its end of file. Only while this process runs a single thread: no other thread can write
-    to fd 1 in the meantime (its bytes would go to stderr)."""
+    this process has exited (the forkserver ends once this process and every worker have
+    closed its pipe): a reader of our stdout (`orchtui … --json | jq`, a script capturing it)
+    waited those tens of ms for its end of file. Only while this process runs a single
+    thread: no other thread can write to fd 1 in the meantime (its bytes would go to
+    stderr)."""
     if threading.active_count() != 1:
         yield
         return
@@ -91,7 +94,7 @@ def _stdout_to_stderr() -> Iterator[None]:
         yield
         return
     try:
-        # (What sys.stdout holds in its buffer is written to fd 1 when flushed: after this.)
+        # (Nothing is flushed in this block: what sys.stdout holds reaches fd 1 later.)
         os.dup2(2, 1)
     except OSError:  # no stderr: leave fd 1 as it is
         os.close(saved)
