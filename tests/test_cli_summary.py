@@ -82,3 +82,23 @@ def test_json_of_thousands_of_calls_is_json_dumps_across_its_pieces():
     assert len(pieces) == 2 + 3  # the head, three chunks of calls, the tail
     assert "".join(pieces) == json.dumps(rec.to_json())
     assert len(json.loads("".join(pieces))["calls"]) == 2 * _JSON_CHUNK + 7
+
+
+def test_the_sim_summary_compares_with_a_react_run_of_the_same_plan(tmp_path, capsys):
+    """The "speedup vs react" line's reference is a sim run of react (folded without a record):
+    the same makespan and turns as a recorded react run."""
+    from pathlib import Path
+
+    from orchtui.engine.sweep import measure
+    from orchtui.scenario import load_scenario
+
+    seo = Path(__file__).parent.parent / "scenarios" / "seo_audit.yaml"
+    path = tmp_path / "seo_audit.yaml"  # with model turns to pay: react pays one per call
+    path.write_text(seo.read_text().replace("llm_turn: 0", "llm_turn: 0.25"))
+    (tmp_path / "lib").symlink_to(seo.parent / "lib")
+    react = measure(load_scenario(path), "sim", "react", 2)
+    assert react.turns > 1
+    assert main(["scenario", str(path), "--sim", "--headless", "--processors", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"(react {react.makespan:.3f} s, {react.turns} LLM turns, sim, without recovery)" \
+        in out

@@ -110,8 +110,9 @@ def test_plan_10000(plan10000, policy):
 @pytest.mark.parametrize(("policy", "compute"), RUNS)
 def test_a_sim_run_makes_no_cyclic_garbage(policy, compute):
     """The headless CLI and sweeps pause the cyclic collector during a sim run
-    (orchtui/engine/gcpause.py): that is safe only while running leaves nothing for it (the
-    run object, once dropped, is one cycle: collected later, whatever its size)."""
+    (orchtui/engine/gcpause.py): that is safe only while running leaves nothing for it. The
+    run itself, once dropped, is freed at once too: the headless summary drops it before its
+    react reference runs the whole plan again."""
     import gc
 
     plan, costs = random_dag(400, seed=5)
@@ -124,9 +125,13 @@ def test_a_sim_run_makes_no_cyclic_garbage(policy, compute):
         events = list(run_.events())
         assert finished(events).status == "ok"
         del events
-        gc.collect()  # the run itself is still alive: its policy's parts refer to each other
+        gc.collect()
+        ran_clean = [type(o).__name__ for o in gc.garbage]
+        del run_
+        gc.collect()
         garbage = [type(o).__name__ for o in gc.garbage]
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+    assert ran_clean == []
     assert garbage == []

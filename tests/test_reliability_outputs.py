@@ -8,10 +8,12 @@ off the alternate screen with mouse tracking off.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -122,3 +124,50 @@ def test_a_signal_to_the_tui_restores_the_terminal(sig: int, code: int) -> None:
                      until=lambda out: ALT_ON in out, then=sig, settle=1.5)
     assert run.returncode == code, run.output[-400:]
     assert run.terminal_restored(), run.output[-400:]
+
+
+STUCK_APP = """
+import asyncio, subprocess, sys, time
+import orchtui.tui as tui
+
+tui._SHUTDOWN_GRACE_S = 0.5
+
+class StuckApp:
+    # an app whose shutdown never ends: its loop is blocked, as when the terminal vanished
+    # mid-write and Textual's writer and screen wait on each other
+    return_code = None
+
+    def exit(self, result=None, return_code=0):
+        pass
+
+    def run(self):
+        async def main():
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+            print(child.pid, flush=True)
+            time.sleep(120)
+        asyncio.run(main())
+
+sys.exit(tui._run(StuckApp()))
+"""
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGHUP, 129), (signal.SIGTERM, 143)])
+def test_a_tui_stuck_in_its_shutdown_ends_with_its_children(sig: int, code: int) -> None:
+    """After a signal, a screen that cannot close is not left running as an orphan: past the
+    grace, the process kills what it started and exits as the signal says."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_APP], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    try:
+        child = int(proc.stdout.readline())
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:  # a failing run must not be left behind either
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == code, err
+    assert "orchtui: the screen did not close within 0.5 s of the signal: ended it" in err
+    with contextlib.suppress(psutil.NoSuchProcess):  # gone, or a zombie nobody reaped yet
+        psutil.Process(child).wait(timeout=10)  # (raises TimeoutExpired while it lives on)

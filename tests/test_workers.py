@@ -140,6 +140,29 @@ def test_warm_starts_the_worker_the_first_call_uses(pool: WorkerPool) -> None:
     assert {finished(events["a"]).value, finished(events["b"]).value} <= workers
 
 
+def test_functions_sent_before_the_workers_are_set_up_load_before_any_call(
+    pool: WorkerPool, tmp_path: Path
+) -> None:
+    # How the real executor starts its pool: workers started without waiting for them, their
+    # functions sent at once (each job waits in its worker's pipe until the worker is set up),
+    # then every worker ready.
+    marks = tmp_path / "marks.py"
+    marks.write_text("import os, pathlib\n"
+                     "pathlib.Path(__file__).with_name(f'loaded-{os.getpid()}').touch()\n"
+                     "def getpid():\n    return os.getpid()\n")
+    impl = f"{marks}:getpid"
+    pool.warm([CPU0, CPU1], wait_ready=False)
+    pool.preload({CPU0: [(impl, None)], CPU1: [(impl, None)]}, timeout=30.0)
+    pool.warm([CPU0, CPU1])
+    loaded = {int(p.name.partition("-")[2]) for p in tmp_path.glob("loaded-*")}
+    assert len(loaded) == 2  # each worker loaded the file once, before any call
+    pool.submit("a", CPU0, impl, None, (), {}, None)
+    pool.submit("b", CPU1, impl, None, (), {}, None)
+    events = run(pool)
+    assert {finished(events["a"]).value, finished(events["b"]).value} == loaded
+    assert len(list(tmp_path.glob("loaded-*"))) == 2  # and the calls did not load it again
+
+
 def test_file_impl_relative_to_base_dir_with_sibling_import(
     pool: WorkerPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchtui.engine import events as ev
 from orchtui.engine.runner import Repairer, Run, TurnTaker
@@ -25,15 +25,16 @@ from orchtui.engine.session import make_run
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor
 from orchtui.functions import context as fctx
-from orchtui.llm.agents import Answerer, ReActAgent, ToolCallingAgent
 from orchtui.llm.backend import ChatBackend
 from orchtui.llm.config import DEFAULT_TIMEOUT, LLMConfig
 from orchtui.llm.prompts import translation_messages
 from orchtui.llm.recorded import RecordedBackend
 from orchtui.llm.repair import LLMRepairer
-from orchtui.llm.streaming import StreamedPlan
 from orchtui.llm.translate import translate
 from orchtui.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from orchtui.llm.streaming import StreamedPlan
 
 STREAM_POLICIES = ("llmorch", "critical-path", "llmcompiler")  # plan-ahead: they can stream
 LOOP_POLICIES = ("react", "parallelfc")  # with --llm their turns write the plan
@@ -115,6 +116,8 @@ class LLMSetup:
         may switch to one): it runs the plan whole, or from its own live turns."""
         if not self.stream or self.policy not in STREAM_POLICIES:
             return None
+        from orchtui.llm.streaming import StreamedPlan  # only here: start-up (issue 15)
+
         sc = self.scenario
         names = [f.name for f in sc.functions]
         if self.live:
@@ -134,6 +137,9 @@ class LLMSetup:
         plan-ahead run's answer). Recorded: turns are modelled (the scenario's llm_turn)."""
         if not self.live or self.backend is None:
             return None
+        # only here: the live agents are not a recorded run's start-up (issue 15)
+        from orchtui.llm.agents import Answerer, ReActAgent, ToolCallingAgent
+
         if self.policy == "react":
             return ReActAgent(self.scenario, self.backend)
         if self.policy == "parallelfc":

@@ -58,12 +58,19 @@ def _start_workers_early(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if _command(args) != "scenario" or {"--sim", "-h", "--help"} & set(args):
         return
-    from orchtui.executors.workers import start_forkserver
+    from orchtui.executors.forkserver import start_forkserver
     from orchtui.functions.context import ENTER
 
+    # A worker started from the `orchtui` script runs that script again as its __main__
+    # (multiprocessing does so for a script, in case a function was defined there), and the
+    # script imports this module: preloaded, each worker finds it imported (4-5 ms each, more
+    # with the script's compilation, measured). Not for `python -m orchtui`, whose __main__ no
+    # worker runs again.
+    main_module = sys.modules["__main__"]
+    script = getattr(main_module, "__spec__", None) is None and hasattr(main_module, "__file__")
     # only a head start: if it fails, the executor starts the server itself, or says why not
     with contextlib.suppress(Exception):
-        start_forkserver(ENTER)
+        start_forkserver(ENTER, also=(__name__,) if script else ())
 
 
 # The signal that is ending the run (None: none); the exit code says which (orchtui.exits).

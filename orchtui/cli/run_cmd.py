@@ -11,10 +11,9 @@ from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
-from orchtui.engine.sweep import measure
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
-from orchtui.exits import leave_to_os
+from orchtui.exits import freeze_start_up, leave_to_os
 from orchtui.llm.translate import TranslationFailed
 from orchtui.plan.model import Call, Plan
 from orchtui.scenario.model import POLICIES, Scenario
@@ -204,6 +203,8 @@ def run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     or Chrome trace could not be written in full (the summary still prints; stderr says why)."""
     if not args.json:  # with --json, the warnings are in the JSON
         print_plan_warnings(setup.scenario.plan)
+    if mode != "sim":  # (the sim pauses the collector instead, and leaves its heap to the OS)
+        freeze_start_up()
     with collector_paused(mode == "sim"):
         code = _run_headless(setup, args, mode)
     if mode == "sim":  # the sim ran no user code and started no workers
@@ -240,6 +241,11 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         run.executor.close()
         if writer:
             writer.close()
+    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: said at the end
+    # The record holds all the summary needs. The engine's plan, graph and states go now: the
+    # summary's react reference runs the whole plan again, and both at once would double the
+    # peak memory of a long sim.
+    del run
     lost = writer is not None and writer.error is not None
     if events is not None and args.chrome_trace:
         try:
@@ -260,7 +266,6 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
         print()
     else:
         print_summary(rec, setup.scenario, args)
-    fatal = getattr(run.executor, "fatal", None)  # e.g. every Dask worker lost: say it once
     if fatal:
         print(safe_line(f"orchtui: {fatal}"), file=sys.stderr)
     return 0 if rec.status == "ok" and not lost else 1
@@ -271,14 +276,17 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     """ReAct's makespan for the speedup line. In the sim: a sim run of react. In a real run:
     modelled from this run's measured durations (react runs them one by one), its model turns
     charged at the length this run's turns took, and labelled so."""
+    from orchtui.engine.sweep import makespan_of  # only here: --json needs none of it
+
     scenario = replace(scenario, faults={})  # the reference runs without injected failures
     if scenario.plan is None or set(scenario.plan.ids) != set(rec.calls):
         # the plan grew during the run (streamed, or a live baseline's): the calls it made
         plan = Plan(tuple(Call(c.id, c.function, refs=c.deps) for c in rec.calls.values()))
         scenario = replace(scenario, plan=plan, costs={c.id: c.cost for c in rec.calls.values()})
     if rec.mode == "sim":
-        row = measure(scenario, "sim", "react", rec.processors, args.compute, args.seed)
-        return row.makespan, f"{row.turns} LLM turns, sim, without recovery"
+        makespan, turns = makespan_of(scenario, "react", rec.processors, args.compute,
+                                      args.seed)
+        return makespan, f"{turns} LLM turns, sim, without recovery"
     # a call that shared its processor ran slower than it would alone, as under react: take
     # its declared cost instead of its measured duration
     durations = rec.durations(measured=True)
@@ -287,9 +295,9 @@ def react_reference(rec: RunRecord, scenario: Scenario, args: argparse.Namespace
     live = rec.live_turn()
     turn = scenario.llm_turn if live is None else live
     modelled = replace(scenario, costs=costs, llm_turn=turn)
-    row = measure(modelled, "sim", "react", 1, args.compute, args.seed)
-    turns = f"{row.turns} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
-    return row.makespan, f"{turns}, modelled from this run's measured durations"
+    makespan, paid = makespan_of(modelled, "react", 1, args.compute, args.seed)
+    turns = f"{paid} LLM turns of {turn:.2f} s" if turn else "LLM turns free (llm_turn 0)"
+    return makespan, f"{turns}, modelled from this run's measured durations"
 
 
 MAX_ROWS = 200  # calls listed in the summary table

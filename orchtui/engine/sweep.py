@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from orchtui.engine import events as ev
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
 from orchtui.engine.session import allowed_cpus, make_run
@@ -35,6 +36,27 @@ def measure(scenario: Scenario, mode: str, policy: str, processors: int,
         run.executor.close()
     return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound(),
                     len(rec.turns))
+
+
+def makespan_of(scenario: Scenario, policy: str, processors: int, compute: str = "serial",
+                seed: int | None = None) -> tuple[float, int]:
+    """A sim run's makespan and the LLM turns it paid, folded as the events come, nothing kept:
+    a reference run (the headless summary's "speedup vs react") runs the whole plan again, and a
+    record of it would add its every call to the memory the summary already holds."""
+    run = make_run(scenario, mode="sim", policy=policy, processors=processors, compute=compute,
+                   seed=seed)
+    makespan, turns = 0.0, 0
+    try:
+        with collector_paused():
+            for e in run.events():
+                kind = type(e)
+                if kind is ev.TurnStarted:
+                    turns += 1
+                elif kind is ev.RunFinished:
+                    makespan = e.makespan
+    finally:
+        run.executor.close()
+    return makespan, turns
 
 
 def real_cap(processors: list[int]) -> tuple[list[int], int]:

@@ -168,7 +168,7 @@ CLOSE_GRACE = 0.5  # seconds busy LocalCluster workers get to close before they 
 PROBE_EVERY = 0.5  # seconds between checks, while no worker is up, that a Nanny may restart one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DaskTaskStarted(TaskStarted):
     """TaskStarted plus the host of the worker (the lane reads ``host/cpu N``)."""
 

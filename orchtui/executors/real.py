@@ -103,11 +103,14 @@ class RealExecutor(Executor):
         # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
         # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.
         io = min(IO_WARM, _inout_calls(self.scenario))
+        workers = [frozenset({c}) for c in compute_cpus] + [self.io_cpus] * io
         with _deferred(signal.SIGINT, signal.SIGTERM):
-            self.pool.warm([frozenset({c}) for c in compute_cpus] + [self.io_cpus] * io)
+            self.pool.warm(workers, wait_ready=False)
         # Jobs for the idle workers just started (no process is started here): a Ctrl-C
-        # during a slow import ends the run at once.
+        # during a slow import ends the run at once. Each worker finds its job in its pipe and
+        # starts loading as soon as it is set up, not once the last one is.
         self.pool.preload(self._impls(compute_cpus), PRELOAD_TIMEOUT)
+        self.pool.warm(workers)  # and those that had nothing to load are ready too
         self.t0 = time.perf_counter()
 
     def _impls(self, cpus: tuple[int, ...]

@@ -52,6 +52,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import random
 import resource
 import select
 import signal
@@ -60,14 +61,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from multiprocessing import forkserver, resource_tracker
 from multiprocessing.connection import Connection, wait
 from types import ModuleType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psutil
-
+from orchtui.executors.forkserver import THREAD_VARS, is_path_impl, preload_modules
+from orchtui.executors.forkserver import start_forkserver as start_forkserver
 from orchtui.executors.framing import FramedPipe
+
+if TYPE_CHECKING:
+    import psutil
 
 __all__ = ["JobFinished", "JobStarted", "WorkerPool", "start_forkserver"]
 
@@ -105,7 +108,6 @@ _MSG_STARTED = 1  # (tag, token, t): only for calls of functions not known to be
 # (tag, token, ok, value, error, t_start, t_return, affinity if it changed, output)
 _MSG_FINISHED = 2
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 _TERMINATE_GRACE_S = 0.5
 _REAP_TIMEOUT_S = 2.0
 _WARM_TIMEOUT_S = 30.0
@@ -185,54 +187,42 @@ def describe_exception(exc: BaseException) -> str:
     return f"{one_line(exc)} (at {where})" if where else one_line(exc)
 
 
+def _has_children() -> bool:
+    """Whether this process has a child, running or exited (one cheap syscall)."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
 def _descendants(pid: int) -> list[psutil.Process]:
+    # psutil is imported here, when a process has descendants to end: rarely (see
+    # _has_children), and the forkserver, booting while the CLI imports the engine, is
+    # ready sooner without it.
+    import psutil
+
     try:
         return psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         return []
 
 
+def _kill_descendants() -> None:
+    """SIGKILL every descendant of this worker. As a subreaper (see _set_up_worker), it
+    adopts the orphans among them: no child means no descendant, and nothing to scan."""
+    if _has_children():
+        _signal_all(_descendants(os.getpid()), signal.SIGKILL)
+
+
 def _signal_all(procs: Iterable[psutil.Process], sig: int) -> None:
+    if not procs:
+        return
+    import psutil
+
     for proc in procs:
         with contextlib.suppress(psutil.Error):
             proc.send_signal(sig)
-
-
-def _preload(context_impl: str | None) -> list[str]:
-    """What the forkserver imports once for every worker: the default __main__, this module,
-    and the context hook's module (every worker loads it)."""
-    preload = ["__main__", __name__]
-    module = "" if context_impl is None else context_impl.rpartition(":")[0]
-    if module and not _is_path_impl(module):
-        preload.append(module)
-    return preload
-
-
-def start_forkserver(context_impl: str | None = None) -> None:
-    """Start multiprocessing's forkserver, which every worker is forked from, and its resource
-    tracker, once per process (later calls do nothing). The CLI calls this first thing for a
-    real run, so that the server boots (a fresh interpreter importing this module: about a
-    tenth of a second) while the command imports the engine, rather than after.
-    `context_impl`: the context hook a pool will be given ("module:function"), preloaded."""
-    # Workers set these themselves, but the forkserver they fork from may have loaded a BLAS
-    # that read them (a preloaded __main__ may import numpy): set before it starts.
-    for var in _THREAD_VARS:
-        os.environ[var] = "1"
-    multiprocessing.get_context("forkserver").set_forkserver_preload(_preload(context_impl))
-    # The forkserver inherits this mask: SIGINT stays blocked in it, so a Ctrl-C sent to the
-    # whole process group while it imports its preloads cannot print a traceback from it.
-    # SIGTERM is not blocked there: the pool ends its workers with SIGTERM. The resource
-    # tracker shields itself, then unblocks both signals in the caller, so it starts first.
-    resource_tracker.ensure_running()
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        forkserver.ensure_running()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _is_path_impl(module_part: str) -> bool:
-    return module_part.endswith(".py") or "/" in module_part or os.sep in module_part
 
 
 # --------------------------------------------------------------------------- worker side
@@ -267,13 +257,13 @@ def _watch_engine(fd: int) -> None:
             poller.poll()
         except InterruptedError:
             continue
-        _signal_all(_descendants(os.getpid()), signal.SIGKILL)
+        _kill_descendants()
         os._exit(1)
 
 
 def _set_up_worker(cpus: tuple[int, ...], memory_limit_bytes: int | None,
                    batch: bool = False) -> None:
-    for var in _THREAD_VARS:
+    for var in THREAD_VARS:
         os.environ[var] = "1"
     # Ctrl-C reaches the whole foreground process group; the parent decides when we die.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -373,9 +363,7 @@ class _Capture:
 def _end_children() -> None:
     """Kill whatever the call left running: children, and (as a subreaper) the daemons they
     left. One cheap syscall when there are none, which is the usual case."""
-    try:
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
+    if not _has_children():
         return
     end = time.monotonic() + _REAP_TIMEOUT_S
     while time.monotonic() < end:
@@ -411,7 +399,7 @@ def file_module_name(path: str) -> str:
 def _impl_file(impl: str, base_dir: str | None) -> str | None:
     """The absolute path of a `file.py:function` impl's file, None for a module impl."""
     module_part = impl.rpartition(":")[0]
-    if not _is_path_impl(module_part):
+    if not is_path_impl(module_part):
         return None
     path = module_part if os.path.isabs(module_part) else os.path.join(
         base_dir or os.getcwd(), module_part)
@@ -518,7 +506,7 @@ def _worker_main(conn: Connection, cpus: tuple[int, ...], memory_limit_bytes: in
     with contextlib.suppress(EOFError, OSError):  # the engine went away: nobody to report to
         _serve(conn, cpus, capture, enter, payload)
     # Scripts a function left running in the background must not outlive the worker.
-    _signal_all(_descendants(os.getpid()), signal.SIGKILL)
+    _kill_descendants()
 
 
 def _serve(conn: Connection, cpus: tuple[int, ...], capture: _Capture,
@@ -645,13 +633,17 @@ class WorkerPool:
         self._batch = frozenset(batch)
         self._ctx = multiprocessing.get_context("forkserver")
         # only takes effect if the forkserver is not running yet (see start_forkserver)
-        self._ctx.set_forkserver_preload(_preload(None if context is None else context[0]))
+        self._ctx.set_forkserver_preload(
+            preload_modules(None if context is None else context[0]))
         self._idle: dict[frozenset[int], list[_Worker]] = {}
         self._busy: dict[str, _Worker] = {}
         self._workers: set[_Worker] = set()
         # One epoll set for the life of the pool, not a new selector per wait; used directly,
         # not through `selectors`, whose wrapping costs more than the wait on a short call.
         self._epoll = select.epoll()
+        # Call tokens from a generator seeded by the OS once, not a system call per call: as
+        # unguessable to a worker (which never sees this process's state), a microsecond less.
+        self._token_bits = random.Random(os.urandom(32)).getrandbits
         self._watched: dict[int, tuple[_Worker, bool]] = {}  # fd -> (worker, is its pipe)
         self._queued: list[Event] = []  # failures found in submit(), delivered by poll()
         # module name -> file, of the function files submitted: see file_module_name
@@ -693,7 +685,7 @@ class WorkerPool:
                     self._files[file_module_name(path)] = path
         base_dir = resolved
         msg = (impl, base_dir, args, kwargs, call)
-        token = os.urandom(_TOKEN_BYTES)
+        token = self._token_bits(8 * _TOKEN_BYTES).to_bytes(_TOKEN_BYTES, "little")
         try:
             data = token + _dumps(msg, _PROTOCOL)
         except Exception as exc:
@@ -748,21 +740,19 @@ class WorkerPool:
         """Make sure an idle, set-up worker exists for each entry (a CPU set listed twice gets
         two), so that the first calls do not pay process start-up. Without `wait_ready`, they
         are started and set themselves up while the caller goes on (a call sent to one waits
-        in its pipe until it is ready)."""
+        in its pipe until it is ready); with it, the idle workers of these sets that have not
+        said they are ready yet (started now or before) are waited for."""
         if self._closed:
             raise RuntimeError("WorkerPool is closed")
         wanted: dict[frozenset[int], int] = {}
         for cpus in cpus_list:
             wanted[frozenset(cpus)] = wanted.get(frozenset(cpus), 0) + 1
-        started: list[_Worker] = []
         for cpus, count in wanted.items():
             idle = self._idle.setdefault(cpus, [])
             for _ in range(count - len(idle)):
-                worker = self._start_worker(cpus)
-                idle.append(worker)
-                started.append(worker)
+                idle.append(self._start_worker(cpus))
         if wait_ready:
-            self._await_ready(started)
+            self._await_ready([w for cpus in wanted for w in self._idle[cpus] if not w.ready])
 
     def preload(self, impls: dict[frozenset[int], list[tuple[str, str | None]]],
                 timeout: float) -> None:
@@ -788,7 +778,10 @@ class WorkerPool:
         self._closed = True
         atexit.unregister(self.close)
         workers = list(self._workers)
-        family = [p for w in workers for p in _descendants(w.pid)]
+        # Only a worker in the middle of a call can have descendants: after each call, a worker
+        # ends what it started (_end_children). An idle one has none to look for (a scan of
+        # /proc each, a few ms at the end of every run).
+        family = [p for w in workers if w.job is not None for p in _descendants(w.pid)]
         for worker in workers:
             with contextlib.suppress(Exception):
                 worker.process.terminate()
@@ -825,7 +818,7 @@ class WorkerPool:
         if base_dir is not None:
             return base_dir if os.path.isabs(base_dir) else os.path.abspath(base_dir)
         module_part = impl.rpartition(":")[0]
-        if _is_path_impl(module_part) and not os.path.isabs(module_part):
+        if is_path_impl(module_part) and not os.path.isabs(module_part):
             return os.getcwd()
         return None
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,10 @@ def run_sweep_app(scenario: Scenario, *, processors: Sequence[int] = range(1, 9)
 
 
 _ENDING = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+# Seconds the app's shutdown may take after a signal. A shutdown past it is stuck (a terminal
+# that vanished mid-write has left Textual's writer thread and the screen waiting on each other
+# forever): the process then ends its children and itself, rather than live on as an orphan.
+_SHUTDOWN_GRACE_S = 10.0
 
 
 def _run(app: Any) -> int:
@@ -76,9 +82,36 @@ def _run(app: Any) -> int:
     return app.return_code or 0
 
 
+def _end_stuck(signum: int) -> None:
+    """The shutdown a signal asked for did not end in time: kill every process this one
+    started (workers, the forkserver, a Dask cluster), then exit as the signal would."""
+    with contextlib.suppress(Exception):
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    with contextlib.suppress(OSError):  # after SIGHUP there may be no terminal to say it on
+        os.write(2, f"orchtui: the screen did not close within {_SHUTDOWN_GRACE_S:g} s of "
+                    f"the signal: ended it\n".encode())
+    os._exit(128 + signum)
+
+
+def _watch_shutdown(caught: list[int], ending: threading.Event,
+                    ended: threading.Event) -> None:
+    ending.wait()
+    if not ended.wait(_SHUTDOWN_GRACE_S) and caught:
+        _end_stuck(caught[0])
+
+
 @contextlib.contextmanager
 def _signals_end(app: Any) -> Iterator[list[int]]:
     caught: list[int] = []
+    # Started before any signal: a signal handler must not start a thread (it may have
+    # interrupted this thread inside threading's own locks).
+    ending, ended = threading.Event(), threading.Event()
+    threading.Thread(target=_watch_shutdown, args=(caught, ending, ended), daemon=True,
+                     name="orchtui-shutdown-watch").start()
 
     def handler(signum: int, frame: object) -> None:
         try:
@@ -88,7 +121,10 @@ def _signals_end(app: Any) -> Iterator[list[int]]:
             if callable(old):
                 old(signum, frame)
             raise KeyboardInterrupt from None
+        first = not caught
         caught.append(signum)
+        if first:  # once: a second signal could land inside the first one's set()
+            ending.set()
         # Never touch the app from inside a signal handler: ask its loop to exit it.
         loop.call_soon_threadsafe(app.exit, None, 128 + signum)
 
@@ -99,5 +135,7 @@ def _signals_end(app: Any) -> Iterator[list[int]]:
     try:
         yield caught
     finally:
+        ended.set()
+        ending.set()  # the watch ends too
         for sig, old in previous.items():
             signal.signal(sig, old)

@@ -16,7 +16,7 @@ from orchtui.graph.frg import FRG
 
 
 # -- decisions ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submit:
     """A set of calls handed over together (the scheduler's sendcoord, or a round)."""
 
@@ -24,7 +24,7 @@ class Submit:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Start:
     call: str
     processor: int | None  # None: inout, occupies no processor
@@ -33,25 +33,25 @@ class Start:
     pool: bool = False  # unpinned, time-sharing all allocated processors
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wait:
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skip:
     call: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     turn: str
     purpose: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finish:
     pass
 

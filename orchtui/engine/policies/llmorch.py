@@ -11,6 +11,7 @@ replayed and stepped, but neither reads the other's state.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Callable
 
@@ -268,8 +269,13 @@ class LLMOrch(Policy):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.channel = Channel()
-        self.scheduler = Scheduler(self.frg, self.readiness, self.channel, self._submitted)
-        self.coordinator = Coordinator(self.frg, self.channel, self)
+        # Both hold this policy weakly: with strong references, the policy and its coordinator
+        # would form a cycle, and a finished run (its FRG, its states) would wait for the cyclic
+        # collector, which the sim pauses, to be freed.
+        me = weakref.proxy(self)
+        self.scheduler = Scheduler(self.frg, self.readiness, self.channel,
+                                   lambda calls: me._submitted(calls))
+        self.coordinator = Coordinator(self.frg, self.channel, me)
 
     def _submitted(self, calls: tuple[str, ...]) -> None:
         for c in calls:
