@@ -1,7 +1,7 @@
 """Helpers of the run screen's line-rendered panels: a line of Rich Text as a line-API Strip,
 drawn from its segments, without Textual's renderable pipeline (which costs a frame several
 times as much); a line of cells kept as styled runs, so that a frame that changes a few cells
-merges only those; and the panel's base style found once per frame."""
+merges only those; and the panel's base style and width, found once rather than per line."""
 
 from __future__ import annotations
 
