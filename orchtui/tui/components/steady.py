@@ -58,22 +58,23 @@ class SteadyScrolling(Steady):
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         if self._vertical_scrollbar is None:  # type: ignore[has-type]
-            self._vertical_scrollbar = bar = SteadyScrollBar(
-                vertical=True, name="vertical",
-                thickness=self.scrollbar_size_vertical)  # type: ignore[attr-defined]
-            bar.display = False
-            self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+            self._vertical_scrollbar = self._steady_bar(
+                True, self.scrollbar_size_vertical)  # type: ignore[attr-defined]
         return self._vertical_scrollbar
 
     @property
     def horizontal_scrollbar(self) -> ScrollBar:
         if self._horizontal_scrollbar is None:  # type: ignore[has-type]
-            self._horizontal_scrollbar = bar = SteadyScrollBar(
-                vertical=False, name="horizontal",
-                thickness=self.scrollbar_size_horizontal)  # type: ignore[attr-defined]
-            bar.display = False
-            self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+            self._horizontal_scrollbar = self._steady_bar(
+                False, self.scrollbar_size_horizontal)  # type: ignore[attr-defined]
         return self._horizontal_scrollbar
+
+    def _steady_bar(self, vertical: bool, thickness: int) -> ScrollBar:
+        bar = SteadyScrollBar(vertical=vertical, name="vertical" if vertical else "horizontal",
+                              thickness=thickness)
+        bar.display = False
+        self.app._start_widget(self, bar)  # type: ignore[attr-defined]
+        return bar
 
 
 class SteadyHorizontal(Steady, Horizontal):
