@@ -252,6 +252,22 @@ def test_50_mb_of_prints_leave_json_valid_and_are_bounded(tmp_path: Path) -> Non
     assert not r.leftover
 
 
+def test_a_function_file_loaded_by_the_engine_prints_to_its_call(tmp_path: Path) -> None:
+    """s1 returns an instance of a class of its own file, so the engine loads that file to
+    unpickle it; what the file prints as it loads is kept with s1, as a worker's prints are."""
+    trace = tmp_path / "trace.jsonl"
+    r = run_cli(["scenario", str(FAULTS / "loud_results.yaml"), "--headless", "--json",
+                 "--trace", str(trace)], timeout=60)
+    assert r.returncode == 0, r.stderr[-500:]
+    assert "LOUD-IMPORT" not in r.stdout and "LOUD-IMPORT" not in r.stderr
+    assert {c["status"] for c in r.json()["calls"]} == {"done"}
+    finished = {e["call"]: e for e in trace_events(trace) if e["event"] == "Finished"}
+    assert finished["s2"]["preview"] == "3"
+    assert "LOUD-IMPORT on stdout" in finished["s1"]["output"], finished["s1"]
+    assert "LOUD-IMPORT on stderr" in finished["s1"]["output"], finished["s1"]
+    assert not r.leftover
+
+
 def test_traces_without_output_replay_and_empty_output_is_not_written() -> None:
     from orchtui.engine.events import Finished, event_from_json
 

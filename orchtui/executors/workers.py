@@ -48,6 +48,7 @@ import functools
 import hashlib
 import importlib
 import importlib.util
+import io
 import math
 import multiprocessing
 import os
@@ -480,6 +481,17 @@ def _result_bytes(token: bytes, ok: bool, value: object, error: str | None,
         error = f"result could not be sent back: {one_line(exc)}"
         return _dumps((_MSG_FINISHED, token, False, None, error, t_start, t_return, affinity,
                        output), _PROTOCOL)
+
+
+def _with_output(msg: tuple, text: str) -> tuple:
+    """A finished call's message with `text` added to its output, bounded as a capture."""
+    if not text or msg[0] != _MSG_FINISHED:
+        return msg
+    text = (msg[8] or "") + text
+    if len(text) > _CAPTURE_LIMIT:
+        more = len(text[_CAPTURE_LIMIT:].encode("utf-8", "replace"))
+        text = f"{text[:_CAPTURE_LIMIT]}\n… {more} bytes more"
+    return (*msg[:8], text)
 
 
 def _worker_main(conn: Connection, cpus: tuple[int, ...], memory_limit_bytes: int | None,
@@ -949,11 +961,18 @@ class WorkerPool:
         name = getattr(exc, "name", None)
         path = self._files.get(name) if isinstance(name, str) else None
         if path is not None and name not in sys.modules:
+            printed = io.StringIO()
             try:
-                _load_file_module(path)
-                return _loads(data)
+                # The file's own code runs here as it loads: what it prints is the call's
+                # output, as in its worker, not ours (`--json` must stay JSON). Python's
+                # streams only: fd 1 may be the TUI's screen, written by another thread.
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    _load_file_module(path)
+                msg = _loads(data)
             except Exception as again:
                 exc = again
+            else:
+                return _with_output(msg, printed.getvalue())
         return (_MSG_FINISHED, token, False, None,
                 f"result could not be received: {one_line(exc)}", None, None, None, None)
 
