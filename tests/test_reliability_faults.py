@@ -268,6 +268,19 @@ def test_a_function_file_loaded_by_the_engine_prints_to_its_call(tmp_path: Path)
     assert not r.leftover
 
 
+def test_a_value_that_exits_when_unpickled_fails_its_call_only(tmp_path: Path) -> None:
+    """s2's value calls sys.exit(3) as the engine unpickles it: s2 fails, the run goes on."""
+    r = run_cli(["scenario", str(FAULTS / "unpickle_exit.yaml"), "--headless", "--json"],
+                timeout=60)
+    assert r.returncode == 1, r.stderr[-500:]
+    assert "Traceback" not in r.stderr
+    calls = {c["id"]: c for c in r.json()["calls"]}
+    assert {k: c["status"] for k, c in calls.items()} == {
+        "s1": "done", "s2": "failed", "s3": "skipped"}, calls
+    assert calls["s2"]["error"].startswith("result could not be received: "), calls["s2"]
+    assert not r.leftover
+
+
 def test_traces_without_output_replay_and_empty_output_is_not_written() -> None:
     from orchtui.engine.events import Finished, event_from_json
 

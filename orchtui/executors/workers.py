@@ -944,7 +944,10 @@ class WorkerPool:
                     return False
                 try:
                     msg = _loads(data)
-                except Exception as exc:  # only a result can fail to unpickle here
+                except KeyboardInterrupt:  # a signal to us (the CLI raises it), not the value
+                    raise
+                except BaseException as exc:  # only a result can fail to unpickle here
+                    # BaseException: a value may call sys.exit() as it is unpickled.
                     msg = self._loads_with_files(data, exc, worker.token)
                 # A call ends the exchange: nothing more is due from an idle worker (and an
                 # extra poll() of its pipe per call is what we save), unless it was read already.
@@ -955,7 +958,7 @@ class WorkerPool:
             return False
         return True
 
-    def _loads_with_files(self, data: bytes, exc: Exception, token: bytes) -> tuple:
+    def _loads_with_files(self, data: bytes, exc: BaseException, token: bytes) -> tuple:
         """A result whose class lives in a function file: load the file here too (as the
         worker did, under the same name), then unpickle again. Otherwise, the call fails."""
         name = getattr(exc, "name", None)
@@ -969,7 +972,9 @@ class WorkerPool:
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     _load_file_module(path)
                 msg = _loads(data)
-            except Exception as again:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as again:  # the file's code may call sys.exit() as it loads
                 exc = again
             else:
                 return _with_output(msg, printed.getvalue())
