@@ -101,6 +101,41 @@ def test_json_carries_each_failed_calls_error(tmp_path: Path) -> None:
     assert "error" not in calls["s1"]
 
 
+# -- a reader that closes stdout early (`orchtui … | head -1`) ----------------------------------
+def _into_a_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte: every write fails
+    try:
+        return subprocess.run([*orchtui_command(), *args], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("args", [
+    ("scenario", "seo_audit", "--headless", "--sim", "--json"),
+    ("scenario", "seo_audit", "--headless", "--sim"),
+    ("plan", "seo_audit", "--json"),
+    ("plan", "seo_audit"),
+], ids=["run json", "run summary", "plan json", "plan table"])
+def test_an_output_nobody_reads_is_not_a_success(args: tuple[str, ...]) -> None:
+    """Exit 0 says every output asked for was written: with stdout closed, it was not (exit 1,
+    whether the output is JSON or a table), and nothing is said on stderr."""
+    done = _into_a_closed_pipe(*args)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+
+
+def test_a_failed_run_whose_json_nobody_reads_still_fails(tmp_path: Path) -> None:
+    scenario = tmp_path / "fails.yaml"
+    scenario.write_text(
+        "name: fails\nprocessors: 1\nfunctions:\n  - {name: f, kind: inout, cost: 0.1}\n"
+        "plan: |\n  s1: f()\nfaults:\n  s1: \"ValueError: no\"\n", encoding="utf-8")
+    done = _into_a_closed_pipe("scenario", str(scenario), "--headless", "--sim", "--json")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+
+
 # -- item 13: signals -------------------------------------------------------------------------
 def test_sigterm_exits_143_headless() -> None:
     proc = subprocess.Popen([*orchtui_command(), "scenario", str(FAULTS / "slow.yaml"),

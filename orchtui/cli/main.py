@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -117,7 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return signal_exit(_caught)
     except BrokenPipeError:
-        return 0
+        # The reader closed our stdout (`| head -1`): the output asked for was not written in
+        # full, so not 0, whatever the run did (rich exits 1 there too, the table's way). What
+        # is still buffered goes nowhere: its flush at exit must not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        return exits.FAILED
     except Exception:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
