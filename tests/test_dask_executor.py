@@ -181,6 +181,41 @@ def test_hostile_inout_calls_fail_alone_as_under_the_real_executor(ex: DaskExecu
     assert finished(again["io"]).value == "io ok" and finished(again["cpu"]).value == 5
 
 
+# What a compute call prints and the processes it leaves behind stay with the call, as on the
+# local workers (README: "A function cannot poison its worker"): a Dask worker of orchtui's own
+# LocalCluster writes to orchtui's stdout, so a print used to land in `--headless --json`.
+def compute_call(key: str, func: str, *args: object) -> Task:
+    fn = FunctionSpec(func, "compute", impl=f"{FAULTS}:{func}")  # type: ignore[arg-type]
+    return Task(key, "compute", processor=0, function=fn, args=args)
+
+
+def test_a_compute_call_keeps_its_output_and_ends_its_daemons_as_on_local_workers(
+        ex: DaskExecutor, tmp_path: Path):
+    outputs = {}
+    for name, executor in (("real", None), ("dask", ex)):
+        pidfile = str(tmp_path / f"{name}.pid")
+        with contextlib.ExitStack() as stack:
+            if executor is None:
+                executor = stack.enter_context(RealExecutor(empty_scenario(), CPUS))
+            executor.launch(compute_call("print", "whisper"))
+            executor.launch(compute_call("daemon", "start_daemon", pidfile))
+            got = {k: finished(v) for k, v in collect(executor).items()}
+        assert got["print"].ok and got["print"].value == "whispered", got["print"]
+        assert got["daemon"].ok, got["daemon"]
+        daemon = int(Path(pidfile).read_text())
+        assert not _alive(daemon), f"{name}: the call's daemon {daemon} outlived its call"
+        outputs[name] = got["print"].output
+    assert outputs["dask"] == outputs["real"]
+    assert "WHISPER-LINE" in outputs["dask"] and "WHISPER-FD2" in outputs["dask"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def test_one_processor_runs_one_call_at_a_time(ex: DaskExecutor, tmp_path: Path):
     """CPU=1 per worker and per call: a second call placed on a busy processor waits for it
     (where the local executor would time-share), while the other processor runs in parallel."""

@@ -134,6 +134,7 @@ try:
 
     from orchtui.executors.dask_plugin import (
         CallArgs,
+        CallDone,
         CallFailed,
         PinPlugin,
         boot_id,
@@ -561,20 +562,22 @@ class DaskExecutor(RealExecutor):
         try:
             value = future.result()
             if isinstance(value, CallFailed):
-                outcome = (False, None, value.error)
+                outcome = (False, None, value.error, value.output)
+            elif isinstance(value, CallDone):
+                outcome = (True, value.value, None, value.output)
             else:
-                outcome = (True, value, None)
+                outcome = (True, value, None, None)
         except KilledWorker:
-            outcome = (False, None, "lost")
+            outcome = (False, None, "lost", None)
         except CancelledError:
             outcome = (False, None, "Dask cancelled the call (the scheduler was lost, or "
-                                    "another client cancelled it)")
+                                    "another client cancelled it)", None)
         except BaseException as exc:
             line = _dask_error(exc)
             if "serializ" in line.lower():
-                outcome = (False, None, f"result could not be sent back: {line}")
+                outcome = (False, None, f"result could not be sent back: {line}", None)
             else:
-                outcome = (False, None, f"Dask: {line}")
+                outcome = (False, None, f"Dask: {line}", None)
         self.threads.put(_Note("outcome", (future.key, *outcome)))
 
     # -- the engine thread ---------------------------------------------------------------------
@@ -591,13 +594,13 @@ class DaskExecutor(RealExecutor):
 
     def _handle(self, note: _Note) -> list[ExecEvent]:
         if note.what == "outcome":
-            dask_key, ok, value, error = note.data
+            dask_key, ok, value, error, output = note.data
             job = self.jobs.pop(dask_key, None)
             if job is None:  # already failed (worker lost, timeout) or closed
                 return []
             if error == "lost":
                 return self._lost(job)
-            return [TaskFinished(job.key, self.now(), ok, value, error, job.t_return)]
+            return [TaskFinished(job.key, self.now(), ok, value, error, job.t_return, output)]
         if note.what == "removed":
             return self._worker_removed(note.data)
         msg = note.data

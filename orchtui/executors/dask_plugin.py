@@ -38,7 +38,18 @@ from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
-from orchtui.executors.workers import describe_exception, describe_load_error, load_impl
+from orchtui.executors.workers import (
+    _CAPTURE_LIMIT,
+    _PR_SET_CHILD_SUBREAPER,
+    _Capture,
+    _descendants,
+    _has_children,
+    _prctl,
+    _signal_all,
+    describe_exception,
+    describe_load_error,
+    load_impl,
+)
 
 CPU_ENV = "ORCHTUI_CPU"
 # The worker process's CPU mask before the plugin first pinned it. A later executor (the next
@@ -157,6 +168,50 @@ class CallFailed:
     travels as a value, one line, exactly as the local workers word it."""
 
     error: str
+    output: str | None = None  # what the call printed, as CallDone.output
+
+
+@dataclass(frozen=True)
+class CallDone:
+    """What `run_call` returns for a call that printed (stdout and stderr, bounded as on the
+    local workers); a call that printed nothing returns its bare value."""
+
+    value: Any
+    output: str
+
+
+# This worker's capture of what calls print, set up by its first call (`_call_worker`).
+_capture: _Capture | None = None
+
+
+def _call_worker() -> _Capture:
+    """Set this worker up for calls, once: a capture for their fd 1 and 2, and (as on the local
+    workers) a child subreaper, so the daemons a call's children leave are its to end."""
+    global _capture
+    if _capture is None:
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        _capture = _Capture(_CAPTURE_LIMIT, redirect=False)
+    return _capture
+
+
+def _children() -> frozenset[int]:
+    return frozenset(p.pid for p in _descendants(os.getpid())) if _has_children() else frozenset()
+
+
+def _end_call_children(before: frozenset[int]) -> None:
+    """Kill what the call left running: this worker's descendants that were not there before
+    the call (the daemons among them too: it is their subreaper), and reap its children among
+    them. The worker's own children are left alone: it is Dask's process, not only ours."""
+    end = time.monotonic() + 2.0
+    while _has_children() and time.monotonic() < end:
+        left = [p for p in _descendants(os.getpid()) if p.pid not in before]
+        if not left:
+            return
+        _signal_all(left, signal.SIGKILL)
+        for p in left:  # a killed child stays a zombie, and a descendant, until reaped
+            with contextlib.suppress(OSError):
+                os.waitpid(p.pid, os.WNOHANG)
+        time.sleep(0.001)
 
 
 # One loaded function per (impl, base_dir) per worker process, as in the local workers.
@@ -164,7 +219,26 @@ _functions: dict[tuple[str, str | None], Callable[..., Any]] = {}
 
 
 def run_call(topic: str, job: str, impl: str, base_dir: str | None, call: CallArgs) -> Any:
-    """Run one compute call on this Dask worker and report it on `topic`."""
+    """Run one compute call on this Dask worker and report it on `topic`. What it prints goes
+    with its result (`CallDone`, `CallFailed`), and what it leaves running ends with it, as on
+    the local workers: a LocalCluster's worker writes to orchtui's own stdout."""
+    capture = _call_worker()
+    capture.take()  # what the worker itself wrote since the last call is not this call's
+    before = _children()
+    try:
+        with capture.during():
+            result = _run_call(topic, job, impl, base_dir, call)
+    finally:
+        _end_call_children(before)
+    output = capture.take()
+    if output is None:
+        return result
+    if isinstance(result, CallFailed):
+        return CallFailed(result.error, output)
+    return CallDone(result, output)
+
+
+def _run_call(topic: str, job: str, impl: str, base_dir: str | None, call: CallArgs) -> Any:
     worker = get_worker()
     fn = _functions.get((impl, base_dir))
     if fn is None:

@@ -60,7 +60,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import ModuleType, TracebackType
@@ -297,14 +297,10 @@ class _Capture:
     thread drains into a bounded buffer: what a call printed is carried with its result and
     never reaches orchtui's own streams. A pipe, not a file: 50 MB of prints cost 64 KiB."""
 
-    def __init__(self, limit: int) -> None:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        read_fd, write_fd = os.pipe()
-        os.dup2(write_fd, 1)
-        os.dup2(write_fd, 2)
-        os.close(write_fd)
+    def __init__(self, limit: int, redirect: bool = True) -> None:
+        read_fd, self.write_fd = os.pipe()
+        if redirect:
+            self.redirect()
         os.set_blocking(read_fd, False)
         self.fd = read_fd
         self.limit = limit
@@ -316,6 +312,30 @@ class _Capture:
         self.lock = threading.Lock()
         threading.Thread(target=self._drain_forever, daemon=True,
                          name="orchtui-capture").start()
+
+    def redirect(self) -> None:
+        """From now on, fd 1 and 2 write into the capture."""
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.dup2(self.write_fd, 1)
+        os.dup2(self.write_fd, 2)
+
+    @contextlib.contextmanager
+    def during(self) -> Iterator[None]:
+        """fd 1 and 2 write into the capture inside the block, then where they wrote before:
+        for a process that is not only ours (a Dask worker), whose own output stays its own."""
+        saved = os.dup(1), os.dup(2)
+        self.redirect()
+        try:
+            yield
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            for fd, old in zip((1, 2), saved, strict=True):
+                os.dup2(old, fd)
+                os.close(old)
 
     def _drain_forever(self) -> None:
         poller = select.poll()
