@@ -136,6 +136,25 @@ def test_a_failed_run_whose_json_nobody_reads_still_fails(tmp_path: Path) -> Non
     assert done.stderr == ""
 
 
+# -- stdout on a full disk (`orchtui … > out.json` with no room left) --------------------------
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [
+    ("scenario", "seo_audit", "--headless", "--sim", "--json"),
+    ("scenario", "seo_audit", "--headless", "--sim"),
+    ("plan", "seo_audit", "--json"),
+    ("plan", "seo_audit"),
+    ("sweep", "hotpotqa_style", "--processors", "1", "--json"),
+], ids=["run json", "run summary", "plan json", "plan table", "sweep json"])
+def test_an_output_that_cannot_be_written_says_so_in_one_line(args: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*orchtui_command(), *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, timeout=60)
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("orchtui: cannot write the output to stdout: "), line
+    assert done.returncode == 1
+
+
 # -- item 13: signals -------------------------------------------------------------------------
 def test_sigterm_exits_143_headless() -> None:
     proc = subprocess.Popen([*orchtui_command(), "scenario", str(FAULTS / "slow.yaml"),

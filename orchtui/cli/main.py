@@ -7,7 +7,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from orchtui import exits
 from orchtui.errors import OrchError
@@ -106,11 +107,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # run with UnicodeEncodeError (stderr already escapes them).
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
+    stdout = sys.stdout = _WatchedStdout(sys.stdout) if sys.stdout is not None else None
+    try:
+        return _main(argv, stdout)
+    finally:
+        if stdout is not None and sys.stdout is stdout:
+            sys.stdout = stdout._stream
+
+
+def _main(argv: Sequence[str] | None, stdout: _WatchedStdout | None) -> int:
     try:
         _start_workers_early(argv)
         # Building the parser imports every command: a signal can land there too.
         args = build_parser(argv).parse_args(argv)
         code = int(args.func(args) or 0)
+        if stdout is not None:
+            stdout.flush()  # here, where a failure to write the output is said, not at exit
     except OrchError as err:
         # The message may quote a model's reply or a function's error: shown, never obeyed.
         print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
@@ -119,22 +131,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         return signal_exit(_caught)
     except BrokenPipeError:
         # The reader closed our stdout (`| head -1`): the output asked for was not written in
-        # full, so not 0, whatever the run did (rich exits 1 there too, the table's way). What
-        # is still buffered goes nowhere: its flush at exit must not fail again.
-        with contextlib.suppress(OSError, ValueError):
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, sys.stdout.fileno())
-            os.close(null)
+        # full, so not 0, whatever the run did (rich exits 1 there too, the table's way).
+        _drop_stdout()
         return exits.FAILED
-    except Exception:
+    except Exception as err:
         # An interrupt can surface as another error: raised inside an import, it comes out of
         # a class body as "RuntimeError: Error calling __set_name__".
         if _caught is not None:
             return signal_exit(_caught)
+        if isinstance(err, OSError) and stdout is not None and stdout.failed:
+            # `> out.json` on a full disk: the output asked for was not written
+            print(f"orchtui: cannot write the output to stdout: {err.strerror or err}",
+                  file=sys.stderr)
+            _drop_stdout()
+            return exits.FAILED
         raise
     if _caught is not None:  # the interrupt was swallowed on its way up (see _unraisable)
         return signal_exit(_caught)
     return code
+
+
+class _WatchedStdout:
+    """sys.stdout while a command runs, noting whether a write to it failed: an OSError from
+    there (`> out.json` on a full disk) is said in one line, any other stays a bug's traceback.
+    Everything else is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.failed = False
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            self.failed = True
+            raise
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        try:
+            self._stream.writelines(lines)
+        except OSError:
+            self.failed = True
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            self.failed = True
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _drop_stdout() -> None:
+    # What is still buffered for stdout goes nowhere: its flush at exit must not fail again.
+    with contextlib.suppress(OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def entry() -> None:
