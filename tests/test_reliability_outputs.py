@@ -136,6 +136,20 @@ def test_a_failed_run_whose_json_nobody_reads_still_fails(tmp_path: Path) -> Non
     assert done.stderr == ""
 
 
+@pytest.mark.parametrize("args", [
+    ("scenario", "seo_audit", "--headless", "--sim", "--json"),
+    ("scenario", "seo_audit", "--headless", "--sim"),
+    ("plan", "seo_audit", "--json"),
+], ids=["run json", "run summary", "plan json"])
+def test_a_closed_stdout_is_an_output_nobody_reads(args: tuple[str, ...]) -> None:
+    """Started with stdout closed (`orchtui … >&-`): as with a reader that left, exit 1 and
+    nothing said (it was a traceback with --json, and exit 0 with the summary unwritten)."""
+    done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *orchtui_command(), *args],
+                          stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+
+
 # -- stdout on a full disk (`orchtui … > out.json` with no room left) --------------------------
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [

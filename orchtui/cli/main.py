@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -107,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # run with UnicodeEncodeError (stderr already escapes them).
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
-    stdout = sys.stdout = _WatchedStdout(sys.stdout) if sys.stdout is not None else None
+    stdout = sys.stdout = _WatchedStdout(sys.stdout) if sys.stdout is not None else _no_stdout()
     try:
         return _main(argv, stdout)
     finally:
@@ -156,11 +157,14 @@ class _WatchedStdout:
     there (`> out.json` on a full disk) is said in one line, any other stays a bug's traceback.
     Everything else is the stream's own."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, closed: bool = False) -> None:
         self._stream = stream
         self.failed = False
+        self._closed = closed  # started with stdout closed: the stream is /dev/null
 
     def write(self, text: str) -> int:
+        if self._closed and text:
+            raise BrokenPipeError(errno.EPIPE, "stdout is closed")
         try:
             return self._stream.write(text)
         except OSError:
@@ -168,6 +172,9 @@ class _WatchedStdout:
             raise
 
     def writelines(self, lines: Iterable[str]) -> None:
+        if self._closed:
+            for line in lines:
+                self.write(line)
         try:
             self._stream.writelines(lines)
         except OSError:
@@ -183,6 +190,20 @@ class _WatchedStdout:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def _no_stdout() -> _WatchedStdout | None:
+    """Started with stdout closed (`>&-`): its output is one nobody reads, as when a reader
+    closes the pipe. fd 1 holds /dev/null meanwhile: the next file opened (a trace, a worker's
+    pipe) would take it, and a stray write to fd 1 would go there."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != 1:
+            os.dup2(null, 1)
+            os.close(null)
+        return _WatchedStdout(open(1, "w", closefd=False), closed=True)
+    except OSError:
+        return None
 
 
 def _drop_stdout() -> None:
