@@ -150,6 +150,17 @@ def test_a_closed_stdout_is_an_output_nobody_reads(args: tuple[str, ...]) -> Non
     assert done.stderr == ""
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_with_stderr_closed_what_it_would_say_stays_out_of_the_json() -> None:
+    """Started with stderr closed (`2>&-`): the line about the trace is lost, not printed into
+    stdout's JSON (print's file=None is stdout), and the exit code still says it."""
+    done = subprocess.run(["sh", "-c", 'exec "$@" 2>&-', "sh", *orchtui_command(), "scenario",
+                           "seo_audit", "--headless", "--sim", "--json", "--trace", "/dev/full"],
+                          stdout=subprocess.PIPE, text=True, cwd=ROOT, timeout=60)
+    assert json.loads(done.stdout)["status"] == "ok"
+    assert done.returncode == 1
+
+
 # -- stdout on a full disk (`orchtui … > out.json` with no room left) --------------------------
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [

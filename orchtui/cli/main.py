@@ -108,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # run with UnicodeEncodeError (stderr already escapes them).
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
+    if sys.stderr is None:  # started with stderr closed (`2>&-`): what we say is lost, and
+        sys.stderr = _null_stream(2)  # print(file=None) would have put it into stdout's output
     stdout = sys.stdout = _WatchedStdout(sys.stdout) if sys.stdout is not None else _no_stdout()
     try:
         return _main(argv, stdout)
@@ -194,14 +196,21 @@ class _WatchedStdout:
 
 def _no_stdout() -> _WatchedStdout | None:
     """Started with stdout closed (`>&-`): its output is one nobody reads, as when a reader
-    closes the pipe. fd 1 holds /dev/null meanwhile: the next file opened (a trace, a worker's
-    pipe) would take it, and a stray write to fd 1 would go there."""
+    closes the pipe."""
+    stream = _null_stream(1)
+    return None if stream is None else _WatchedStdout(stream, closed=True)
+
+
+def _null_stream(fd: int) -> Any:
+    """A stream on /dev/null at `fd`, a standard stream that was closed when we started: the
+    next file opened (a trace, a worker's pipe) would take the number, and what was meant for
+    that stream would go there (the forkserver's helpers write to our fd 2)."""
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        if null != 1:
-            os.dup2(null, 1)
+        if null != fd:
+            os.dup2(null, fd)
             os.close(null)
-        return _WatchedStdout(open(1, "w", closefd=False), closed=True)
+        return open(fd, "w", closefd=False)
     except OSError:
         return None
 
