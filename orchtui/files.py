@@ -4,15 +4,18 @@ Opening a FIFO blocks until someone opens its other end, and a device such as /d
 /dev/urandom never ends: an input (scenario, plan, trace to replay) must be a regular file, and
 is opened without blocking so that this is checked before anything waits. An output (`--trace`,
 `--chrome-trace`) may be a device (/dev/null, /dev/stdout) or a pipe someone reads, but a FIFO
-with no reader is refused instead of waited on.
+with no reader is refused instead of waited on. A file we rewrite (a scenario's costs, the trust
+store) is replaced whole or not at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
 import stat
+import tempfile
 from typing import IO
 
 _KINDS = (
@@ -65,3 +68,22 @@ def open_output(path: str | os.PathLike[str]) -> IO[str]:
 
 def _blocking(fd: int) -> None:
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+
+
+def replace_whole(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to `path` through a temporary file in its folder, renamed over it once
+    whole: a full disk or a crash leaves the old file as it was, never half of it (and no
+    temporary file). The file keeps its mode; through a symlink, its target is replaced.
+    Raises OSError."""
+    target = os.path.realpath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".orchtui-", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        with contextlib.suppress(FileNotFoundError):  # a new file keeps mkstemp's 0600
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

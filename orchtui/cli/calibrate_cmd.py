@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from orchtui.cli.inputs import load_input
-from orchtui.engine.calibrate import measure_costs, write_costs
+from orchtui.engine.calibrate import CalibrationFailed, measure_costs, write_costs
 from orchtui.errors import OrchError
+from orchtui.files import replace_whole
 from orchtui.scenario.loader import parse_scenario
 from orchtui.scenario.trust import require_trust
+from orchtui.text import safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"measuring {scenario.name}: each call alone (react, P=1), "
                   f"{args.repeats} run(s)…")
-    cal = measure_costs(scenario, max(1, args.repeats))
+    try:
+        cal = measure_costs(scenario, max(1, args.repeats))
+    except CalibrationFailed as err:
+        print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
+        return 1
     table = Table(title="measured costs (seconds)", title_justify="left")
     for col in ("function", "declared", "measured (median)", "call overrides"):
         table.add_column(col)
@@ -52,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(scenario.path)
     text = write_costs(path, cal)
     parse_scenario(text, path)  # never write a file that no longer loads
-    path.write_text(text, encoding="utf-8")
+    try:
+        replace_whole(path, text)  # a full disk must not leave half a scenario
+    except OSError as err:
+        print(f"orchtui: {path}: cannot write the costs: {err.strerror or err}",
+              file=sys.stderr)
+        return 1
     console.print(f"wrote the costs to {path}")
     return 0

@@ -22,6 +22,10 @@ from orchtui.scenario.model import Scenario
 TOLERANCE = 0.15
 
 
+class CalibrationFailed(OrchError):
+    """A call of a calibration run failed: a failure to report (exit 1), not bad input."""
+
+
 @dataclass(frozen=True)
 class Calibration:
     function_costs: dict[str, float]
@@ -40,7 +44,7 @@ def measure_costs(scenario: Scenario, repeats: int = 1) -> Calibration:
         if rec.status != "ok":
             bad = next((c for c in rec.calls.values() if c.status == "failed"), None)
             why = f"{bad.id} failed: {bad.error}" if bad else rec.status
-            raise OrchError(f"calibration run failed ({why})")
+            raise CalibrationFailed(f"calibration run failed ({why})")
         for cid, c in rec.calls.items():
             assert c.start is not None and c.end is not None
             per_call.setdefault(cid, []).append(c.end - c.start)

@@ -15,19 +15,18 @@ function is defined there and not merely re-exported from elsewhere.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchtui.errors import OrchError
+from orchtui.files import replace_whole
 from orchtui.scenario.loader import BUNDLED
 from orchtui.scenario.model import Scenario
 
@@ -199,15 +198,7 @@ def trust(scenario: Scenario) -> list[ForeignCode]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # written whole, then renamed over the old one: a crash never leaves half a store
-        fd, tmp = tempfile.mkstemp(prefix=".trusted-", dir=path.parent)
+        replace_whole(path, json.dumps(store, indent=1, sort_keys=True))
     except OSError as err:
-        raise OrchError(f"{path}: cannot write the trust store: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(store, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise OrchError(f"{path}: cannot write the trust store: {err.strerror or err}") from None
     return foreign
