@@ -392,6 +392,20 @@ def test_session_rejects_scheduler_misuse():
         make_run(plan_scenario(), mode="dask", scheduler="tcp://127.0.0.1:1", cpus="0")
 
 
+def test_the_workers_of_a_sweeps_own_cluster_leave_ctrl_c_to_the_engine():
+    """Ctrl-C reaches the whole process group: the workers of the local cluster a sweep starts
+    ignore it, as those of a run's own cluster do (each printed a KeyboardInterrupt traceback
+    on the engine's stderr)."""
+    from orchtui.executors.dask_executor import local_cluster
+
+    def ignores_sigint() -> bool:
+        return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+    with local_cluster(2) as address, DaskExecutor(empty_scenario(), CPUS,
+                                                   scheduler=address) as swept:
+        assert set(swept.client.run(ignores_sigint).values()) == {True}
+
+
 # -- an external cluster (--scheduler) --------------------------------------------------------
 @pytest.mark.slow
 def test_an_external_cluster_is_used_and_a_lost_worker_does_not_hang():

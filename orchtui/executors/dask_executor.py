@@ -349,7 +349,8 @@ class DaskExecutor(RealExecutor):
         self.client.subscribe_topic("all", self._on_cluster)
         try:
             self.client.register_plugin(
-                PinPlugin(self.topic, cpu_map, ignore_sigint=self.scheduler is None),
+                PinPlugin(self.topic, cpu_map,
+                          ignore_sigint=self.scheduler is None or self.scheduler in _OURS),
                 name=self.plugin_name)
         except Exception as exc:  # raised by a worker's set-up, e.g. orchtui not installed
             raise OrchError(f"the Dask workers could not set up orchtui's worker plugin "
@@ -872,6 +873,11 @@ def _start_local_cluster(n: int, memory_limit_bytes: int | None = None) -> Any:
             raise OrchError(f"could not start a Dask LocalCluster: {one_line(exc)}") from None
 
 
+# The scheduler addresses of the local clusters `local_cluster` keeps open (a sweep's): their
+# workers are this process's, as a run's own LocalCluster's are.
+_OURS: set[str] = set()
+
+
 @contextlib.contextmanager
 def local_cluster(n: int) -> Iterator[str]:
     """A LocalCluster of n workers that outlives the executors of several runs (a sweep): its
@@ -879,9 +885,11 @@ def local_cluster(n: int) -> Iterator[str]:
     connect). Closed at the end, and whatever of its workers is left is killed."""
     require_dask()
     cluster = _start_local_cluster(n)
+    _OURS.add(cluster.scheduler_address)
     try:
         yield cluster.scheduler_address
     finally:
+        _OURS.discard(cluster.scheduler_address)
         # its workers' processes, as its Nannies know them (their calls' children too)
         ours: list[psutil.Process] = []
         for nanny in list(getattr(cluster, "workers", {}).values()):
