@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -521,3 +522,33 @@ def test_inout_calls_run_on_io_workers_at_most_io_max_at_once(
     for k, s in starts.items():  # never more than IO_MAX running at any start
         running = [o for o in starts if starts[o].t <= s.t < done[o].t and o != k]
         assert len(running) <= 1, (k, running)
+
+
+# --------------------------------------------------------------------------- LLM turns
+
+
+def test_a_turn_too_long_for_the_clock_is_waited_out_not_a_dead_thread() -> None:
+    """`--llm-turn 1e308` (or a recorded stream replayed at 1e-300 tokens a second): time.sleep
+    refuses such a wait, so the turn's thread died with a traceback and its end never came: the
+    run hung, deaf to all but Ctrl-C. Now the turn just waits (until Ctrl-C)."""
+    from orchtui.executors import real
+    from orchtui.executors.base import Task, TaskStarted
+    from orchtui.scenario.model import Scenario
+
+    scenario = Scenario(name="turn", functions=(), plan=None, path=TESTS / "x.yaml")
+    died: list[type[BaseException]] = []
+    hook = threading.excepthook
+    threading.excepthook = lambda args: died.append(args.exc_type)
+    ex = real.RealExecutor(scenario, (0,))
+    try:
+        ex.launch(Task("turn:plan", "llm", cost=1e308))
+        events = ex.poll(5.0)
+        assert [type(e) for e in events] == [TaskStarted]
+        end = time.monotonic() + 1.0  # a dying thread dies at once; a waiting one waits
+        while not died and time.monotonic() < end:
+            time.sleep(0.01)
+        assert died == []
+        assert ex.in_flight() == 1
+    finally:
+        threading.excepthook = hook
+        ex.close()

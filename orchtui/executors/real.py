@@ -34,6 +34,7 @@ from orchtui.scenario.model import Scenario
 # completion is seen within it. Worker completions wake the poll at once.
 THREAD_SLICE = 0.002
 IO_WARM = 8  # I/O workers started with the executor, at most
+_TURN_SLICE_S = 86400.0  # an LLM turn is slept a day at most at a time (see _thread_main)
 # Inout calls running at once, at most (an I/O worker costs ~5 MB of its own); more wait for
 # one to finish, in launch order.
 IO_MAX = 128
@@ -206,7 +207,13 @@ class RealExecutor(Executor):
         past its timeout is reported failed by poll() and its late end dropped."""
         self.threads.put(TaskStarted(task.key, self.now(), None, os.getpid(),
                                      self.engine_affinity))
-        time.sleep(task.cost)
+        # In slices: time.sleep refuses a wait past the clock's range (`--llm-turn 1e308`, a
+        # stream replayed at 1e-300 tokens a second), which killed this thread, its end never
+        # reported. Such a turn is waited out like any other: until Ctrl-C, or its timeout.
+        left = task.cost
+        while left > 0:
+            time.sleep(min(left, _TURN_SLICE_S))
+            left -= _TURN_SLICE_S
         self.threads.put(TaskFinished(task.key, self.now(), True, None))
 
     def _call_setup(self, task: Task) -> tuple[str, tuple] | None:
