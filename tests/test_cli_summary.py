@@ -102,3 +102,12 @@ def test_the_sim_summary_compares_with_a_react_run_of_the_same_plan(tmp_path, ca
     out = capsys.readouterr().out
     assert f"(react {react.makespan:.3f} s, {react.turns} LLM turns, sim, without recovery)" \
         in out
+
+
+def test_a_turn_that_is_not_a_finite_number_is_refused(tmp_path, capsys):
+    """--llm-turn nan ran with turns of no length, inf made a sweep of `infs nan×`."""
+    for bad in ("nan", "inf", "-inf"):
+        code = main(["scenario", _scenario(tmp_path, 2), "--sim", "--headless",
+                     f"--llm-turn={bad}"])
+        assert code == 2
+        assert capsys.readouterr().err == "orchtui: --llm-turn must be a finite number ≥ 0\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -114,8 +115,8 @@ def with_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """The scenario with command-line overrides applied."""
     llm_turn = getattr(args, "llm_turn", None)
     if llm_turn is not None:
-        if llm_turn < 0:
-            raise OrchError("--llm-turn must be ≥ 0")
+        if not 0 <= llm_turn < math.inf:
+            raise OrchError("--llm-turn must be a finite number ≥ 0")
         scenario = replace(scenario, llm_turn=llm_turn)
     return scenario
 
