@@ -3,6 +3,8 @@ table out in memory: 100,000 rows took minutes and a gigabyte), failed calls alw
 
 from __future__ import annotations
 
+import pytest
+
 from orchtui.cli.main import main
 from orchtui.cli.run_cmd import MAX_ROWS
 
@@ -111,3 +113,14 @@ def test_a_turn_that_is_not_a_finite_number_is_refused(tmp_path, capsys):
                      f"--llm-turn={bad}"])
         assert code == 2
         assert capsys.readouterr().err == "orchtui: --llm-turn must be a finite number ≥ 0\n"
+
+
+def test_a_memory_limit_past_what_the_os_can_set_is_refused(tmp_path, capsys):
+    """Each worker failed to start with `OverflowError: Python int too large to convert to C
+    long`, every call failed."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["scenario", _scenario(tmp_path, 2), "--headless", "--memory-limit",
+              "99999999999999"])
+    assert exit_.value.code == 2
+    assert "--memory-limit: must be at most 8796093022207 MB, got 99999999999999" in (
+        capsys.readouterr().err)

@@ -64,7 +64,12 @@ def _megabytes(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 MB, got {value}")
+    if value > _MAX_MEGABYTES:  # setrlimit takes a C long of bytes
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_MEGABYTES} MB, got {value}")
     return value
+
+
+_MAX_MEGABYTES = (2**63 - 1) >> 20
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
