@@ -124,3 +124,18 @@ def test_a_memory_limit_past_what_the_os_can_set_is_refused(tmp_path, capsys):
     assert exit_.value.code == 2
     assert "--memory-limit: must be at most 8796093022207 MB, got 99999999999999" in (
         capsys.readouterr().err)
+
+
+def test_a_sweep_whose_runs_fail_says_so_and_fails(tmp_path, capsys):
+    """Every run of this sweep failed (s1 raises): it printed speedups of the runs' early ends
+    and exited 0, with no word of why."""
+    import json
+
+    path = _scenario(tmp_path, 3, fail="s1")
+    assert main(["sweep", path, "--processors", "1-2", "--policies", "react,llmorch",
+                 "--json"]) == 1
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)["rows"]
+    assert {r["status"] for r in rows} == {"failed"}
+    assert captured.err == ("orchtui: 4 of 4 runs failed; the first, react at P=1: "
+                            "s1 failed: boom (injected fault)\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -16,7 +17,7 @@ from orchtui.engine.sweep import SweepRow, measured_cap, speedup, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES
 from orchtui.scenario.trust import require_trust
-from orchtui.text import inert
+from orchtui.text import inert, safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                     row["sim_speedup"] = _r(speedup(sim[0], twin))
             out["sim"] = _json_rows(sim)
         print(json.dumps({"mode": mode, **out}))
-        return 0
+        return _failures(results)
     table = Table(title=Text(f"{inert(scenario.name, newlines=False)}: makespan and speedup "
                              f"vs react at P=1 ({baseline.makespan:.2f} s), {mode}"),
                   title_justify="left")
@@ -133,7 +134,19 @@ def run(args: argparse.Namespace) -> int:
             cells.append(cell)
         table.add_row(str(p), *cells)
     Console().print(table)
-    return 0
+    return _failures(results)
+
+
+def _failures(rows: list[SweepRow]) -> int:
+    """Exit 1, and one line saying why, when a run of the sweep failed: its speedup is that
+    of a run that ended early."""
+    failed = [r for r in rows if r.status != "ok"]
+    if not failed:
+        return 0
+    first = failed[0]
+    print(f"orchtui: {len(failed)} of {len(rows)} runs failed; the first, {first.policy} at "
+          f"P={first.processors}: {safe_line(first.error or first.status)}", file=sys.stderr)
+    return 1
 
 
 def choose_sweep_mode(args: argparse.Namespace) -> str:

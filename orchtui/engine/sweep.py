@@ -22,6 +22,7 @@ class SweepRow:
     status: str = "ok"
     lower_bound: float = 0.0
     turns: int = 0  # LLM turns paid (modelled: the scenario's llm_turn each)
+    error: str = ""  # why a run that failed did: its first failed call, or the run's own error
 
 
 def measure(scenario: Scenario, mode: str, policy: str, processors: int,
@@ -34,8 +35,10 @@ def measure(scenario: Scenario, mode: str, policy: str, processors: int,
             rec = RunRecord.from_events(run.events())
     finally:
         run.executor.close()
+    failed = next((c for c in rec.calls.values() if c.status == "failed"), None)
+    error = rec.error or (f"{failed.id} failed: {failed.error}" if failed else "")
     return SweepRow(policy, processors, rec.makespan or 0.0, mode, rec.status, rec.lower_bound(),
-                    len(rec.turns))
+                    len(rec.turns), error if rec.status != "ok" else "")
 
 
 def makespan_of(scenario: Scenario, policy: str, processors: int, compute: str = "serial",
