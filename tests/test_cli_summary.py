@@ -139,3 +139,15 @@ def test_a_sweep_whose_runs_fail_says_so_and_fails(tmp_path, capsys):
     assert {r["status"] for r in rows} == {"failed"}
     assert captured.err == ("orchtui: 4 of 4 runs failed; the first, react at P=1: "
                             "s1 failed: boom (injected fault)\n")
+
+
+def test_a_sweep_recovers_a_failed_call_as_a_run_does(capsys):
+    """parallelqa_83's s3 fails and is repaired from the recorded reply in every run of
+    `orchtui scenario`; a sweep ran it without recovery, so each of its runs failed."""
+    import json
+
+    assert main(["scenario", "parallelqa_83", "--sim", "--headless", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recoveries"] == 1
+    assert main(["sweep", "parallelqa_83", "--processors", "1-2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {r["status"] for r in rows} == {"ok"}

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orchtui.cli.inputs import load_input, print_plan_warnings
+from orchtui.cli.llm_setup import prepare
 from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import SweepRow, measured_cap, speedup, sweep
@@ -92,12 +93,15 @@ def run(args: argparse.Namespace) -> int:
         if len(kept) < len(processors):
             console.print(f"{mode} sweep: P capped at {cap}, {why}")
         processors = kept
-    rows = sweep(scenario, mode, processors, policies, args.compute, args.seed, args.scheduler)
+    # The runs recover a failed call from the scenario's recorded repairs, as `scenario` does
+    setup = prepare(scenario, args)
+    rows = sweep(setup.scenario, mode, processors, policies, args.compute, args.seed,
+                 args.scheduler, setup.repairer)
     baseline = next(rows)
     results = [baseline, *rows]
     # A measured sweep shows the sim's curve next to it (the sim takes moments).
-    sim = [] if mode == "sim" else list(sweep(scenario, "sim", processors, policies,
-                                              args.compute, args.seed))
+    sim = [] if mode == "sim" else list(sweep(setup.scenario, "sim", processors, policies,
+                                              args.compute, args.seed, None, setup.repairer))
     if plot is not None:
         from orchtui.plots.speedup import plot_sweep
 
