@@ -552,3 +552,20 @@ def test_a_turn_too_long_for_the_clock_is_waited_out_not_a_dead_thread() -> None
     finally:
         threading.excepthook = hook
         ex.close()
+
+
+@pytest.mark.parametrize(("mode", "error"), [("hang", "timed out after 0.5 s"),
+                                             ("exit", "worker crashed")])
+def test_a_call_that_never_answers_still_reports_its_start(pool: WorkerPool, mode: str,
+                                                         error: str) -> None:
+    """A call of a function whose last call was quick sends its start with its result: one
+    that never answers (a timeout, a crash) had no start at all, so its lane showed nothing
+    and its record a call of no duration, on `cpu None`."""
+    call(pool, "q1", CPU0, "quick_unless", "quick")
+    first = started(run(pool)["q1"])
+    call(pool, "q2", CPU0, "quick_unless", mode, timeout=0.5)
+    events = run(pool)["q2"]
+    s, f = started(events), finished(events)
+    assert not f.ok and f.error is not None and f.error.startswith(error), f.error
+    assert s.pid == first.pid and s.cpu == 0 and s.affinity == (0,)
+    assert first.t <= s.t <= f.t

@@ -616,7 +616,7 @@ class _Worker:
     """The engine's handle on one worker process."""
 
     __slots__ = ("affinity", "conn", "cpus", "deadline", "job", "pid", "pipe", "process",
-                 "ready", "sentinel", "setup_error", "started", "timeout", "token")
+                 "ready", "sentinel", "setup_error", "started", "t_sent", "timeout", "token")
 
     def __init__(self, process: Any, conn: Connection, cpus: frozenset[int]) -> None:
         self.process = process
@@ -631,6 +631,7 @@ class _Worker:
         self.job: str | None = None
         self.token = b""  # of the job in flight: an answer without it is not for this job
         self.started = False  # JobStarted of the job in flight was reported
+        self.t_sent = 0.0  # when the job in flight was submitted
         self.deadline: float | None = None
         self.timeout: float | None = None
 
@@ -726,6 +727,7 @@ class WorkerPool:
         worker.job = job
         worker.token = token
         worker.started = False
+        worker.t_sent = t_submit
         worker.timeout = timeout
         worker.deadline = None if timeout is None else t_submit + timeout
         if timeout is not None:
@@ -1043,9 +1045,21 @@ class WorkerPool:
             assert job is not None
             self._forget(worker)
             self._kill(worker)
+            events += self._unreported_start(worker)
             events.append(JobFinished(job, time.perf_counter(), False, None,
                                       f"timed out after {float(worker.timeout or 0.0)} s", None))
         return events
+
+    @staticmethod
+    def _unreported_start(worker: _Worker) -> list[Event]:
+        """The start of a job that ends without an answer (a timeout, a crash), if it was not
+        reported: a call of a function whose last call was quick sends its start with its
+        result only. A set-up worker starts a call as it gets it: the time it was sent."""
+        if worker.started or not worker.ready or worker.job is None:
+            return []
+        affinity = worker.affinity
+        cpu = affinity[0] if len(affinity) == 1 else None
+        return [JobStarted(worker.job, worker.t_sent, worker.pid, cpu, affinity)]
 
     def _bury(self, worker: _Worker) -> list[Event]:
         """A worker's pipe closed or its process ended: reap it, fail its job if any."""
@@ -1067,7 +1081,8 @@ class WorkerPool:
             error = f"worker could not start (pid {worker.pid}): {worker.setup_error}"
         else:
             error = f"worker crashed (pid {worker.pid}, {reason})"
-        return [JobFinished(job, time.perf_counter(), False, None, error, None)]
+        return [*self._unreported_start(worker),
+                JobFinished(job, time.perf_counter(), False, None, error, None)]
 
     # -- process bookkeeping -----------------------------------------------------------------
 
