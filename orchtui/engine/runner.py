@@ -465,7 +465,10 @@ class Run:
 
     def _finished(self, e: TaskFinished) -> ev.Event:
         st = self.st
-        duration = e.t - st.started.get(e.key, e.t)
+        # the call's start and processor are let go once it ends: kept, they were two dicts
+        # of every call of a long run
+        duration = e.t - st.started.pop(e.key, e.t)
+        self._running_on.pop(e.key, None)
         if e.ok:
             st.status[e.key] = "done"
             st.results[e.key] = e.value
