@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.sweep import measure
@@ -172,3 +173,32 @@ async def test_what_if_on_a_replayed_trace() -> None:
         assert isinstance(screen, WhatIfScreen) and screen.runs is not None
         before, after = screen.runs
         assert after.record.makespan < before.record.makespan
+
+
+def test_describe_compares_processors_with_the_run_shown() -> None:
+    seo = load_input("seo_audit")  # 2 processors in its YAML
+    assert WhatIf("s2", processors=3).describe(seo, processors=3) == "no change"
+    assert WhatIf("s2", processors=4).describe(seo, processors=3) == "4 processors (was 3)"
+    assert WhatIf("s2", processors=3).describe(seo) == "3 processors (was 2)"
+
+
+@pytest.mark.anyio
+async def test_the_title_says_no_change_after_plus_and_w_enter() -> None:
+    """`+` runs 3 processors; the form then holds 3, and both runs use 3: the title said
+    "3 processors (was 2)", the YAML's count, though nothing changed."""
+    app = seo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("plus")
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")  # in the cost field: runs the form as it is
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        title = str(screen.query_one("#what-if-title", Static).content)
+        assert title.endswith("no change"), title
+        assert [r.record.processors for r in screen.runs] == [3, 3]

@@ -156,7 +156,8 @@ class WhatIfScreen(Screen[None]):
         self.query_one("#what-if-title", Static).update(Text.assemble(
             ("what-if ", Style(bold=True, color=theme.LLM)),
             (self.scenario.name, Style(bold=True)),
-            f" · {self.policy} · sim · ", (self.what.describe(self.scenario), Style(bold=True))))
+            f" · {self.policy} · sim · ", (self.what.describe(self.scenario, self.processors),
+                                                 Style(bold=True))))
         self.query_one("#what-if-table").border_title = "makespan (sim)"
         self.query_one("#what-if-lanes").border_title = "before and after, one time scale"
         if self.threaded:
