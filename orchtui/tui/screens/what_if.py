@@ -185,7 +185,8 @@ class WhatIfScreen(Screen[None]):
             m = run.record.makespan or 0.0
             change = "" if run is before else (f"{m - b:+.2f} s ({(m - b) / b:+.0%})" if b
                                                else "")
-            better = run is after and m < b
+            # a run that failed ends early: its shorter makespan is no gain
+            better = run is after and run.record.status == "ok" and m < b
             style = Style(bold=True, color=theme.STATE_COLOUR["done"]) if better else Style()
             table.add_row(Text(label, style=Style(bold=True)), str(run.record.processors),
                           Text(f"{m:.2f} s", style=style), Text(change, style=style),
