@@ -209,6 +209,23 @@ async def test_the_title_says_no_change_after_plus_and_w_enter() -> None:
 
 
 @pytest.mark.anyio
+async def test_enter_on_the_kind_chooses_it_and_runs() -> None:
+    """The form's own line says "enter: run": in the kind field too, enter takes the kind
+    under the cursor and runs (it only toggled the radio button, and the form stayed)."""
+    app = seo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w", "tab", "down", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        assert screen.what.kind == "inout"
+        assert screen.runs[1].record.calls["s2"].kind == "inout"
+
+
+@pytest.mark.anyio
 async def test_a_failed_after_run_is_not_shown_as_faster() -> None:
     """s2 timing out at 0.5 s ends the after-run early, failed: its shorter "makespan" is no
     gain, and is not drawn in the colour of one."""
