@@ -368,3 +368,42 @@ async def test_the_lanes_on_screen_follow_the_clock_cell_by_cell() -> None:
             direct.lanes_view.refresh()  # every line drawn anew
             await pilot.pause()
             assert composed(direct) == screen, t
+
+
+@pytest.mark.parametrize("focus", ["frg", "decisions", "lanes_view", "detail"])
+async def test_end_goes_live_whatever_panel_has_the_keys(focus: str) -> None:
+    """`end` returns to live. Every panel scrolls, and a scrolling panel with the keys took
+    `end` for its own scroll-to-end when it had somewhere to scroll: on a 60-call plan the
+    graph (focused at the start) and the decision log, so `end` did nothing there."""
+    app = make_app("plan60", step=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if app.finished:
+                break
+            await pilot.pause(0.02)
+        assert app.finished
+        getattr(app, focus).focus()
+        await pilot.press("comma", "comma")
+        assert app.looking_back
+        await pilot.press("end")
+        await pilot.pause()
+        assert not app.looking_back
+        assert app.timeline.at_end
+
+
+async def test_end_in_the_what_if_form_stays_in_its_field() -> None:
+    """`end` is the run screen's: in the what-if form it moves to the end of the field."""
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        field = app.screen.query_one("#what-if-cost", Input)
+        await pilot.press("home")
+        assert field.cursor_position == 0
+        await pilot.press("end")
+        assert field.cursor_position == len(field.value) > 0

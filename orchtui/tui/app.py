@@ -139,7 +139,8 @@ class OrchApp(App[int]):
         Binding("space", "toggle_pause", "play", key_display="space"),
         Binding("n", "step", "step"),
         Binding("b", "back", "back"),
-        Binding("end", "live", "live", key_display="end", show=False),
+        # before the panels': each scrolls, and took `end` for its own scroll-to-end
+        Binding("end", "live", "live", key_display="end", show=False, priority=True),
         # ←/→ move in time on the lanes (where they do not move the graph's selection);
         # , and . do it from anywhere
         Binding("comma", "scrub(-1)", "earlier", key_display=",/.", show=False),
