@@ -407,3 +407,25 @@ async def test_end_in_the_what_if_form_stays_in_its_field() -> None:
         assert field.cursor_position == 0
         await pilot.press("end")
         assert field.cursor_position == len(field.value) > 0
+
+
+async def test_back_to_live_the_log_shows_its_newest_line() -> None:
+    """From 25.5 s of the 200-call plan back to its end: the lanes grow a row (more I/O calls
+    at once by then) and the log below them loses one. The log scrolled to its end before that
+    layout, and so showed all but its newest line ("finished") until something else moved it."""
+    app = make_app("plan200", step=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if app.finished:
+                break
+            await pilot.pause(0.02)
+        assert app.finished
+        app.seek_time(25.5)
+        await pilot.pause()
+        rows_then = app.lanes_view.size.height
+        await pilot.press("end")
+        await pilot.pause()
+        log = app.decisions
+        assert app.lanes_view.size.height > rows_then  # the case: the log got shorter
+        assert log.scroll_y == log.max_scroll_y
+        assert "finished" in log.render_line(log.size.height - 1).text
