@@ -27,12 +27,7 @@ from orchtui.executors.base import (
     TaskFinished,
     TaskStarted,
 )
-from orchtui.executors.workers import (
-    JobFinished,
-    JobStarted,
-    WorkerPool,
-    start_forkserver,
-)
+from orchtui.executors.workers import JobFinished, JobStarted, WorkerPool
 from orchtui.scenario.model import Scenario
 
 # While LLM turns run on threads, the worker pipes are polled in slices this long, so a thread's
@@ -98,7 +93,6 @@ class RealExecutor(Executor):
         # the pinned compute workers run as batch work (see WorkerPool); I/O workers do not
         self.pool = WorkerPool(memory_limit_bytes=memory_limit_bytes, context=hook,
                                batch=[frozenset({c}) for c in compute_cpus])
-        start_forkserver(None if context is None else context.enter)  # if the CLI did not
         # I/O workers for the plan's inout calls (up to IO_WARM), ready before the clock
         # starts: starting one in the middle of a fan-out costs the engine a few ms each, and
         # its set-up takes CPU from the calls running then. A larger fan-out starts the rest.

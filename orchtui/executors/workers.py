@@ -65,7 +65,7 @@ from multiprocessing.connection import Connection, wait
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from orchtui.executors.forkserver import THREAD_VARS, is_path_impl, preload_modules
+from orchtui.executors.forkserver import THREAD_VARS, is_path_impl
 from orchtui.executors.forkserver import start_forkserver as start_forkserver
 from orchtui.executors.framing import FramedPipe
 
@@ -632,9 +632,8 @@ class WorkerPool:
         self._context = context
         self._batch = frozenset(batch)
         self._ctx = multiprocessing.get_context("forkserver")
-        # only takes effect if the forkserver is not running yet (see start_forkserver)
-        self._ctx.set_forkserver_preload(
-            preload_modules(None if context is None else context[0]))
+        # the server every worker is forked from, with its preloads, unless the CLI started it
+        start_forkserver(None if context is None else context[0])
         self._idle: dict[frozenset[int], list[_Worker]] = {}
         self._busy: dict[str, _Worker] = {}
         self._workers: set[_Worker] = set()
