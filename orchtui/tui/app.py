@@ -835,8 +835,12 @@ class OrchApp(App[int]):
         piled up; past a screenful of them, Textual (8.2.8) leaves their text on the screen
         when they go."""
         old = self._notices.get(topic)
-        if old is not None and old in self._notifications:  # Textual's own (private) list
-            self._unnotify(old, refresh=False)
+        # Textual's own (private) list and remover: on a Textual without them, the toasts
+        # pile up again (tests/test_tui_playback.py says so), but the key still works
+        shown = getattr(self, "_notifications", ())
+        unnotify = getattr(self, "_unnotify", None)
+        if old is not None and unnotify is not None and old in shown:
+            unnotify(old, refresh=False)
         new = Notification(message, severity=severity, timeout=timeout)
         self._notices[topic] = new
         self.post_message(Notify(new))
