@@ -58,13 +58,14 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> 
     raise TimeoutError(f"orchtui serve did not listen on port {port} in {timeout:g} s")
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, log: Path,
+                 options: tuple[str, ...] = ("--sim", "--step", "--seed", "0")
+                 ) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     out = log.open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "orchtui", "serve", "seo_audit", "--sim", "--step", "--seed", "0",
-         "--port", str(port)],
+        [sys.executable, "-m", "orchtui", "serve", "seo_audit", *options, "--port", str(port)],
         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True)
 

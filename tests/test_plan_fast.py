@@ -274,6 +274,18 @@ def test_any_call_line_reads_the_same_fast_and_in_full(head: str, body: str, bef
     "s1: f(\u00a01)",
     "s1: f(1)\f",
     "s1: f(“quoted”)",
+    # only references (fast.REFS_LINE): repeated, spaced, a trailing comma, zeros, a later or
+    # unknown id, a mixed dialect, a duplicate id, a name that is no function
+    "s1: f()\ns2: f(s1, s1)\ns3: g( s2 ,s1 )  \t",
+    "s1: f()\n  s2 : f ( s1 , s1, ) ",
+    "s1: f()\ns2: f(s01)",
+    "s1: f()\ns2: f(s1, s3)\ns3: f(s2)",
+    "s1: f()\ns2: f(s1)\n1. f()",
+    "1. f()\ns2: f()",
+    "s1: f()\ns2: f(s1)\ns2: f(s1)",
+    "s1: f()\ns2: join(s1)\ns3: if(s1)",
+    "s1: f()\ns2: f(s1 s1)",
+    "s1: f()\ns2: f(s1)<END_OF_PLAN>",
 ])
 def test_lines_at_the_edge_of_the_fast_reading(line: str) -> None:
     for strict in (False, True):
@@ -286,10 +298,14 @@ def test_the_fast_reading_takes_the_common_lines() -> None:
         "s1: search(\"Paris\", k=3)",
         "s2: math(s1, 2.5, -1, [1, 2], {\"a\": s1}, flag=True, none=null)",
         "s3: f(\"{s1} and {s2}\", (s1, s2), ())",
+        "s4: f(s1, s3)",
+        "s5: f()",
     ])
     with _counting_fast_lines() as taken:
-        parse_plan(text)
-    assert taken[0] == 3
+        plan = parse_plan(text)
+    assert taken[0] == 5
+    # one Ref per id, shared by its uses
+    assert plan["s4"].args[0] is plan["s2"].args[0] and plan["s4"].refs == ("s1", "s3")
     llmcompiler = '1. search("x")\n2. math($1, "$1 + ${1}", k=${1})'
     with _counting_fast_lines() as taken:
         parse_plan(llmcompiler)

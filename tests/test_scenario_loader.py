@@ -371,6 +371,19 @@ def test_depth_guard_measures_what_libyaml_parses(tree, flow, style, indent):
     assert find_too_deep(text, depth - 1) is not None
 
 
+@pytest.mark.parametrize("breaks", [("\n",), ("\r\n",), ("\r",), ("\n", "\x85"),
+                                    ("\n", "\u2028", "\u2029"), ("\n", "\r\n")])
+def test_depth_guard_counts_lines_as_yaml_does(breaks: tuple[str, ...]) -> None:
+    """The guard's LINE is the loader's whatever breaks the lines (the guard cuts text broken by
+    \n alone another, quicker way)."""
+    lines = ["name: x", "plan: |", "  s1: f()", "recorded:", "  a: " + "[" * 30, "é"]
+    text = "".join(line + breaks[n % len(breaks)] for n, line in enumerate(lines))
+    found = find_too_deep(text, 20)
+    assert found is not None and (found.line, found.column) == (5, 24)
+    if breaks != ("\n",):  # one more non-ASCII line: the quick check cannot decide alone
+        assert find_too_deep("é\n" + text, 20).line == 6  # type: ignore[union-attr]
+
+
 # -- plain plan text and bundled names -------------------------------------------------------------
 
 def test_plan_only_scenario():

@@ -238,3 +238,22 @@ async def test_replay_plays_a_trace_and_keeps_it_fixed() -> None:
         await pilot.pause()
         assert isinstance(app.screen, CompareScreen)
         assert len(app.screen.runs) == len(POLICY_CLASSES)
+
+
+@pytest.mark.parametrize("keys", [
+    ["b"] * 14,  # "Nothing to undo" at the start, a press a toast
+    ["right_square_bracket"] * 9 + ["left_square_bracket"] * 9,  # a notice a pace
+    ["minus"] * 3 + ["plus"] * 6,  # "At least one processor", then a restart a press
+])
+async def test_a_key_held_down_keeps_one_notice(keys: list[str]) -> None:
+    """Each press of a key held down said its notice again, and the toasts piled up: past a
+    screenful of them, Textual (8.2.8) left their text on the screen when they went (seen in
+    tmux: `b` held at the start of a run). A notice replaces the one of its kind still shown."""
+    from textual.widgets._toast import Toast
+
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert len(app.screen.query(Toast)) == 1

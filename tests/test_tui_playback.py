@@ -368,3 +368,64 @@ async def test_the_lanes_on_screen_follow_the_clock_cell_by_cell() -> None:
             direct.lanes_view.refresh()  # every line drawn anew
             await pilot.pause()
             assert composed(direct) == screen, t
+
+
+@pytest.mark.parametrize("focus", ["frg", "decisions", "lanes_view", "detail"])
+async def test_end_goes_live_whatever_panel_has_the_keys(focus: str) -> None:
+    """`end` returns to live. Every panel scrolls, and a scrolling panel with the keys took
+    `end` for its own scroll-to-end when it had somewhere to scroll: on a 60-call plan the
+    graph (focused at the start) and the decision log, so `end` did nothing there."""
+    app = make_app("plan60", step=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if app.finished:
+                break
+            await pilot.pause(0.02)
+        assert app.finished
+        getattr(app, focus).focus()
+        await pilot.press("comma", "comma")
+        assert app.looking_back
+        await pilot.press("end")
+        await pilot.pause()
+        assert not app.looking_back
+        assert app.timeline.at_end
+
+
+async def test_end_in_the_what_if_form_stays_in_its_field() -> None:
+    """`end` is the run screen's: in the what-if form it moves to the end of the field."""
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        field = app.screen.query_one("#what-if-cost", Input)
+        await pilot.press("home")
+        assert field.cursor_position == 0
+        await pilot.press("end")
+        assert field.cursor_position == len(field.value) > 0
+
+
+async def test_back_to_live_the_log_shows_its_newest_line() -> None:
+    """From 25.5 s of the 200-call plan back to its end: the lanes grow a row (more I/O calls
+    at once by then) and the log below them loses one. The log scrolled to its end before that
+    layout, and so showed all but its newest line ("finished") until something else moved it."""
+    app = make_app("plan200", step=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(300):
+            if app.finished:
+                break
+            await pilot.pause(0.02)
+        assert app.finished
+        app.seek_time(25.5)
+        await pilot.pause()
+        rows_then = app.lanes_view.size.height
+        await pilot.press("end")
+        await pilot.pause()
+        log = app.decisions
+        assert app.lanes_view.size.height > rows_then  # the case: the log got shorter
+        assert log.scroll_y == log.max_scroll_y
+        assert "finished" in log.render_line(log.size.height - 1).text

@@ -8,11 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Input, Static
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine.sweep import measure
 from orchtui.errors import OrchError
 from orchtui.scenario.whatif import WhatIf, apply_what_if
+from orchtui.tui import theme
 from orchtui.tui.app import AppOptions, OrchApp
 from orchtui.tui.screens.what_if import WhatIfForm, WhatIfScreen
 
@@ -172,3 +177,77 @@ async def test_what_if_on_a_replayed_trace() -> None:
         assert isinstance(screen, WhatIfScreen) and screen.runs is not None
         before, after = screen.runs
         assert after.record.makespan < before.record.makespan
+
+
+def test_describe_compares_processors_with_the_run_shown() -> None:
+    seo = load_input("seo_audit")  # 2 processors in its YAML
+    assert WhatIf("s2", processors=3).describe(seo, processors=3) == "no change"
+    assert WhatIf("s2", processors=4).describe(seo, processors=3) == "4 processors (was 3)"
+    assert WhatIf("s2", processors=3).describe(seo) == "3 processors (was 2)"
+
+
+@pytest.mark.anyio
+async def test_the_title_says_no_change_after_plus_and_w_enter() -> None:
+    """`+` runs 3 processors; the form then holds 3, and both runs use 3: the title said
+    "3 processors (was 2)", the YAML's count, though nothing changed."""
+    app = seo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("plus")
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")  # in the cost field: runs the form as it is
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        title = str(screen.query_one("#what-if-title", Static).content)
+        assert title.endswith("no change"), title
+        assert [r.record.processors for r in screen.runs] == [3, 3]
+
+
+@pytest.mark.anyio
+async def test_enter_on_the_kind_chooses_it_and_runs() -> None:
+    """The form's own line says "enter: run": in the kind field too, enter takes the kind
+    under the cursor and runs (it only toggled the radio button, and the form stayed)."""
+    app = seo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w", "tab", "down", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        assert screen.what.kind == "inout"
+        assert screen.runs[1].record.calls["s2"].kind == "inout"
+
+
+@pytest.mark.anyio
+async def test_a_failed_after_run_is_not_shown_as_faster() -> None:
+    """s2 timing out at 0.5 s ends the after-run early, failed: its shorter "makespan" is no
+    gain, and is not drawn in the colour of one."""
+    app = seo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.frg.select("s2")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one("#what-if-timeout", Input).value = "0.5"
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen) and screen.runs is not None
+        before, after = screen.runs
+        assert after.record.status == "failed"
+        assert after.record.makespan < before.record.makespan
+        table = screen.query_one("#what-if-table", Static).content
+        assert isinstance(table, Table)
+        gain = Style(color=theme.STATE_COLOUR["done"]).color
+        styled = [str(cell) for column in table.columns for cell in column.cells
+                  if isinstance(cell, Text) and isinstance(cell.style, Style)
+                  and cell.style.color == gain]
+        assert styled == []

@@ -166,6 +166,7 @@ class Run:
         self.costs: dict[str, float] = {}
         if self.growing is None:
             self._grow(scenario.plan.calls)  # type: ignore[union-attr]
+            self.frg.adopt(scenario.plan)  # type: ignore[arg-type]
         self.cancelled = False
         self.recovered: set[str] = set()  # calls that runtime recovery has reset
         self.answer: str | None = None  # the model's answer, when a live turn gave one
@@ -419,12 +420,10 @@ class Run:
                 raise BindError(f"{call.id}: cannot compute its arguments: "
                                 f"{_one_line(err)}") from None
             args = tuple(bound_args)
-        return Task(
-            key=d.call, kind=fn.kind, processor=d.processor, pool=d.pool,
-            cost=self.costs[d.call], function=fn, args=args, kwargs=kwargs,
-            fault=None if (self.options.transient_faults and d.call in self.recovered)
-            else self.scenario.faults.get(d.call),
-        )
+        # positional: a call's every launch builds one, and keywords cost a third more
+        return Task(d.call, fn.kind, d.processor, d.pool, self.costs[d.call], fn, args, kwargs,
+                    None if (self.options.transient_faults and d.call in self.recovered)
+                    else self.scenario.faults.get(d.call))
 
     # -- observations -------------------------------------------------------------------------
     def _observe(self, done: list[str], failed: list[str], turns: list[str],
@@ -466,7 +465,10 @@ class Run:
 
     def _finished(self, e: TaskFinished) -> ev.Event:
         st = self.st
-        duration = e.t - st.started.get(e.key, e.t)
+        # the call's start and processor are let go once it ends: kept, they were two dicts
+        # of every call of a long run
+        duration = e.t - st.started.pop(e.key, e.t)
+        self._running_on.pop(e.key, None)
         if e.ok:
             st.status[e.key] = "done"
             st.results[e.key] = e.value
@@ -489,8 +491,14 @@ class Run:
         if ok and self.answer is not None:
             answer = self.answer
         elif ok:
-            sinks = [c for c in self.frg.ids if not self.frg.succs(c) and c in st.results]
-            answer = "\n".join(preview(st.results[c], 2000) for c in sinks[-3:])
+            # the last three sinks, looked for from the end: not a list of them all
+            succs, sinks = self.frg.succ_lists, []
+            for c in reversed(self.frg.ids):
+                if not succs[c] and c in st.results:
+                    sinks.append(c)
+                    if len(sinks) == 3:
+                        break
+            answer = "\n".join(preview(st.results[c], 2000) for c in reversed(sinks))
         else:
             answer = ""
         return ev.RunFinished(self.executor.now(), self.executor.now(),

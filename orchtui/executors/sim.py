@@ -68,7 +68,7 @@ class SimExecutor(Executor):
             group = self.groups[key] = _Group(c)
         heapq.heappush(group.ends, (group.work + max(task.cost, 0.0), self.seq, task.key))
         cpu = None if task.processor is None or task.pool else self.cpus[task.processor]
-        self.started.append(TaskStarted(task.key, self.t, cpu=cpu))
+        self.started.append(TaskStarted(task.key, self.t, cpu))
 
     def rate(self, task: Task) -> float:
         """The rate at which `task` progresses now (it must be running)."""
@@ -113,5 +113,5 @@ class SimExecutor(Executor):
                 out.append(TaskFinished(key, self.t, ok=False,
                                         error=f"{task.fault} (injected fault)"))
             else:
-                out.append(TaskFinished(key, self.t, ok=True, value=f"<result of {key}>"))
+                out.append(TaskFinished(key, self.t, True, f"<result of {key}>"))
         return out

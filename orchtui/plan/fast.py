@@ -25,6 +25,14 @@ LINE = re.compile(
     r"[ \t]*(?:(s[0-9]+)[ \t]*:|([0-9]+)[ \t]*[.:](?!\d))"
     r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((.*)\)[ \t]*"
 )
+# The commonest line of all, a call whose arguments are only references (`s5: c(s1, s4)`, or
+# none), in the llmorch dialect: _Parser._fast_call reads it without even tokens. REF_IDS lists
+# the references in its third group.
+REFS_LINE = re.compile(
+    r"[ \t]*(s[0-9]+)[ \t]*:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*"
+    r"\(((?:[ \t]*s[0-9]+[ \t]*,)*[ \t]*s[0-9]+)?[ \t]*\)[ \t]*"
+)
+REF_IDS = re.compile(r"s[0-9]+").findall
 # One token: an ASCII name, a number as Python writes it, a string without escapes, a `$N`
 # reference, or any other character (a bracket, a separator, or something this reading leaves
 # to the full one). Every character of the arguments is in a token or in the blanks before one.

@@ -429,6 +429,11 @@ class _Parser:
         """The call on line li as orchtui.plan.fast reads it, or None: then the line is read in
         full (it may be no call, a call of another shape, or an error, which that reading
         words and places)."""
+        m = fast.REFS_LINE.fullmatch(line)
+        if m is not None and self.dialect != "llmcompiler":
+            call = self._refs_call(m, li, line, thought)
+            if call is not None:
+                return call
         m = fast.LINE.fullmatch(line)
         if m is None:
             return None
@@ -458,6 +463,32 @@ class _Parser:
         # interned, as Python's parser interns names: a plan's thousands of calls share a few
         return self._make_call(call_id, sys.intern(name), args, kwargs, refs, thought, where,
                                line.strip())
+
+    def _refs_call(self, m: re.Match[str], li: int, line: str, thought: str | None
+                   ) -> Call | None:
+        """The call of a line fast.REFS_LINE matched (only references as arguments), when each
+        of them names an earlier call; else None, and the line is read as any other. It is the
+        call the token reading gives, with no use to check later (no site)."""
+        call_id, name, text = m.groups()
+        if (call_id in self.seen or name in fast.NOT_FUNCTIONS
+                or (self.functions is not None and name not in self.functions)
+                or len(line) > MAX_VALUES):
+            return None
+        args: tuple[Ref, ...] = ()
+        if text is not None:
+            earlier, objects = self.earlier, self.ref_objects
+            ids = fast.REF_IDS(text)
+            for ref in ids:
+                if ref not in earlier:
+                    return None
+            for ref in ids:
+                if ref not in objects:
+                    objects[ref] = Ref(ref)
+            args = tuple(map(objects.__getitem__, ids))
+        self.dialect = "llmorch"
+        where = self.seen[call_id] = (li + 1, m.start(1) + 1)
+        return self._make_call(call_id, sys.intern(name), args, (), [r.id for r in args],
+                               thought, where, line.strip())
 
     @staticmethod
     def _make_call(call_id: str, name: str, args: tuple[Expr, ...],

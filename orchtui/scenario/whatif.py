@@ -24,8 +24,9 @@ class WhatIf:
     timeout: float | None = None
     processors: int | None = None
 
-    def describe(self, scenario: Scenario) -> str:
-        """The change in words, against the scenario it applies to."""
+    def describe(self, scenario: Scenario, processors: int | None = None) -> str:
+        """The change in words, against the scenario it applies to, run on `processors` (the
+        run it is compared with; default: the scenario's own count)."""
         parts: list[str] = []
         plan = scenario.plan
         if plan is not None and self.call in plan.ids:
@@ -38,8 +39,9 @@ class WhatIf:
             if self.timeout is not None and self.timeout != fn.timeout:
                 was = "none" if fn.timeout is None else f"{fn.timeout:g} s"
                 parts.append(f"{self.call} times out after {self.timeout:g} s (was {was})")
-        if self.processors is not None and self.processors != scenario.processors:
-            parts.append(f"{self.processors} processors (was {scenario.processors})")
+        was = scenario.processors if processors is None else processors
+        if self.processors is not None and self.processors != was:
+            parts.append(f"{self.processors} processors (was {was})")
         return "; ".join(parts) or "no change"
 
 

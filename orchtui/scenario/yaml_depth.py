@@ -30,6 +30,7 @@ _BLANKS = re.compile(r"[ \t]*")
 _NODE_PROPERTIES = re.compile(r"(?:[&!][^ \t\[\]{},]*[ \t]+)*")
 _FLOW_TOKENS = re.compile(r"""[\[\]{}"'#]""")
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,7 @@ class _Scan:
         self.opens = False  # the previous line left its value to the lines below
 
     def run(self, text: str) -> TooDeep | None:
-        # YAML's line breaks, as the loader counts them (str.splitlines knows more)
-        for number, line in enumerate(_BREAK.split(text), start=1):
+        for number, line in enumerate(_lines(text), start=1):
             spaces = self.block_scalar_spaces
             if spaces is not None:  # checked here, not in _line: a plan has 100,000 such lines
                 if line.startswith(spaces) or not line.strip():
@@ -174,6 +174,15 @@ class _Scan:
                     self.opens = False
                     return None
         return None
+
+
+def _lines(text: str) -> list[str]:
+    """The text cut at YAML's line breaks, as the loader counts them (str.splitlines knows
+    more). Most texts break lines with \n alone, where str.split cuts the same lines in a
+    fifth of the pattern's time (for a 100,000-line plan, a twentieth of loading it)."""
+    if (text.isascii() and "\r" not in text) or not _OTHER_BREAKS.search(text):
+        return text.split("\n")
+    return _BREAK.split(text)
 
 
 def _is_entry(line: str, col: int) -> bool:

@@ -23,6 +23,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -138,7 +139,8 @@ class OrchApp(App[int]):
         Binding("space", "toggle_pause", "play", key_display="space"),
         Binding("n", "step", "step"),
         Binding("b", "back", "back"),
-        Binding("end", "live", "live", key_display="end", show=False),
+        # before the panels': each scrolls, and took `end` for its own scroll-to-end
+        Binding("end", "live", "live", key_display="end", show=False, priority=True),
         # ←/→ move in time on the lanes (where they do not move the graph's selection);
         # , and . do it from anywhere
         Binding("comma", "scrub(-1)", "earlier", key_display=",/.", show=False),
@@ -188,6 +190,7 @@ class OrchApp(App[int]):
         self._lanes_time: tuple[float, float] = (-1.0, -1.0)
         self._cost = COST_GUESS  # seconds to fold one event, lately
         self._titles: tuple[str, str] = ("", "")
+        self._notices: dict[str, Notification] = {}  # the notice shown last, by topic
         # the decision log's title, and the timeline and cursor it was made at
         self._decisions_said: tuple[object, int, str] = (None, 0, "decisions")
         self._lanes_titled = "processors"
@@ -785,7 +788,7 @@ class OrchApp(App[int]):
             return
         move = self.player.back()
         if move is None:
-            self.notify("Nothing to undo: this is the start of the run.", timeout=3)
+            self.notice("back", "Nothing to undo: this is the start of the run.", timeout=3)
             return
         self._show_move(move)
         self._sync_feed()
@@ -802,7 +805,7 @@ class OrchApp(App[int]):
         else:
             self.playback.slower(live_allowed)
         self._sync_feed()
-        self.notify(self.pace_text(), timeout=2)
+        self.notice("pace", self.pace_text(), timeout=2)
         self._refresh_header()
 
     # -- traces -------------------------------------------------------------------------------
@@ -825,6 +828,23 @@ class OrchApp(App[int]):
         return Path.cwd() / f"{name}.jsonl"
 
     # -- actions ------------------------------------------------------------------------------
+    def notice(self, topic: str, message: str, *, timeout: float,
+               severity: SeverityLevel = "information") -> None:
+        """Say `message`, in place of the notice of the same topic if it is still shown. A key
+        held down (`b` at the start, `]`, `+`) said its notice at every press and the toasts
+        piled up; past a screenful of them, Textual (8.2.8) leaves their text on the screen
+        when they go."""
+        old = self._notices.get(topic)
+        # Textual's own (private) list and remover: on a Textual without them, the toasts
+        # pile up again (tests/test_tui_playback.py says so), but the key still works
+        shown = getattr(self, "_notifications", ())
+        unnotify = getattr(self, "_unnotify", None)
+        if old is not None and unnotify is not None and old in shown:
+            unnotify(old, refresh=False)
+        new = Notification(message, severity=severity, timeout=timeout)
+        self._notices[topic] = new
+        self.post_message(Notify(new))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The run's keys work on the run's screen only; over compare, sweep or help they are
         hidden from the footer."""
@@ -844,7 +864,7 @@ class OrchApp(App[int]):
         if self.feed is None:
             return
         if self.finished and self.timeline.at_end and not self.looking_back:
-            self.notify("The run is over: r runs it again.", timeout=3)
+            self.notice("step", "The run is over: r runs it again.", timeout=3)
             return
         out = self.player.step()  # at once when the event is already here (always in tests)
         self._sync_feed()
@@ -864,7 +884,8 @@ class OrchApp(App[int]):
             self.scenario.policy if self.scenario else names[0])
         following = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
         if self._restart(policy=following):
-            self.notify(f"policy {following}: {POLICY_CLASSES[following].summary}", timeout=4)
+            self.notice("policy", f"policy {following}: {POLICY_CLASSES[following].summary}",
+                        timeout=4)
 
     def action_processors(self, delta: int) -> None:
         if self._fixed("the processors"):
@@ -873,11 +894,12 @@ class OrchApp(App[int]):
             self.scenario.processors if self.scenario else 1)
         wanted = current + delta
         if wanted < 1:
-            self.notify("At least one processor.", severity="warning", timeout=3)
-            return
-        if self._restart(processors=wanted, cpus=None):
-            self.notify(f"{wanted} processor{'s' if wanted > 1 else ''}: run restarted",
+            self.notice("processors", "At least one processor.", severity="warning",
                         timeout=3)
+            return
+        if self._restart(processors=wanted, cpus=None, topic="processors"):
+            self.notice("processors", f"{wanted} processor{'s' if wanted > 1 else ''}: "
+                        "run restarted", timeout=3)
 
     def _fixed(self, what: str) -> bool:
         if self.replay is not None:
@@ -886,12 +908,12 @@ class OrchApp(App[int]):
             return True
         return False
 
-    def _restart(self, **changes: object) -> bool:
+    def _restart(self, topic: str = "restart", **changes: object) -> bool:
         options = replace(self.options, **changes)  # type: ignore[arg-type]
         try:
             source = self._make_source(options)
         except OrchError as err:  # e.g. more processors than CPUs: keep the run that works
-            self.notify(str(err), severity="error", timeout=6)
+            self.notice(topic, str(err), severity="error", timeout=6)
             return False
         self._stop_feed()
         self.options = options

@@ -5,9 +5,14 @@ imports Textual and its companions)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
+from typing import Any
 
 from orchtui.errors import OrchError
+
+# Seconds the browsers' runs get to end when the server stops, before they are killed
+_RUNS_END_S = 10.0
 
 
 def server(command: str, host: str, port: int) -> Callable[[], None]:
@@ -18,8 +23,73 @@ def server(command: str, host: str, port: int) -> Callable[[], None]:
     except ImportError:
         raise OrchError("serve needs textual-serve, which is not installed: "
                         "pip install 'orchtui[serve]'") from None
-    web = Server(command, host=host, port=port, title="orchtui")
+
+    class _Server(Server):  # type: ignore[misc]
+        """textual-serve's server, which also ends the runs of the pages still open when it
+        stops. Left to itself, it let aiohttp wait for those pages to close (20 s and more,
+        up to 60), and their runs' pipes were closed after the event loop (a traceback)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: set[asyncio.Task[Any]] = set()
+
+        async def handle_websocket(self, request: Any) -> Any:
+            page = asyncio.current_task()
+            assert page is not None
+            self._pages.add(page)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self._pages.discard(page)
+
+        async def on_shutdown(self, app: Any) -> None:
+            await super().on_shutdown(app)
+            runs = _descendants()  # before they go: a run's helpers outlive it a moment
+            # a cancelled page tells its run to quit and waits for its output to end
+            for page in self._pages:
+                page.cancel()
+            await asyncio.gather(*self._pages, return_exceptions=True)
+            await _ended(runs)
+
+    web = _Server(command, host=host, port=port, title="orchtui")
     return lambda: _serve(web, host, port)
+
+
+def _descendants() -> list[Any]:
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process().children(recursive=True)
+    return []
+
+
+async def _ended(runs: list[Any]) -> None:
+    """Wait until the browsers' runs, and every process they started, have exited (a run's
+    stdin pipe, which its helpers share, then closes while the loop still runs); kill what
+    is left after _RUNS_END_S."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _RUNS_END_S
+    while loop.time() < deadline:
+        left = [p for p in {*runs, *_descendants()} if _alive(p)]
+        if not left:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        import psutil
+
+        for p in left:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+    await asyncio.sleep(0.05)  # asyncio's callbacks for the last of them
+
+
+def _alive(process: Any) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _serve(web: object, host: str, port: int) -> None:

@@ -293,7 +293,7 @@ class Policy:
             shared = shared or bool(self.load[processor])
             self.load[processor].append(call)
         self.where[call] = processor
-        return Start(call, processor, reason, shared=shared, pool=pool)
+        return Start(call, processor, reason, shared, pool)
 
     def _release(self, call: str) -> None:
         p = self.where.pop(call, None)

@@ -137,6 +137,7 @@ class LogView(FrameStyle, ScrollView, can_focus=True):
         self.logged: list[ev.Event] = []  # the events shown, a line (or more) each
         self._lines: list[tuple[int, int, int, int]] = []  # (entry, line no, start, end)
         self._width = 0  # what the lines are wrapped to
+        self._height = 0  # the rows it showed at its last resize
         self._cache: OrderedDict[tuple[int, int], Strip] = OrderedDict()
 
     # -- content ------------------------------------------------------------------------------
@@ -195,7 +196,15 @@ class LogView(FrameStyle, ScrollView, can_focus=True):
                 lines.extend([(index, n, start, end) for n, (start, end) in enumerate(offsets)])
 
     def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
+        region = self.scrollable_content_region
+        width, height = region.width, region.height
+        # it showed its newest line at its old height (the end of the old scroll limits)
+        followed = self.scroll_y >= len(self._lines) - self._height - 1
+        self._height = height
+        if width > 0 and width == self._width and followed:
+            # only taller or shorter (the lanes above it grew a row): it scrolled to its end
+            # in the frame that laid it out, before it knew its new height
+            self.scroll_end(animate=False, immediate=True)
         if width <= 0 or width == self._width:
             return
         self._width = width

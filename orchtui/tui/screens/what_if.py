@@ -7,6 +7,7 @@ The paper's own question (§II): what if the chatbot were hosted elsewhere, an i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.style import Style
@@ -16,16 +17,38 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from orchtui.errors import OrchError
-from orchtui.scenario.model import Scenario
+from orchtui.scenario.model import Kind, Scenario
 from orchtui.scenario.whatif import WhatIf, apply_what_if
 from orchtui.tui import theme
 from orchtui.tui.compare import PolicyRun, what_if_runs
 from orchtui.tui.components.lanes_view import LanesView
 from orchtui.tui.lane_model import nice_ceiling
+
+
+class KindSet(RadioSet):
+    """The kind field. Enter chooses the kind under the cursor and runs the form, as enter does
+    in the form's other fields (Textual's radio set only toggles on enter; space still does)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "choose_and_run", show=False)]
+
+    @dataclass
+    class Chosen(Message):
+        kind: Kind | None  # None: no kind under the cursor
+
+    def action_choose_and_run(self) -> None:
+        # Textual marks the button under the cursor with the -selected class
+        under = next((b for b in self.query(RadioButton) if b.has_class("-selected")), None)
+        if under is not None:
+            under.value = True
+        self.post_message(self.Chosen(_KIND_OF.get(under.id or "") if under else None))
+
+
+_KIND_OF: dict[str, Kind] = {"kind-compute": "compute", "kind-inout": "inout"}
 
 
 class WhatIfForm(ModalScreen[WhatIf | None]):
@@ -41,6 +64,7 @@ class WhatIfForm(ModalScreen[WhatIf | None]):
         self.call = call
         self.processors = processors
         self.function = scenario.function(scenario.plan[call].function)
+        self.kind: Kind = self.function.kind  # the kind chosen in the form
 
     def compose(self) -> ComposeResult:
         fn = self.function
@@ -55,7 +79,7 @@ class WhatIfForm(ModalScreen[WhatIf | None]):
                             type="number")
             with Horizontal(classes="what-if-row"):
                 yield Label("kind", classes="what-if-label")
-                with RadioSet(id="what-if-kind"):
+                with KindSet(id="what-if-kind"):
                     yield RadioButton("compute: needs a processor",
                                       value=fn.kind == "compute", id="kind-compute")
                     yield RadioButton("inout: waits elsewhere (a remote model, the network)",
@@ -79,13 +103,22 @@ class WhatIfForm(ModalScreen[WhatIf | None]):
 
     def chosen(self) -> WhatIf:
         """The form's values as a WhatIf; OrchError names the field that is wrong."""
-        kind = "inout" if self.query_one("#kind-inout", RadioButton).value else "compute"
         return WhatIf(
             self.call,
             cost=_number(self.query_one("#what-if-cost", Input).value, "cost"),
-            kind=kind,  # type: ignore[arg-type]
+            kind=self.kind,
             timeout=_number(self.query_one("#what-if-timeout", Input).value, "timeout"),
             processors=_whole(self.query_one("#what-if-processors", Input).value))
+
+    @on(RadioSet.Changed, "#what-if-kind")
+    def _kind_changed(self, event: RadioSet.Changed) -> None:
+        self.kind = _KIND_OF.get(event.pressed.id or "", self.kind)
+
+    @on(KindSet.Chosen)
+    def _kind_chosen(self, event: KindSet.Chosen) -> None:
+        if event.kind is not None:
+            self.kind = event.kind
+        self._run()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#what-if-run")
@@ -156,7 +189,8 @@ class WhatIfScreen(Screen[None]):
         self.query_one("#what-if-title", Static).update(Text.assemble(
             ("what-if ", Style(bold=True, color=theme.LLM)),
             (self.scenario.name, Style(bold=True)),
-            f" · {self.policy} · sim · ", (self.what.describe(self.scenario), Style(bold=True))))
+            f" · {self.policy} · sim · ", (self.what.describe(self.scenario, self.processors),
+                                                 Style(bold=True))))
         self.query_one("#what-if-table").border_title = "makespan (sim)"
         self.query_one("#what-if-lanes").border_title = "before and after, one time scale"
         if self.threaded:
@@ -184,7 +218,8 @@ class WhatIfScreen(Screen[None]):
             m = run.record.makespan or 0.0
             change = "" if run is before else (f"{m - b:+.2f} s ({(m - b) / b:+.0%})" if b
                                                else "")
-            better = run is after and m < b
+            # a run that failed ends early: its shorter makespan is no gain
+            better = run is after and run.record.status == "ok" and m < b
             style = Style(bold=True, color=theme.STATE_COLOUR["done"]) if better else Style()
             table.add_row(Text(label, style=Style(bold=True)), str(run.record.processors),
                           Text(f"{m:.2f} s", style=style), Text(change, style=style),
