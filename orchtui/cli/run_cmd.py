@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
                        speed=args.speed, pace=args.pace,
-                       run_factory=tui_factory(setup, args), scheduler=args.scheduler)
+                       run_factory=tui_factory(setup, args), scheduler=args.scheduler,
+                       run_maker=setup.run_maker())
         if mode == "sim":  # every run of the app was simulated: see run_headless
             leave_to_os()
         return code

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orchtui.cli.inputs import load_input, print_plan_warnings
+from orchtui.cli.llm_setup import prepare
 from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.session import parse_int_list
 from orchtui.engine.sweep import SweepRow, measured_cap, speedup, sweep
@@ -77,12 +78,15 @@ def run(args: argparse.Namespace) -> int:
                         "functions need an impl to run for real")
     if mode != "sim":
         require_trust(scenario)  # before the sweep screen opens
+    # the runs' model side, as `orchtui scenario` has it without --llm: the recorded plan and
+    # repairs, so that each run recovers from a failed call as that one does
+    make = prepare(scenario, args).run_maker()
     if args.tui:
         from orchtui.tui import run_sweep_app
 
         return run_sweep_app(scenario, processors=processors, policies=policies,
                              real=mode != "sim", executor=mode if mode != "sim" else "real",
-                             scheduler=args.scheduler)
+                             scheduler=args.scheduler, run_maker=make)
     console = Console(stderr=True)
     if mode != "sim":
         kept, cap, why = measured_cap(mode, processors, args.scheduler)
@@ -91,12 +95,13 @@ def run(args: argparse.Namespace) -> int:
         if len(kept) < len(processors):
             console.print(f"{mode} sweep: P capped at {cap}, {why}")
         processors = kept
-    rows = sweep(scenario, mode, processors, policies, args.compute, args.seed, args.scheduler)
+    rows = sweep(scenario, mode, processors, policies, args.compute, args.seed, args.scheduler,
+                 make)
     baseline = next(rows)
     results = [baseline, *rows]
     # A measured sweep shows the sim's curve next to it (the sim takes moments).
     sim = [] if mode == "sim" else list(sweep(scenario, "sim", processors, policies,
-                                              args.compute, args.seed))
+                                              args.compute, args.seed, make=make))
     if plot is not None:
         from orchtui.plots.speedup import plot_sweep
 

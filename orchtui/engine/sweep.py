@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from orchtui.engine import events as ev
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
-from orchtui.engine.session import allowed_cpus, make_run
+from orchtui.engine.session import RunMaker, allowed_cpus, make_run
 from orchtui.scenario.model import POLICIES, Scenario
 
 
@@ -26,9 +26,10 @@ class SweepRow:
 
 def measure(scenario: Scenario, mode: str, policy: str, processors: int,
             compute: str = "serial", seed: int | None = None,
-            scheduler: str | None = None) -> SweepRow:
-    run = make_run(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
-                   seed=seed, scheduler=scheduler)
+            scheduler: str | None = None, make: RunMaker = make_run) -> SweepRow:
+    """`make`: how the run is built (the run on screen's recovery: session.RunMaker)."""
+    run = make(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
+               seed=seed, scheduler=scheduler)
     try:
         with collector_paused(mode == "sim"):
             rec = RunRecord.from_events(run.events())
@@ -80,7 +81,7 @@ def measured_cap(mode: str, processors: list[int], scheduler: str | None = None
 
 def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[str] | None = None,
           compute: str = "serial", seed: int | None = None,
-          scheduler: str | None = None) -> Iterator[SweepRow]:
+          scheduler: str | None = None, make: RunMaker = make_run) -> Iterator[SweepRow]:
     """Yield the react@P=1 baseline first, then every (policy, P) in order.
 
     Mode "dask": each run takes the first P workers of the cluster at `scheduler` (its worker
@@ -94,13 +95,13 @@ def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[s
             from orchtui.executors.dask_executor import local_cluster
 
             scheduler = stack.enter_context(local_cluster(max(processors)))
-        baseline = measure(scenario, mode, "react", 1, compute, seed, scheduler)
+        baseline = measure(scenario, mode, "react", 1, compute, seed, scheduler, make)
         yield baseline
         for policy in policies:
             for p in processors:
                 if policy == "react" and p == 1:
                     continue
-                yield measure(scenario, mode, policy, p, compute, seed, scheduler)
+                yield measure(scenario, mode, policy, p, compute, seed, scheduler, make)
 
 
 def speedup(baseline: SweepRow, row: SweepRow) -> float:
