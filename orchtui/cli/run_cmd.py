@@ -257,11 +257,9 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
         _warn(rec.error)
     if events is not None and getattr(args, "gantt", None):
-        from orchtui.plots import check_path
-        from orchtui.plots.gantt import plot_gantt
+        from orchtui.plots.gantt import write_gantt
 
-        plot_gantt(events, check_path(args.gantt, "--gantt"))
-        print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
+        write_gantt(events, args.gantt)
     if args.json:
         sys.stdout.writelines(rec.json_text())
         print()
