@@ -93,3 +93,12 @@ def test_gantt_of_a_recorded_trace(tmp_path: Path) -> None:
     direct = tmp_path / "direct.svg"
     main(["scenario", "kitti_stereo", "--headless", "--sim", "--gantt", str(direct)])
     assert out.read_bytes() == direct.read_bytes()  # the same run, the same figure
+
+
+def test_a_replayed_trace_s_gantt_says_where_it_went(tmp_path: Path, capsys) -> None:
+    """As the headless run's --gantt does: one line on stderr."""
+    trace, out = tmp_path / "t.jsonl", tmp_path / "replayed.svg"
+    assert main(["scenario", "seo_audit", "--headless", "--sim", "--trace", str(trace)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(trace), "--gantt", str(out)]) == 0
+    assert capsys.readouterr().err == f"Gantt chart written: {out}\n"

@@ -87,6 +87,7 @@ def test_sigint_with_a_page_open_stops_at_once(tmp_path: Path, group: bool,
         seen, code = asyncio.run(scene())
         assert b"FRG" in seen, "the page never got the app's screen"
         assert code is not None, "the server did not stop while a page was open"
+        assert code == 130  # SIGINT, as every command ends on it
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -96,3 +97,22 @@ def test_sigint_with_a_page_open_stops_at_once(tmp_path: Path, group: bool,
     log = (tmp_path / "serve.log").read_text(errors="replace")
     assert "Traceback" not in log and "Exception ignored" not in log, log
     assert leftover == [], "the server left processes behind"
+
+
+@pytest.mark.parametrize(("signum", "code", "said"),
+                         [(signal.SIGINT, 130, "orchtui: interrupted"),
+                          (signal.SIGTERM, 143, "orchtui: terminated")], ids=["int", "term"])
+def test_a_signal_ends_serve_with_its_exit_code(tmp_path: Path, signum: int, code: int,
+                                                said: str) -> None:
+    """As every command does (README, "Exit codes"): 128 + the signal, and one line."""
+    port = free_port()
+    proc = start_server(port, tmp_path / "serve.log")
+    try:
+        wait_listening(port, proc)
+        proc.send_signal(signum)
+        assert proc.wait(STOP_S) == code
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stop_server(proc)
+    assert said in (tmp_path / "serve.log").read_text(errors="replace")

@@ -429,3 +429,13 @@ async def test_back_to_live_the_log_shows_its_newest_line() -> None:
         assert app.lanes_view.size.height > rows_then  # the case: the log got shorter
         assert log.scroll_y == log.max_scroll_y
         assert "finished" in log.render_line(log.size.height - 1).text
+
+
+async def test_the_decision_log_s_title_counts_in_words() -> None:
+    """seo's graph has one exclusive group (s3 and s4): "1 exclusive group", not "groups"."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.shown[-1], ev.GraphReady)
+        assert str(app.decisions.border_title) == \
+            "decisions · event 3: graph ready: 5 calls, 1 exclusive group"

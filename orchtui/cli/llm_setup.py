@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchtui.engine import events as ev
 from orchtui.engine.runner import Repairer, Run, TurnTaker
-from orchtui.engine.session import make_run
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.errors import OrchError
 from orchtui.executors.base import Executor
 from orchtui.functions import context as fctx
@@ -176,6 +176,43 @@ class LLMSetup:
             run.executor.close()
             raise
         return run
+
+    def run_maker(self) -> RunMaker:
+        """Runs of this setup's scenario (or an edit of it, or its plan as a trace rebuilt it)
+        under any policy, built as this setup builds its own: the compare, sweep and what-if
+        runs then recover from a failed call as the run on screen does (the one engine loop:
+        recovery everywhere), and a streamed plan streams under the policies that can.
+
+        They never ask a live model: with --llm, repairs come from the scenario's recorded
+        replies, if it has any, and the plan is the one the model wrote (many sim runs must
+        neither pay for nor wait on model calls)."""
+        base = self if not self.live else self.recorded_twin()
+
+        def make(scenario: Scenario, *, mode: str, policy: str, processors: int,
+                 compute: str = "serial", seed: int | None = None,
+                 scheduler: str | None = None) -> Run:
+            # a scenario with neither a recorded reply nor a plan text (one a trace rebuilt)
+            # has nothing to stream: its plan runs whole
+            stream = base.stream and _has_reply(scenario)
+            return replace(base, scenario=scenario, policy=policy, stream=stream).make_run(
+                mode, processors=processors, compute=compute, seed=seed, scheduler=scheduler)
+        return make
+
+    def recorded_twin(self) -> LLMSetup:
+        """This setup without its live model: the recorded repairs, no model turns, the plan
+        whole, no time spent translating."""
+        recorded = RecordedBackend(self.scenario.recorded)
+        repairer = LLMRepairer(recorded) if recorded.has("repair_call") else None
+        return replace(self, live=False, stream=False, backend=recorded, repairer=repairer,
+                       seconds_before_run=0.0)
+
+
+def _has_reply(scenario: Scenario) -> bool:
+    try:
+        recorded_reply(scenario)
+    except OrchError:
+        return False
+    return True
 
 
 def recorded_reply(scenario: Scenario) -> str:

@@ -39,10 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if args.chrome_trace:
         write_chrome_trace(events, args.chrome_trace)
     if args.gantt:
-        from orchtui.plots import check_path
-        from orchtui.plots.gantt import plot_gantt
+        from orchtui.plots.gantt import write_gantt
 
-        plot_gantt(events, check_path(args.gantt, "--gantt"))
+        write_gantt(events, args.gantt)
     if args.headless or args.chrome_trace or args.gantt:
         if args.headless:
             sys.stdout.writelines(RunRecord.from_events(events).json_text())

@@ -180,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
                        processors=args.processors, cpus=args.cpus, compute=args.compute,
                        seed=args.seed, step=args.step, trace_path=args.trace,
                        speed=args.speed, pace=args.pace,
-                       run_factory=tui_factory(setup, args), scheduler=args.scheduler)
+                       run_factory=tui_factory(setup, args), scheduler=args.scheduler,
+                       run_maker=setup.run_maker())
         if mode == "sim":  # every run of the app was simulated: see run_headless
             leave_to_os()
         return code
@@ -262,11 +263,9 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
     if rec.error:  # a failure no call's status explains (a plan stream that broke): say it
         _warn(rec.error)
     if events is not None and getattr(args, "gantt", None):
-        from orchtui.plots import check_path
-        from orchtui.plots.gantt import plot_gantt
+        from orchtui.plots.gantt import write_gantt
 
-        plot_gantt(events, check_path(args.gantt, "--gantt"))
-        print(f"Gantt chart written: {args.gantt}", file=sys.stderr)
+        write_gantt(events, args.gantt)
     if args.json:
         sys.stdout.writelines(rec.json_text())
         print()

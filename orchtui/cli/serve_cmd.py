@@ -68,5 +68,9 @@ def run(args: argparse.Namespace) -> int:
     serve = server(shlex.join(app_command(args, args.parser)), args.host, args.port)
     print(f"orchtui: serving {args.file} at http://{args.host}:{args.port} (Ctrl-C stops)",
           file=sys.stderr, flush=True)
-    serve()
-    return 0
+    stopped_by = serve()
+    if stopped_by is None:
+        return 0
+    from orchtui.exits import signal_exit
+
+    return signal_exit(stopped_by)  # 130 or 143, as every command ends on a signal

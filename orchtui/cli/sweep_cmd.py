@@ -79,12 +79,17 @@ def run(args: argparse.Namespace) -> int:
                         "functions need an impl to run for real")
     if mode != "sim":
         require_trust(scenario)  # before the sweep screen opens
+    # the runs' model side, as `orchtui scenario` has it without --llm: the recorded plan and
+    # repairs, so that each run recovers from a failed call as that one does
+    setup = prepare(scenario, args)
+    make = setup.run_maker()
+    scenario = setup.scenario  # with its plan, where the recorded translation wrote it
     if args.tui:
         from orchtui.tui import run_sweep_app
 
         return run_sweep_app(scenario, processors=processors, policies=policies,
                              real=mode != "sim", executor=mode if mode != "sim" else "real",
-                             scheduler=args.scheduler)
+                             scheduler=args.scheduler, run_maker=make)
     console = Console(stderr=True)
     if mode != "sim":
         kept, cap, why = measured_cap(mode, processors, args.scheduler)
@@ -93,15 +98,13 @@ def run(args: argparse.Namespace) -> int:
         if len(kept) < len(processors):
             console.print(f"{mode} sweep: P capped at {cap}, {why}")
         processors = kept
-    # The runs recover a failed call from the scenario's recorded repairs, as `scenario` does
-    setup = prepare(scenario, args)
-    rows = sweep(setup.scenario, mode, processors, policies, args.compute, args.seed,
-                 args.scheduler, setup.repairer)
+    rows = sweep(scenario, mode, processors, policies, args.compute, args.seed, args.scheduler,
+                 make)
     baseline = next(rows)
     results = [baseline, *rows]
     # A measured sweep shows the sim's curve next to it (the sim takes moments).
-    sim = [] if mode == "sim" else list(sweep(setup.scenario, "sim", processors, policies,
-                                              args.compute, args.seed, None, setup.repairer))
+    sim = [] if mode == "sim" else list(sweep(scenario, "sim", processors, policies,
+                                              args.compute, args.seed, make=make))
     if plot is not None:
         from orchtui.plots.speedup import plot_sweep
 

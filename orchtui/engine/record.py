@@ -41,6 +41,19 @@ class CallRecord:
     lost: tuple[tuple[float, float, int | None, int | None], ...] = ()
 
 
+def returned(start: float | None, e: ev.Finished) -> float:
+    """When a finished call's function returned: `e.t`, or earlier where its duration says so
+    (the engine took the result late: a paused or paced real run). A sim call's duration is
+    `e.t - start` exactly, so it ends at `e.t`, to the bit."""
+    if start is None:
+        return e.t
+    end = start + e.duration
+    return end if end < e.t - RETURN_EPS else e.t
+
+
+RETURN_EPS = 1e-6  # below this, `start + duration` is `e.t` rounded
+
+
 @dataclass
 class RunRecord:
     scenario: str = ""
@@ -126,7 +139,7 @@ class RunRecord:
     def _finished(self, e: ev.Finished) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.end, c.status, c.preview, c.output = e.t, "done", e.preview, e.output
+            c.end, c.status, c.preview, c.output = returned(c.start, e), "done", e.preview, e.output
 
     def _failed(self, e: ev.Failed) -> None:
         c = self.calls.get(e.call)

@@ -467,7 +467,12 @@ class Run:
         st = self.st
         # the call's start and processor are let go once it ends: kept, they were two dicts
         # of every call of a long run
-        duration = e.t - st.started.pop(e.key, e.t)
+        start = st.started.pop(e.key, e.t)
+        # The function's own return where the executor knows it (a real or Dask worker's
+        # stamp): the engine takes a result only when its caller pulls the next event, which a
+        # paused or paced screen does late. The event keeps the time the engine took it.
+        end = e.t if e.t_return is None else min(e.t, max(start, e.t_return))
+        duration = end - start
         self._running_on.pop(e.key, None)
         if e.ok:
             st.status[e.key] = "done"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Protocol
 
 from orchtui.engine.runner import PlanStream, Repairer, Run, RunOptions, TurnTaker
 from orchtui.errors import OrchError
@@ -140,3 +141,14 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
     except BaseException:
         executor.close()
         raise
+
+
+class RunMaker(Protocol):
+    """Builds a run of `scenario` under `policy`: what the compare, sweep and what-if runs are
+    built with. The one that built the run on screen hands out its own (cli/llm_setup.py), so
+    that they get its plan source and runtime recovery; `make_run` alone is one too (no
+    repairer: a failed call ends the run)."""
+
+    def __call__(self, scenario: Scenario, *, mode: str, policy: str, processors: int,
+                 compute: str = "serial", seed: int | None = None,
+                 scheduler: str | None = None) -> Run: ...

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from orchtui.engine import events as ev
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.record import RunRecord
-from orchtui.engine.runner import Repairer
-from orchtui.engine.session import allowed_cpus, make_run
+from orchtui.engine.session import RunMaker, allowed_cpus, make_run
 from orchtui.scenario.model import POLICIES, Scenario
 
 
@@ -28,12 +27,10 @@ class SweepRow:
 
 def measure(scenario: Scenario, mode: str, policy: str, processors: int,
             compute: str = "serial", seed: int | None = None,
-            scheduler: str | None = None, repairer: Repairer | None = None) -> SweepRow:
-    """One run of the sweep. With a `repairer` (the scenario's recorded repairs), a call that
-    fails is recovered as in `orchtui scenario`, its injected fault then gone as there."""
-    run = make_run(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
-                   seed=seed, scheduler=scheduler, repairer=repairer,
-                   transient_faults=repairer is not None)
+            scheduler: str | None = None, make: RunMaker = make_run) -> SweepRow:
+    """`make`: how the run is built (the run on screen's recovery: session.RunMaker)."""
+    run = make(scenario, mode=mode, policy=policy, processors=processors, compute=compute,
+               seed=seed, scheduler=scheduler)
     try:
         with collector_paused(mode == "sim"):
             rec = RunRecord.from_events(run.events())
@@ -87,8 +84,7 @@ def measured_cap(mode: str, processors: list[int], scheduler: str | None = None
 
 def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[str] | None = None,
           compute: str = "serial", seed: int | None = None,
-          scheduler: str | None = None, repairer: Repairer | None = None
-          ) -> Iterator[SweepRow]:
+          scheduler: str | None = None, make: RunMaker = make_run) -> Iterator[SweepRow]:
     """Yield the react@P=1 baseline first, then every (policy, P) in order.
 
     Mode "dask": each run takes the first P workers of the cluster at `scheduler` (its worker
@@ -102,13 +98,13 @@ def sweep(scenario: Scenario, mode: str, processors: list[int], policies: list[s
             from orchtui.executors.dask_executor import local_cluster
 
             scheduler = stack.enter_context(local_cluster(max(processors)))
-        baseline = measure(scenario, mode, "react", 1, compute, seed, scheduler, repairer)
+        baseline = measure(scenario, mode, "react", 1, compute, seed, scheduler, make)
         yield baseline
         for policy in policies:
             for p in processors:
                 if policy == "react" and p == 1:
                     continue
-                yield measure(scenario, mode, policy, p, compute, seed, scheduler, repairer)
+                yield measure(scenario, mode, policy, p, compute, seed, scheduler, make)
 
 
 def speedup(baseline: SweepRow, row: SweepRow) -> float:

@@ -5,6 +5,7 @@ exclusive pairs (R2) joined by a dashed magenta line."""
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,14 @@ RANK_COLOURS = ("#56b4e9", "#e69f00", "#009e73", "#cc79a7", "#0072b2", "#d55e00"
 
 def rank_colour(rank: int) -> str:
     return RANK_COLOURS[(max(rank, 1) - 1) % len(RANK_COLOURS)]
+
+
+def write_gantt(events: Iterable[ev.Event], path: str) -> None:
+    """`--gantt FILE` (a run's or a replayed trace's): draw the chart and say where, on stderr."""
+    from orchtui.plots import check_path
+
+    plot_gantt(events, check_path(path, "--gantt"))
+    print(f"Gantt chart written: {path}", file=sys.stderr)
 
 
 def plot_gantt(events: Iterable[ev.Event], path: Path) -> None:

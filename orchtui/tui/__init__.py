@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from orchtui.engine.events import Event
     from orchtui.engine.runner import Run
+    from orchtui.engine.session import RunMaker
     from orchtui.scenario.model import Scenario
     from orchtui.tui.app import AppOptions
 
@@ -24,19 +25,22 @@ def run_app(scenario: Scenario, *, mode: str = "sim", policy: str | None = None,
             trace_path: str | None = None, speed: float | None = None,
             pace: float | None = None,
             run_factory: Callable[[AppOptions], Run] | None = None,
-            scheduler: str | None = None) -> int:
+            scheduler: str | None = None, run_maker: RunMaker | None = None) -> int:
     """Open the TUI on a run of `scenario` and return the exit code. Bad options (too many
     processors, an unknown policy) raise OrchError before the screen opens.
 
     `run_factory(options)` builds each run (the first, and every restart with a new policy or
-    processor count); by default engine.session.make_run with the options' settings."""
+    processor count); by default engine.session.make_run with the options' settings.
+    `run_maker` builds the compare, sweep and what-if screens' runs (a RunMaker), by default
+    engine.session.make_run: pass the one that goes with `run_factory`, so that they recover
+    as the run on screen does."""
     from orchtui.tui.app import AppOptions, OrchApp
 
     app = OrchApp(scenario, AppOptions(mode=mode, policy=policy, processors=processors,
                                        cpus=cpus, compute=compute, seed=seed, step=step,
                                        trace_path=trace_path, speed=speed, pace=pace,
                                        scheduler=scheduler),
-                  run_factory=run_factory)
+                  run_factory=run_factory, run_maker=run_maker)
     app.prepare()
     return _run(app)
 
@@ -52,13 +56,16 @@ def run_replay(events: list[Event], *, step: bool = False, speed: float | None =
 
 def run_sweep_app(scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
                   policies: Sequence[str] | None = None, real: bool = False,
-                  executor: str = "real", scheduler: str | None = None) -> int:
+                  executor: str = "real", scheduler: str | None = None,
+                  run_maker: RunMaker | None = None) -> int:
     """The sweep screen on its own (`orchtui sweep FILE --tui`); `real` measures too, with
-    `executor` ("real" or "dask", on the cluster at `scheduler` if given)."""
+    `executor` ("real" or "dask", on the cluster at `scheduler` if given); `run_maker` builds
+    its runs (by default engine.session.make_run)."""
+    from orchtui.engine.session import make_run
     from orchtui.tui.sweep_app import SweepApp
 
     app = SweepApp(scenario, processors=processors, policies=policies, real=real,
-                   executor=executor, scheduler=scheduler)
+                   executor=executor, scheduler=scheduler, make=run_maker or make_run)
     return _run(app)
 
 

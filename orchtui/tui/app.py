@@ -31,6 +31,7 @@ from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
 from orchtui.engine.record import CallRecord, RunRecord
 from orchtui.engine.runner import Run
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.engine.trace import TraceWriter
 from orchtui.errors import OrchError
 from orchtui.playback.clock import PlaybackClock, pace_label
@@ -120,8 +121,6 @@ pass one that adds the model's side (a repairer, a translated plan)."""
 
 def default_run_factory(scenario: Scenario) -> RunFactory:
     def build(options: AppOptions) -> Run:
-        from orchtui.engine.session import make_run
-
         return make_run(scenario, mode=options.mode, policy=options.policy,
                         processors=options.processors, cpus=options.cpus,
                         compute=options.compute, seed=options.seed,
@@ -166,12 +165,15 @@ class OrchApp(App[int]):
 
     def __init__(self, scenario: Scenario | None = None, options: AppOptions | None = None,
                  *, replay: list[ev.Event] | None = None,
-                 run_factory: RunFactory | None = None) -> None:
+                 run_factory: RunFactory | None = None, run_maker: RunMaker | None = None
+                 ) -> None:
         super().__init__()
         if scenario is None and replay is None:
             raise ValueError("OrchApp needs a scenario or a trace to replay")
         self.scenario = scenario
         self.run_factory = run_factory or (default_run_factory(scenario) if scenario else None)
+        # the compare, sweep and what-if runs: built as the run on screen is (its recovery)
+        self.run_maker: RunMaker = run_maker or make_run
         self.options = options or AppOptions()
         self.replay = replay
         self.feed: Feed | None = None
@@ -960,7 +962,8 @@ class OrchApp(App[int]):
         processors, compute = self._compare_settings(scenario)
         self.push_screen(CompareScreen(scenario, processors, compute, self.options.seed,
                                        threaded=self.options.threaded,
-                                       llm_turn=measured_turn(self.record)))
+                                       llm_turn=measured_turn(self.record),
+                                       make=self.run_maker))
 
     def action_what_if(self) -> None:
         from orchtui.scenario.whatif import WhatIf
@@ -983,7 +986,8 @@ class OrchApp(App[int]):
                 self.push_screen(WhatIfScreen(scenario, what, policy=policy,
                                               processors=processors, compute=compute,
                                               seed=self.options.seed,
-                                              threaded=self.options.threaded))
+                                              threaded=self.options.threaded,
+                                              make=self.run_maker))
 
         self.push_screen(WhatIfForm(scenario, call, processors=processors), chosen)
 
@@ -998,7 +1002,7 @@ class OrchApp(App[int]):
         self.push_screen(SweepScreen(scenario, real=real, compute=self.options.compute,
                                      seed=self.options.seed, threaded=self.options.threaded,
                                      executor=mode if real else "real",
-                                     scheduler=self.options.scheduler))
+                                     scheduler=self.options.scheduler, make=self.run_maker))
 
     def action_help(self) -> None:
         from orchtui.tui.screens.help import HelpScreen

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from orchtui.engine import events as ev
 from orchtui.engine.policies import POLICY_CLASSES
 from orchtui.engine.record import RunRecord
-from orchtui.engine.session import make_run
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.scenario.model import Scenario
 from orchtui.tui.lane_model import LaneModel
 
@@ -23,13 +23,15 @@ class PolicyRun:
 
 
 def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = "serial",
-               seed: int | None = None, llm_turn: float | None = None) -> PolicyRun:
+               seed: int | None = None, llm_turn: float | None = None,
+               make: RunMaker = make_run) -> PolicyRun:
     """`llm_turn`: charge each model turn this long (a live run's measured turns), instead of
-    the scenario's own llm_turn."""
+    the scenario's own llm_turn. `make`: the run on screen's RunMaker, so that this run
+    recovers as it does."""
     if llm_turn is not None:
         scenario = replace(scenario, llm_turn=llm_turn)
-    run = make_run(scenario, mode="sim", policy=policy, processors=processors, compute=compute,
-                   seed=seed)
+    run = make(scenario, mode="sim", policy=policy, processors=processors, compute=compute,
+               seed=seed)
     record = RunRecord()
     lanes = LaneModel()
     try:
@@ -45,9 +47,10 @@ def run_policy(scenario: Scenario, policy: str, processors: int, compute: str = 
 
 def compare_policies(scenario: Scenario, processors: int, compute: str = "serial",
                      seed: int | None = None, policies: Sequence[str] | None = None,
-                     llm_turn: float | None = None) -> Iterator[PolicyRun]:
+                     llm_turn: float | None = None, make: RunMaker = make_run
+                     ) -> Iterator[PolicyRun]:
     for policy in policies or POLICY_CLASSES:
-        yield run_policy(scenario, policy, processors, compute, seed, llm_turn)
+        yield run_policy(scenario, policy, processors, compute, seed, llm_turn, make)
 
 
 def measured_turn(record: RunRecord) -> float | None:
@@ -57,8 +60,8 @@ def measured_turn(record: RunRecord) -> float | None:
 
 
 def what_if_runs(scenario: Scenario, edited: Scenario, policy: str, processors: int,
-                 after_processors: int, compute: str = "serial", seed: int | None = None
-                 ) -> tuple[PolicyRun, PolicyRun]:
+                 after_processors: int, compute: str = "serial", seed: int | None = None,
+                 make: RunMaker = make_run) -> tuple[PolicyRun, PolicyRun]:
     """The scenario as it is and as edited, under one policy in the sim: before and after."""
-    return (run_policy(scenario, policy, processors, compute, seed),
-            run_policy(edited, policy, after_processors, compute, seed))
+    return (run_policy(scenario, policy, processors, compute, seed, make=make),
+            run_policy(edited, policy, after_processors, compute, seed, make=make))

@@ -59,6 +59,11 @@ def where(processor: int | None, pool: bool, cpus: tuple[int, ...], kind: str = 
     return f"cpu {cpu}"
 
 
+def counted(n: int, noun: str) -> str:
+    """"1 call", "2 calls", "0 calls"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def id_list(calls: Sequence[str], limit: int = 12) -> str:
     """Call ids, the first `limit` of them: a group of a big plan holds thousands."""
     shown = ", ".join(calls[:limit])
@@ -171,7 +176,8 @@ def summary(e: ev.Event, cpus: tuple[int, ...], calls: Mapping[str, CallRecord])
         case ev.PlanReady():
             return f"plan ready ({e.source})"
         case ev.GraphReady():
-            return f"graph ready: {len(e.calls)} calls, {len(e.exclusive_groups)} exclusive groups"
+            return (f"graph ready: {counted(len(e.calls), 'call')}, "
+                    f"{counted(len(e.exclusive_groups), 'exclusive group')}")
         case ev.Scheduled():
             return f"scheduled {id_list(e.calls, 6)}"
         case ev.Queued():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orchtui.engine import events as ev
-from orchtui.engine.record import RunRecord
+from orchtui.engine.record import RunRecord, returned
 
 MAX_STACK = 4  # rows per stacked lane; more concurrent bars share the last row
 EPS = 1e-9
@@ -95,7 +95,8 @@ class LaneModel:
         elif kind is ev.Finished or kind is ev.Failed or kind is ev.Retried:
             bar = self.open.pop(e.call, None)
             if bar is not None:
-                bar.end = e.t
+                # a call's bar ends when its function returned, not when the engine took it
+                bar.end = returned(bar.start, e) if kind is ev.Finished else e.t
                 bar.state = ("done" if kind is ev.Finished
                              else "lost" if kind is ev.Retried else "failed")
         elif kind is ev.TurnStarted:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +16,10 @@ from orchtui.errors import OrchError
 _RUNS_END_S = 10.0
 
 
-def server(command: str, host: str, port: int) -> Callable[[], None]:
-    """What serves until Ctrl-C. OrchError now when textual-serve is missing, and when it
-    runs if the port is taken."""
+def server(command: str, host: str, port: int) -> Callable[[], int | None]:
+    """What serves until Ctrl-C, and returns the number of the signal that stopped it (None:
+    it stopped otherwise). OrchError now when textual-serve is missing, and when it runs if
+    the port is taken."""
     try:
         from textual_serve.server import Server
     except ImportError:
@@ -32,6 +34,19 @@ def server(command: str, host: str, port: int) -> Callable[[], None]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: set[asyncio.Task[Any]] = set()
+            self.stopped_by: int | None = None  # the signal, for the exit code (128 + it)
+
+        async def on_startup(self, app: Any) -> None:
+            await super().on_startup(app)
+            # textual-serve stops on SIGINT and SIGTERM alike, without saying which: the same
+            # stop, told which signal asked for it (set once serving, as its own handlers are)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stop_by, sig)
+
+        def _stop_by(self, signum: int) -> None:
+            self.stopped_by = self.stopped_by or signum
+            self.request_exit()
 
         async def handle_websocket(self, request: Any) -> Any:
             page = asyncio.current_task()
@@ -52,7 +67,10 @@ def server(command: str, host: str, port: int) -> Callable[[], None]:
             await _ended(runs)
 
     web = _Server(command, host=host, port=port, title="orchtui")
-    return lambda: _serve(web, host, port)
+    def serve() -> int | None:
+        _serve(web, host, port)
+        return web.stopped_by
+    return serve
 
 
 def _descendants() -> list[Any]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from textual.app import App
 
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.scenario.model import Scenario
 from orchtui.tui.screens.sweep import StandaloneSweepScreen
 
@@ -18,11 +19,11 @@ class SweepApp(App[int]):
     def __init__(self, scenario: Scenario, *, processors: Sequence[int] = range(1, 9),
                  policies: Sequence[str] | None = None, real: bool = False,
                  threaded: bool = True, executor: str = "real",
-                 scheduler: str | None = None) -> None:
+                 scheduler: str | None = None, make: RunMaker = make_run) -> None:
         super().__init__()
         self.sweep = StandaloneSweepScreen(scenario, processors=processors, policies=policies,
                                            real=real, threaded=threaded, standalone=True,
-                                           executor=executor, scheduler=scheduler)
+                                           executor=executor, scheduler=scheduler, make=make)
 
     def on_mount(self) -> None:
         self.push_screen(self.sweep)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from orchtui.engine.policies import POLICY_CLASSES
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.scenario.model import Scenario
 from orchtui.tui import theme
 from orchtui.tui.compare import PolicyRun, compare_policies
@@ -30,8 +31,9 @@ class CompareScreen(Screen[None]):
 
     def __init__(self, scenario: Scenario, processors: int, compute: str = "serial",
                  seed: int | None = None, *, threaded: bool = True,
-                 llm_turn: float | None = None) -> None:
+                 llm_turn: float | None = None, make: RunMaker = make_run) -> None:
         super().__init__()
+        self.make = make  # the run on screen's: every policy recovers as it does
         self.llm_turn = llm_turn  # measured in a live run: every policy's turns cost this
         self.scenario = scenario
         self.processors = processors
@@ -72,7 +74,7 @@ class CompareScreen(Screen[None]):
 
     def _runs(self):
         return compare_policies(self.scenario, self.processors, self.compute, self.seed,
-                                llm_turn=self.llm_turn)
+                                llm_turn=self.llm_turn, make=self.make)
 
     def _compute(self) -> None:
         for run in self._runs():

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.engine.sweep import SweepRow, measured_cap, sweep
 from orchtui.errors import OrchError
 from orchtui.scenario.model import POLICIES, Scenario
@@ -37,8 +38,9 @@ class SweepScreen(Screen[None]):
                  policies: Sequence[str] | None = None, real: bool = False,
                  compute: str = "serial", seed: int | None = None, threaded: bool = True,
                  standalone: bool = False, executor: str = "real",
-                 scheduler: str | None = None) -> None:
+                 scheduler: str | None = None, make: RunMaker = make_run) -> None:
         super().__init__()
+        self.make = make  # the run on screen's (or the CLI's): its recovery in every run
         self.scenario = scenario
         self.processors = list(processors)
         self.policies = list(policies or POLICIES)
@@ -83,7 +85,7 @@ class SweepScreen(Screen[None]):
             if not processors:
                 return
         yield from sweep(self.scenario, mode, processors, self.policies, self.compute, self.seed,
-                         self.scheduler if mode == "dask" else None)
+                         self.scheduler if mode == "dask" else None, self.make)
 
     def _measure(self) -> None:
         """The worker: sim first, then (if asked) real, a row at a time."""

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
+from orchtui.engine.session import RunMaker, make_run
 from orchtui.errors import OrchError
 from orchtui.scenario.model import Kind, Scenario
 from orchtui.scenario.whatif import WhatIf, apply_what_if
@@ -167,8 +168,9 @@ class WhatIfScreen(Screen[None]):
 
     def __init__(self, scenario: Scenario, what: WhatIf, *, policy: str, processors: int,
                  compute: str = "serial", seed: int | None = None,
-                 threaded: bool = True) -> None:
+                 threaded: bool = True, make: RunMaker = make_run) -> None:
         super().__init__()
+        self.make = make  # the run on screen's: "before" is that run, recovery included
         self.scenario = scenario
         self.what = what
         self.edited = apply_what_if(scenario, what)
@@ -200,7 +202,8 @@ class WhatIfScreen(Screen[None]):
 
     def _runs(self) -> tuple[PolicyRun, PolicyRun]:
         return what_if_runs(self.scenario, self.edited, self.policy, self.processors,
-                            self.what.processors or self.processors, self.compute, self.seed)
+                            self.what.processors or self.processors, self.compute, self.seed,
+                            self.make)
 
     def _compute(self) -> None:
         runs = self._runs()
