@@ -569,3 +569,25 @@ def test_a_call_that_never_answers_still_reports_its_start(pool: WorkerPool, mod
     assert not f.ok and f.error is not None and f.error.startswith(error), f.error
     assert s.pid == first.pid and s.cpu == 0 and s.affinity == (0,)
     assert first.t <= s.t <= f.t
+
+
+def test_a_long_call_of_a_quick_function_shows_its_start_while_it_runs(
+        pool: WorkerPool, tmp_path: Path) -> None:
+    """After a quick call, the worker sends the next call's start with its result only: a long
+    call then showed nothing on its lane until it ended. The engine reports its start (the
+    time it was sent) while it runs, once, and the result adds no second one."""
+    call(pool, "q1", CPU0, "quick_unless", "quick")
+    run(pool)
+    gate = tmp_path / "go"
+    call(pool, "q2", CPU0, "quick_unless", f"until:{gate}")
+    seen: list[JobStarted | JobFinished] = []
+    for _ in range(40):  # polls of half a second: the start is due after a fiftieth of one
+        seen += pool.poll(0.5)
+        if seen:
+            break
+    gate.touch()
+    assert [type(e) for e in seen] == [JobStarted], "no start while the call ran"
+    rest = run(pool)["q2"]
+    assert [type(e) for e in rest] == [JobFinished]
+    assert rest[0].ok and rest[0].value == f"until:{gate}"
+    assert seen[0].cpu == 0 and seen[0].t <= rest[0].t

@@ -44,9 +44,15 @@ def hang() -> None:
 
 def quick_unless(mode: str) -> str:
     """Returns at once (so its worker knows it as quick, and sends no separate start for its
-    next call), unless told to hang or to end its worker."""
+    next call), unless told to hang, to end its worker, or to wait for a file."""
     if mode == "hang":
         time.sleep(3600)
+    if mode.startswith("until:"):  # runs until the file it names exists (a minute at most)
+        gate = mode.partition(":")[2]
+        for _ in range(6000):
+            if os.path.exists(gate):
+                break
+            time.sleep(0.01)
     if mode == "exit":
         os._exit(3)
     return mode

@@ -117,6 +117,10 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _CAPTURE_LIMIT = 64 * 1024  # bytes of a call's stdout/stderr kept; the rest is counted
 _QUICK_S = 0.002  # a call shorter than this sends its start time with its result only
+# A call that sends its start with its result only, and is still running this long after it was
+# sent, has its start reported by the engine (the time it was sent): a live lane then shows it
+# running, not nothing until it ends. Far below a frame of the TUI; far above a quick call.
+_ANNOUNCE_S = 0.02
 _TOKEN_BYTES = 8  # every call message starts with a fresh random token; answers carry it
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _dumps, _loads = pickle.dumps, pickle.loads
@@ -615,8 +619,9 @@ def _serve(conn: Connection, cpus: tuple[int, ...], capture: _Capture,
 class _Worker:
     """The engine's handle on one worker process."""
 
-    __slots__ = ("affinity", "conn", "cpus", "deadline", "job", "pid", "pipe", "process",
-                 "ready", "sentinel", "setup_error", "started", "t_sent", "timeout", "token")
+    __slots__ = ("affinity", "announce", "conn", "cpus", "deadline", "impl", "job", "pid",
+                 "pipe", "process", "quick", "ready", "sentinel", "setup_error", "started",
+                 "t_sent", "timeout", "token")
 
     def __init__(self, process: Any, conn: Connection, cpus: frozenset[int]) -> None:
         self.process = process
@@ -634,6 +639,12 @@ class _Worker:
         self.t_sent = 0.0  # when the job in flight was submitted
         self.deadline: float | None = None
         self.timeout: float | None = None
+        self.impl: tuple[str, str | None] = ("", None)  # of the job in flight
+        # The worker's own list of functions whose last call was quick (they send no start
+        # message), kept the same way from what their results say; and when the engine
+        # reports the start of the job in flight itself, if it is one of them.
+        self.quick: set[tuple[str, str | None]] = set()
+        self.announce: float | None = None
 
 
 def _exit_description(exitcode: int | None) -> str:
@@ -685,6 +696,7 @@ class WorkerPool:
         # cwd (a call's path work, done once)
         self._resolved: dict[tuple[str, str | None], str | None] = {}
         self._timeouts = False  # some job ever had a timeout: deadlines must be watched
+        self._announcing = False  # some job's start was ever left to the engine to report
         self._closed = False
         atexit.register(self.close)
 
@@ -732,6 +744,12 @@ class WorkerPool:
         worker.deadline = None if timeout is None else t_submit + timeout
         if timeout is not None:
             self._timeouts = True
+        key = worker.impl = (impl, base_dir)
+        if key in worker.quick:
+            worker.announce = t_submit + _ANNOUNCE_S
+            self._announcing = True
+        else:
+            worker.announce = None
         self._busy[job] = worker
 
     def poll(self, timeout: float | None) -> list[Event]:
@@ -753,6 +771,8 @@ class WorkerPool:
                 events += self._handle_ready([watched[fd] for fd, _ in ready if fd in watched])
             if self._timeouts and any(w.deadline is not None for w in self._busy.values()):
                 events += self._enforce_deadlines()
+            if self._announcing:
+                events += self._announce_starts()
             if events or not self._busy:
                 break
             if give_up is not None and time.perf_counter() >= give_up:
@@ -928,10 +948,10 @@ class WorkerPool:
             return 0.0
         now = time.perf_counter()
         limit = None if give_up is None else give_up - now
-        for worker in self._busy.values() if self._timeouts else ():
-            if worker.deadline is not None:
-                until = worker.deadline - now
-                limit = until if limit is None else min(limit, until)
+        for worker in self._busy.values() if self._timeouts or self._announcing else ():
+            for when in (worker.deadline, None if worker.started else worker.announce):
+                if when is not None:
+                    limit = when - now if limit is None else min(limit, when - now)
         return None if limit is None else max(0.0, limit)
 
     def _handle_ready(self, ready: list[tuple[_Worker, bool]]) -> list[Event]:
@@ -1015,14 +1035,20 @@ class WorkerPool:
         affinity = worker.affinity
         cpu = affinity[0] if len(affinity) == 1 else None
         if tag == _MSG_STARTED:
-            worker.started = True
-            events.append(JobStarted(job, msg[2], worker.pid, cpu, affinity))
+            if not worker.started:  # (the engine may have reported it: _announce_starts)
+                worker.started = True
+                events.append(JobStarted(job, msg[2], worker.pid, cpu, affinity))
             return False
         if tag != _MSG_FINISHED:
             return False
         _tag, _token, ok, value, error, t_start, t_return, changed, output = msg
         if t_start is not None and not worker.started:
             events.append(JobStarted(job, t_start, worker.pid, cpu, affinity))
+        if t_start is not None and t_return is not None:  # as the worker judges it
+            if t_return - t_start < _QUICK_S:
+                worker.quick.add(worker.impl)
+            else:
+                worker.quick.discard(worker.impl)
         if changed is not None:  # it could not be re-pinned: later calls report the truth
             worker.affinity = tuple(changed)
         events.append(JobFinished(job, t_recv, ok, value, error, t_return, output))
@@ -1050,13 +1076,26 @@ class WorkerPool:
                                       f"timed out after {float(worker.timeout or 0.0)} s", None))
         return events
 
+    def _announce_starts(self) -> list[Event]:
+        """The starts of calls that send theirs with their results only (their function's
+        last call was quick) and are running longer than _ANNOUNCE_S."""
+        now = time.perf_counter()
+        events: list[Event] = []
+        for worker in self._busy.values():
+            if worker.announce is not None and worker.announce <= now:
+                events += self._unreported_start(worker)
+                worker.announce = None
+        return events
+
     @staticmethod
     def _unreported_start(worker: _Worker) -> list[Event]:
-        """The start of a job that ends without an answer (a timeout, a crash), if it was not
-        reported: a call of a function whose last call was quick sends its start with its
-        result only. A set-up worker starts a call as it gets it: the time it was sent."""
+        """The start of a job whose worker did not report it, if it has not been reported: a
+        call of a function whose last call was quick sends its start with its result only, and
+        one that runs long (_announce_starts), times out or crashes has none before. A set-up
+        worker starts a call as it gets it: the time it was sent."""
         if worker.started or not worker.ready or worker.job is None:
             return []
+        worker.started = True
         affinity = worker.affinity
         cpu = affinity[0] if len(affinity) == 1 else None
         return [JobStarted(worker.job, worker.t_sent, worker.pid, cpu, affinity)]
