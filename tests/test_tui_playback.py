@@ -439,3 +439,49 @@ async def test_the_decision_log_s_title_counts_in_words() -> None:
         assert isinstance(app.shown[-1], ev.GraphReady)
         assert str(app.decisions.border_title) == \
             "decisions · event 3: graph ready: 5 calls, 1 exclusive group"
+
+
+def _streamed_events() -> list[ev.Event]:
+    """ParallelQA #83's plan streamed in the sim: its first call arrives after the plan's turn
+    has started (GraphReady at t > 0)."""
+    import argparse
+
+    from orchtui.cli.llm_setup import prepare
+    from orchtui.scenario.loader import find_scenario, load_scenario
+
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    setup = prepare(sc, argparse.Namespace(llm=False, policy="llmorch", stream=True,
+                                           stream_rate=None))
+    return list(setup.make_run("sim").events())
+
+
+def test_a_streamed_plan_plays_at_the_auto_pace() -> None:
+    """The auto pace comes from the graph: a streamed plan's first GraphReady comes after t=0,
+    and playing waited for virtual time that could not move without a pace (the screen showed
+    the plan's turn and nothing else, forever). It is shown at once, as stepping shows it."""
+    events = _streamed_events()
+    graph = next(i for i, e in enumerate(events) if isinstance(e, ev.GraphReady))
+    assert events[graph].t > 0
+    timeline = Timeline(every_event)
+    timeline.receive(events)
+    clock = PlaybackClock(pace=1.0)  # speed None: the auto pace, from the graph's estimate
+    player = Player(timeline, clock, paced=True, playing=True, fetch=lambda: None,
+                    ended=lambda: True)
+    shown = player.release(0.1, allowance=1000, engine_busy=False)
+    assert shown == events[:graph + 1]
+    assert clock.vclock == pytest.approx(events[graph].t)
+
+
+def test_the_auto_pace_rises_as_a_streamed_plan_grows() -> None:
+    """Its first call alone set the pace of the whole streamed run: 2.75 s played in a minute."""
+    clock = PlaybackClock(pace=1.0)
+    clock.know_estimate(0.3)
+    first = clock.rate
+    clock.know_estimate(1.2)
+    assert clock.rate == pytest.approx(first * 4)
+    clock.know_estimate(0.6)  # (stepping back shows a smaller graph again: the pace stays)
+    assert clock.rate == pytest.approx(first * 4)
+    fixed = PlaybackClock(speed=0.5, pace=1.0)
+    fixed.know_estimate(0.3)
+    fixed.know_estimate(1.2)
+    assert fixed.rate == 0.5

@@ -35,8 +35,14 @@ class PlaybackClock:
         return self.speed == math.inf
 
     def know_estimate(self, estimate: float) -> None:
-        """The run's lower bound is known: choose the rate that plays it in AUTO_WALL s."""
-        self.rate = self.speed if self.speed and self.speed > 0 else max(estimate, 0.1) / AUTO_WALL
+        """The run's lower bound is known: choose the rate that plays it in AUTO_WALL s. A plan
+        that grows (streamed) makes it known again, larger: the rate only rises, or its first
+        call alone would set the pace of the whole run (a 2.75 s run played in a minute)."""
+        if self.speed and self.speed > 0:
+            self.rate = self.speed
+            return
+        auto = max(estimate, 0.1) / AUTO_WALL
+        self.rate = auto if self.rate is None else max(self.rate, auto)
 
     def reset(self) -> None:
         self.vclock = 0.0

@@ -83,6 +83,14 @@ class Player:
         if self.paced and engine_busy and timeline.pending == 0:
             return []
         count = 0
+        if self.paced and not self.clock.unpaced and self.clock.rate is None and self.before_graph:
+            # The pace comes from the graph, so virtual time cannot move before it is shown: a
+            # streamed plan's first calls come after its turn has started (t > 0), and the run
+            # waited for them forever. Shown at once, as stepping shows them.
+            out = self.preamble()
+            if out:
+                self.clock.vclock = max(self.clock.vclock, out[-1].t)
+            return out
         if self.paced and not self.clock.unpaced:
             # virtual time moves only while there is something to show and a pace is known
             # (from the graph): a run never outruns its events

@@ -629,7 +629,7 @@ class OrchApp(App[int]):
         if self.selected not in self.graph_info and calls:
             self.selected = calls[0].id
         self.estimate = self.record.lower_bound(measured=False)
-        if self.source_paced and self.playback.rate is None:
+        if self.source_paced:  # again as a streamed plan grows
             self.playback.know_estimate(self.estimate)
 
     # -- panels -------------------------------------------------------------------------------
