@@ -151,3 +151,23 @@ def test_a_sweep_recovers_a_failed_call_as_a_run_does(capsys):
     assert main(["sweep", "parallelqa_83", "--processors", "1-2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert {r["status"] for r in rows} == {"ok"}
+
+
+def test_a_call_that_never_reached_a_worker_shows_its_processor_without_a_cpu(tmp_path, capsys):
+    """s2's arguments cannot be bound (a float times a 4000-bit int), so it fails when it is
+    dispatched, before any worker starts it: no cpu is known. The table left it "cpu None"."""
+    (tmp_path / "f.py").write_text("def big():\n    return 2 ** 4000\n\n\n"
+                                   "def use(x):\n    return x\n")
+    path = tmp_path / "bind.yaml"
+    path.write_text("name: bind\nprocessors: 1\nfunctions:\n"
+                    "  - {name: big, kind: compute, impl: 'f.py:big', cost: 0.1}\n"
+                    "  - {name: use, kind: compute, impl: 'f.py:use', cost: 0.1}\n"
+                    "plan: |\n  s1: big()\n  s2: use(s1 * 1.5)\n")
+    assert main(["scenario", str(path), "--real", "--headless"]) == 1
+    out = capsys.readouterr().out
+    assert "None" not in out
+    row = next(line for line in out.splitlines() if line.startswith("│ s2 "))
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[5] == "0" and cells[8].startswith("failed")
+    s1 = next(line for line in out.splitlines() if line.startswith("│ s1 "))
+    assert "0 (cpu " in s1

@@ -333,7 +333,10 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
         if c.kind == "compute" and c.pool:
             where = "shared (OS)"
         elif c.kind == "compute" and c.processor is not None:
-            where = f"{c.processor} (cpu {c.cpu})" if rec.mode != "sim" else str(c.processor)
+            # no cpu when the call never reached a worker (its arguments could not be bound):
+            # the cpu part is left out, as a missing start or end is left blank
+            where = str(c.processor) if rec.mode == "sim" or c.cpu is None else (
+                f"{c.processor} (cpu {c.cpu})")
             where += " shared" if c.shared else ""
         else:
             where = "I/O"
