@@ -10,6 +10,7 @@ from orchtui.engine.runner import PlanStream, Repairer, Run, RunOptions, TurnTak
 from orchtui.errors import OrchError
 from orchtui.executors.base import ContextHook, Executor
 from orchtui.scenario.model import Scenario
+from orchtui.text import counted
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,10 @@ def allowed_cpus() -> tuple[int, ...]:
 
 
 def allocate(processors: int | None, cpus: str | tuple[int, ...] | None, mode: str,
-             default: int) -> Allocation:
+             default: int, default_from: str = "") -> Allocation:
     """`--processors N` takes the first N allowed CPUs; `--cpus 0,2` names them. In the sim any
-    N goes and the CPU ids are the indices."""
+    N goes and the CPU ids are the indices. Without either, `default` (the scenario's
+    `processors:`; `default_from` names the scenario in errors)."""
     if cpus:
         ids = parse_cpus(cpus) if isinstance(cpus, str) else tuple(cpus)
         if mode != "sim":
@@ -45,8 +47,14 @@ def allocate(processors: int | None, cpus: str | tuple[int, ...] | None, mode: s
         return Allocation(n, tuple(range(n)))
     allowed = allowed_cpus()
     if n > len(allowed):
-        raise OrchError(f"--processors {n}: only {len(allowed)} CPUs are allowed here "
-                        f"({','.join(map(str, allowed))}); use --sim for more")
+        # name where n came from: the user may never have typed it
+        asked = f"--processors {n}" if processors is not None else (
+            f"{default_from or 'the scenario'} asks for {counted(n, 'processor')} "
+            f"(processors: {n})")
+        fewer = "" if processors is not None else f"--processors {len(allowed)}, or "
+        raise OrchError(f"{asked}: only {counted(len(allowed), 'CPU')} "
+                        f"{'is' if len(allowed) == 1 else 'are'} allowed here "
+                        f"({','.join(map(str, allowed))}); use {fewer}--sim for more")
     return Allocation(n, allowed[:n])
 
 
@@ -132,7 +140,8 @@ def make_run(scenario: Scenario, mode: str = "sim", policy: str | None = None,
     if scheduler and cpus:
         raise OrchError("--cpus names CPUs of this machine; with --scheduler the Dask workers "
                         "pin themselves (use --processors)")
-    alloc = allocate(processors, cpus, "sim" if scheduler else mode, scenario.processors)
+    alloc = allocate(processors, cpus, "sim" if scheduler else mode, scenario.processors,
+                     scenario.path.name if scenario.path else "")
     opts = RunOptions(policy=policy or scenario.policy, processors=alloc.processors,
                       compute=compute, seed=seed, **options)
     executor = make_executor(scenario, mode, alloc, compute, memory_limit_mb, scheduler)
