@@ -102,3 +102,30 @@ def test_live_setup_picks_the_turns_and_the_plan_source() -> None:
                 run.executor.close()
     finally:
         fctx.configure(fctx.RECORDED)
+
+
+def test_json_of_a_failed_translation_is_a_failed_runs_json(tmp_path, capsys) -> None:
+    """No valid plan came of the attempts: the run failed (exit 1, one line on stderr), and
+    --json still prints JSON for the script reading it, as for any failed run."""
+    import json
+
+    from orchtui.cli.main import main
+
+    path = tmp_path / "untranslatable.yaml"
+    path.write_text("name: untranslatable\nquery: add one and two\nprocessors: 1\nfunctions:\n"
+                    "  - {name: add, kind: compute, cost: 0.1, description: 'add(a, b)'}\n"
+                    "recorded:\n  translate:\n    - 's1: nope(1, 2)'\n")
+    argv = ["scenario", str(path), "--sim", "--headless", "--repairs", "0",
+            "--retranslations", "0"]
+    assert main([*argv, "--json"]) == 1
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert (record["scenario"], record["status"], record["calls"]) == (
+        "untranslatable", "failed", [])
+    assert record["error"].startswith("could not translate the query into a valid plan")
+    assert record["turns"] == 1 and record["processors"] == 1 and record["makespan"] is None
+    assert err.startswith("orchtui: could not translate the query") and err.count("\n") == 1
+    # without --json: the same line, and nothing on stdout
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("orchtui: could not translate the query")

@@ -248,7 +248,7 @@ def warm_model_clients(executor: Executor, scenario: Scenario, timeout: float = 
 def prepare(scenario: Scenario, args: argparse.Namespace) -> LLMSetup:
     """Everything the model side gives a run. Raises OrchError (LLMError, TranslationFailed)
     with a one-line message when the model cannot be reached or no valid plan comes of every
-    attempt; the CLI prints it and exits 2."""
+    attempt; the CLI prints it and exits 2 (1 for TranslationFailed: the run failed)."""
     live = bool(getattr(args, "llm", False))
     stream = bool(getattr(args, "stream", False))
     policy = getattr(args, "policy", None) or scenario.policy

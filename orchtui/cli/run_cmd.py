@@ -172,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
                 writer.write(e)
             writer.close()
         print(f"orchtui: {safe_line(str(err))}", file=sys.stderr)
+        if args.json:  # a failed run: its JSON says so, as a run whose calls failed does
+            _print_json(_untranslated(err, scenario, args, mode))
         return 1
     if not args.headless:
         from orchtui.tui import run_app
@@ -186,6 +188,25 @@ def run(args: argparse.Namespace) -> int:
             leave_to_os()
         return code
     return run_headless(setup, args, mode)
+
+
+def _untranslated(err: TranslationFailed, scenario: Scenario, args: argparse.Namespace,
+                  mode: str) -> RunRecord:
+    """The record of a run that ended before it began: no valid plan came of any attempt. Its
+    turns are the attempts'; it has no calls, and no makespan."""
+    from orchtui.engine.session import allocate  # only here: a run allocates its own
+
+    rec = RunRecord.from_events(err.events)
+    rec.scenario, rec.policy, rec.mode = scenario.name, args.policy or scenario.policy, mode
+    # the processors asked for (the sim's allocation: nothing was allocated)
+    rec.processors = allocate(args.processors, args.cpus, "sim", scenario.processors).processors
+    rec.status, rec.error = "failed", str(err)
+    return rec
+
+
+def _print_json(rec: RunRecord) -> None:
+    sys.stdout.writelines(rec.json_text())
+    print()
 
 
 def _warn(message: str) -> None:
@@ -267,8 +288,7 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
 
         write_gantt(events, args.gantt)
     if args.json:
-        sys.stdout.writelines(rec.json_text())
-        print()
+        _print_json(rec)
     else:
         print_summary(rec, setup.scenario, args)
     if fatal:
