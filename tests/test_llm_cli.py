@@ -122,7 +122,9 @@ def test_json_of_a_failed_translation_is_a_failed_runs_json(tmp_path, capsys) ->
     record = json.loads(out)
     assert (record["scenario"], record["status"], record["calls"]) == (
         "untranslatable", "failed", [])
-    assert record["error"].startswith("could not translate the query into a valid plan")
+    assert record["error"].startswith("could not translate the query into a valid plan: "
+                                      "1 attempt failed (1 translation, 0 repairs, "
+                                      "0 retranslations)")
     assert record["turns"] == 1 and record["processors"] == 1 and record["makespan"] is None
     assert err.startswith("orchtui: could not translate the query") and err.count("\n") == 1
     # without --json: the same line, and nothing on stdout

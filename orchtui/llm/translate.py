@@ -20,6 +20,7 @@ from orchtui.llm.prompts import plan_repair_messages, translation_messages
 from orchtui.plan.model import Plan
 from orchtui.plan.parser import parse_plan
 from orchtui.scenario.model import Scenario
+from orchtui.text import counted
 
 TEMPERATURE_STEP = 0.4  # each retranslation is this much hotter than the one before
 MAX_TEMPERATURE = 1.5
@@ -114,6 +115,7 @@ def translate(scenario: Scenario, backend: ChatBackend, *, repairs: int = 2,
         if plan is not None:
             return done(text, plan)
     raise TranslationFailed(
-        f"could not translate the query into a valid plan: {attempt} attempts failed "
-        f"(1 translation, {repairs} repairs, {retranslations} retranslations); "
+        f"could not translate the query into a valid plan: {counted(attempt, 'attempt')} "
+        f"failed (1 translation, {counted(repairs, 'repair')}, "
+        f"{counted(retranslations, 'retranslation')}); "
         f"the last error: {error}", tuple(events))
