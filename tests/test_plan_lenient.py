@@ -107,6 +107,28 @@ def test_a_call_left_open_closes_only_where_its_text_ends():
     assert "unterminated string" in refused('1. f("a\n2. g()').message
 
 
+def test_calls_after_join_are_dropped_with_a_warning_that_counts_them():
+    """join() ends the plan, as in LLMCompiler's parser: the calls after it are not read. That
+    was silent; now a warning says how many, placed at the first (strict refuses it)."""
+    text = '1. f()\nThought: done\n2. join()\n\n3. f()\nand prose\n4. g($1)\n5. join()\n'
+    plan = parse_plan(text)
+    assert plan.ids == ("1",)
+    assert [(w.line, w.col, w.kind, w.message) for w in plan.warnings] == [
+        (5, 1, "after-join", "2 calls after join() are ignored: join() ends the plan")]
+    err = refused(text, strict=True)
+    assert (err.message, err.line, err.col) == (
+        "join() ends the plan, but 2 calls follow it", 5, 1)
+    assert warned("1. f()\n2. join()\n  3. f()<END_OF_PLAN>\n4. g()") == [
+        (3, 3, "after-join")]  # counted up to the end of the plan
+    one = parse_plan("s1: f()\ns2: join()\ns3: f()").warnings
+    assert [w.message for w in one] == ["1 call after join() is ignored: join() ends the plan"]
+    # no call after it, or only after <END_OF_PLAN>: nothing to say
+    for quiet in ("1. f()\n2. join()\nThought: done.\n",
+                  "1. f()\n2. join()<END_OF_PLAN>\n3. f()",
+                  "1. f()\n2. join()\n<END_OF_PLAN>\n3. f()"):
+        assert warned(quiet) == [] and parse_plan(quiet, strict=True).ids == ("1",)
+
+
 # -- size: bounded time and memory ------------------------------------------------------------
 
 def test_too_many_values_in_one_call_is_a_located_refusal(monkeypatch):
@@ -200,6 +222,20 @@ def test_scenario_headless_json_carries_the_warnings(capsys, tmp_path):
         (6, 13, "plain-text"), (7, 10, "unclosed")]
     code, out, err = run(capsys, "scenario", str(path), "--headless", "--sim")
     assert code == 0 and len(err.splitlines()) == 2 and ": warning: plan: " in err
+
+
+def test_calls_after_join_are_reported_by_plan_and_by_the_run(capsys, tmp_path):
+    path = tmp_path / "j.yaml"
+    path.write_text("name: j\nfunctions:\n  - {name: search, kind: inout, cost: 1}\n"
+                    "plan: |\n  1. search('a')\n  2. join()\n  3. search('b')\n"
+                    "  4. search('c')\n")
+    code, out, err = run(capsys, "plan", str(path))
+    assert code == 0
+    assert err == (f"{path}:7:3: warning: plan: 2 calls after join() are ignored: join() ends "
+                   "the plan\n")
+    code, out, err = run(capsys, "scenario", str(path), "--headless", "--sim", "--json")
+    assert code == 0 and [(w["line"], w["kind"]) for w in json.loads(out)["warnings"]] == [
+        (7, "after-join")]
 
 
 # -- events, traces and the TUI ----------------------------------------------------------------

@@ -94,7 +94,7 @@ class Call:
     text: str = field(default="", compare=False)  # the call as written
 
 
-WarningKind = Literal["prose", "plain-text", "literal-ref", "quotes", "unclosed"]
+WarningKind = Literal["prose", "plain-text", "literal-ref", "quotes", "unclosed", "after-join"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ from orchtui.plan.model import (
     mapping,
     sequence,
 )
+from orchtui.text import counted
 
 END_OF_PLAN = "<END_OF_PLAN>"
 # How deeply argument expressions may nest. Python's own tokenizer stops brackets at 200 levels;
@@ -68,6 +69,7 @@ _ID: dict[str, re.Pattern[str]] = {
 _LOOKS_LIKE_CALL: dict[str, re.Pattern[str]] = {
     d: re.compile(p.pattern + r"[ \t]*[^\W\d]\w*[ \t]*\(") for d, p in _ID.items()
 }
+_JOIN = re.compile(r"[ \t]*join[ \t]*\(")  # after a call id: join() again, no call
 _THOUGHT = re.compile(r"[ \t]*Thought[ \t]*:[ \t]*(.*)")
 _NAME = re.compile(r"[^\W\d]\w*")
 _WS = re.compile(r"[ \t\f]*")
@@ -403,6 +405,8 @@ class _Parser:
                 call_id, (fi, fj) = head
                 call, li, ended = self._parse_call(li, call_id, fi, fj,
                                                    " ".join(thought) or None)
+                if call is None:  # join(): the plan ends
+                    self._after_join(li)
             if thought:
                 thought = []
             if call is not None:
@@ -423,6 +427,34 @@ class _Parser:
         self._check_cycles()
         warned = tuple(sorted(self.warnings, key=lambda w: (w.line, w.col)))
         return Plan(tuple(self.calls), self.dialect or "llmorch", warned)
+
+    def _after_join(self, li: int) -> None:
+        """Calls written after join() are dropped, as LLMCompiler's parser drops them; a
+        warning says how many and where they begin (under strict, an error). `li` is the line
+        after join(); text after <END_OF_PLAN> is no part of the plan and is not counted."""
+        lines = self.lines
+        if END_OF_PLAN in lines[li - 1]:
+            return
+        looks = _LOOKS_LIKE_CALL[self.dialect or "llmcompiler"]
+        ident = _ID[self.dialect or "llmcompiler"]
+        first: tuple[int, int] | None = None
+        n = 0
+        for k in range(li, len(lines)):
+            line = lines[k]
+            m = ident.match(line)
+            if m and looks.match(line) and not _JOIN.match(line, m.end()):
+                n += 1
+                first = first or (k + 1, m.start(1) + 1)
+            if END_OF_PLAN in line:
+                break
+        if first is None:
+            return
+        if self.strict:
+            raise PlanError(f"join() ends the plan, but {counted(n, 'call')} "
+                            f"{'follows' if n == 1 else 'follow'} it", *first)
+        self.warn(*first, "after-join",
+                  f"{counted(n, 'call')} after join() {'is' if n == 1 else 'are'} ignored: "
+                  "join() ends the plan")
 
     def _fast_call(self, reader: fast.FastReader, li: int, line: str, thought: str | None
                    ) -> Call | None:
