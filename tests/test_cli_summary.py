@@ -171,3 +171,21 @@ def test_a_call_that_never_reached_a_worker_shows_its_processor_without_a_cpu(tm
     assert cells[5] == "0" and cells[8].startswith("failed")
     s1 = next(line for line in out.splitlines() if line.startswith("│ s1 "))
     assert "0 (cpu " in s1
+
+
+@pytest.mark.parametrize("policy", ["llmorch", "critical-path", "react"])
+def test_compute_eager_is_refused_where_the_one_policy_ignores_it(policy, capsys):
+    """--compute changes the parallelfc and llmcompiler baselines only: headless, with another
+    policy it was ignored without a word (the TUI keeps it: `p` switches to a baseline)."""
+    assert main(["scenario", "seo_audit", "--sim", "--headless", "--compute", "eager",
+                 "--policy", policy]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        "orchtui: --compute eager sets how the parallelfc and llmcompiler baselines run compute "
+        f"calls, and {policy} places its own: use it with --policy parallelfc or llmcompiler\n")
+
+
+def test_compute_eager_runs_a_baseline(capsys):
+    assert main(["scenario", "seo_audit", "--sim", "--headless", "--compute", "eager",
+                 "--policy", "llmcompiler"]) == 0
+    assert "· compute eager" in capsys.readouterr().out

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from orchtui.cli.inputs import load_input, print_plan_warnings
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.gcpause import collector_paused
+from orchtui.engine.policies import COMPUTE_MODE_POLICIES
 from orchtui.engine.record import RunRecord
 from orchtui.engine.trace import TraceWriter, write_chrome_trace
 from orchtui.errors import OrchError
@@ -159,6 +160,13 @@ def run(args: argparse.Namespace) -> int:
         check_path(args.gantt, "--gantt")
         require_matplotlib("--gantt")
     scenario = with_overrides(load_input(args.file, strict=getattr(args, "strict", False)), args)
+    policy = args.policy or scenario.policy
+    # In the TUI, `p` may switch to a baseline (and its comparison runs them all): there
+    # --compute eager waits for them. Headless, the run's one policy ignores it.
+    if args.headless and args.compute == "eager" and policy not in COMPUTE_MODE_POLICIES:
+        raise OrchError(f"--compute eager sets how the {' and '.join(COMPUTE_MODE_POLICIES)} "
+                        f"baselines run compute calls, and {policy} places its own: use it "
+                        f"with --policy {' or '.join(COMPUTE_MODE_POLICIES)}")
     mode = choose_mode(scenario, args)
     if mode != "sim":  # refused before a model is asked or the screen opens
         require_trust(scenario)
@@ -339,7 +347,7 @@ def print_summary(rec: RunRecord, scenario: Scenario, args: argparse.Namespace) 
     # Every string here may come from a function, a model or a scenario file: shown, not obeyed.
     title = (f"{inert(rec.scenario, newlines=False)} · {rec.policy} · P={rec.processors} "
              f"({'cpus' if rec.mode != 'sim' else 'processors'} {cpus}) · {rec.mode}")
-    if rec.policy in ("parallelfc", "llmcompiler"):
+    if rec.policy in COMPUTE_MODE_POLICIES:
         title += f" · compute {rec.compute}"
     table = Table(title=Text(title), title_justify="left")
     for col in ("id", "function", "kind", "rank", "processor", "start", "end", "status"):
