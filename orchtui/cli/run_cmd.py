@@ -272,6 +272,8 @@ def _run_headless(setup: LLMSetup, args: argparse.Namespace, mode: str) -> int:
                 writer.write(e)
     except KeyboardInterrupt:
         run.cancel()
+        if writer and rec.status == "running":  # the trace says the run was cut short
+            writer.write(run.cancelled_event())
         raise
     finally:
         run.executor.close()

@@ -27,7 +27,8 @@ class CallRecord:
     pid: int | None = None
     start: float | None = None
     end: float | None = None
-    status: str = "waiting"  # waiting, scheduled, queued, running, done, failed, skipped
+    status: str = "waiting"  # waiting, scheduled, queued, running, done, failed, skipped,
+    # cancelled (running when the run was cancelled)
     preview: str = ""
     error: str = ""
     output: str = ""  # what the function printed (stdout and stderr, bounded)
@@ -180,6 +181,10 @@ class RunRecord:
     def _run_finished(self, e: ev.RunFinished) -> None:
         self.makespan, self.status, self.answer = e.makespan, e.status, e.answer
         self.error = e.error
+        if e.status == "cancelled":  # the calls running then ended with the run, unfinished
+            for c in self.calls.values():
+                if c.status == "running" and c.start is not None:
+                    c.status, c.end = "cancelled", e.t
 
     @classmethod
     def from_events(cls, events: Iterable[ev.Event]) -> RunRecord:
@@ -263,6 +268,7 @@ class RunRecord:
 
 _GRAPH_FIELDS = itemgetter("id", "function", "kind", "rank", "deps", "cost")  # of GraphReady's
 _JSON_CHUNK = 1000  # calls per piece of json_text
+_JSON_STATUSES = frozenset(("done", "failed", "cancelled"))  # the rest did not run: skipped
 
 
 def _call_json(c: CallRecord) -> dict[str, Any]:
@@ -273,7 +279,7 @@ def _call_json(c: CallRecord) -> dict[str, Any]:
            "cpu": c.cpu if compute else None,
            "start": None if c.start is None else round(c.start, 6),
            "end": None if c.end is None else round(c.end, 6),
-           "status": status if status == "done" or status == "failed" else "skipped"}
+           "status": status if status in _JSON_STATUSES else "skipped"}
     if c.retried:
         out["retried"] = list(c.retried)
     if status == "failed":

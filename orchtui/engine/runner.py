@@ -181,6 +181,13 @@ class Run:
         if self.stream is not None:
             self.stream.cancel()
 
+    def cancelled_event(self) -> ev.RunFinished:
+        """The last event of a cancelled run. The loop yields it at its next turn; a caller
+        whose loop an interrupt broke (Ctrl-C, SIGTERM) writes it itself, so that its trace
+        says how the run ended."""
+        now = self.executor.now()
+        return ev.RunFinished(now, now, "cancelled", "")
+
     def _grow(self, calls: tuple[Call, ...] | list[Call]) -> list[str]:
         added = self.frg.add_calls(calls)
         known, costs, cost = self.calls, self.costs, self.scenario.cost
@@ -245,7 +252,7 @@ class Run:
             if finished:
                 break
             if self.cancelled:
-                yield ev.RunFinished(ex.now(), ex.now(), "cancelled", "")
+                yield self.cancelled_event()
                 return
             if self.streaming and self.stream_live:
                 # the model's pieces: wait for them when nothing runs, else only look

@@ -93,6 +93,13 @@ class _Reader:
                 break
         if not self.events:
             raise OrchError(f"{self.source}: the trace holds no events")
+        cut = bool(self.warnings)  # a torn last line already says the run was cut short
+        if (not cut and type(self.events[0]) is ev.RunStarted
+                and type(self.events[-1]) is not ev.RunFinished):
+            # killed (SIGKILL, a crash) or still being written: an interrupted run writes
+            # RunFinished(status cancelled)
+            self.warnings.append(f"{self.source}: the trace ends before its run finished (no "
+                                 "RunFinished: the run was killed, or is still running)")
         return TraceRead(self.events, self.warnings)
 
     def line(self, raw: bytes, n: int) -> None:
