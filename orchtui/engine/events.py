@@ -34,12 +34,15 @@ class Event:
             value = getattr(self, f.name)
             if f.name in _OMITTED_WHEN_EMPTY and not value:
                 continue  # traces of runs that print nothing stay as they were
+            if value is None and f.name in _OMITTED_WHEN_NONE:
+                continue  # (a failure's duration: traces without one stay as they were)
             data[f.name] = round(value, 6) if f.name in _TIMES and value is not None else value
         return data
 
 
 _TIMES = {"t", "duration", "makespan", "cost"}
 _OMITTED_WHEN_EMPTY = {"output"}
+_OMITTED_WHEN_NONE = {"duration"}
 
 
 def event_to_line(event: Event) -> str:
@@ -196,6 +199,10 @@ class Failed(Event):
     call: str
     error: str
     output: str = ""  # what the function printed before it failed (bounded)
+    # How long the function ran before it raised, by the worker's clock, when the engine took
+    # the failure later (a paused or paced real run). None: it ended at `t` (a timeout or a
+    # crash, judged by the engine; arguments that could not be bound; the sim).
+    duration: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,11 +42,12 @@ class CallRecord:
     lost: tuple[tuple[float, float, int | None, int | None], ...] = ()
 
 
-def returned(start: float | None, e: ev.Finished) -> float:
-    """When a finished call's function returned: `e.t`, or earlier where its duration says so
-    (the engine took the result late: a paused or paced real run). A sim call's duration is
-    `e.t - start` exactly, so it ends at `e.t`, to the bit."""
-    if start is None:
+def returned(start: float | None, e: ev.Finished | ev.Failed) -> float:
+    """When a finished or failed call's function returned (or raised): `e.t`, or earlier
+    where its duration says so (the engine took the result late: a paused or paced real run).
+    A sim call's duration is `e.t - start` exactly, so it ends at `e.t`, to the bit; a failure
+    without a duration (a timeout, a crash) ends at `e.t`."""
+    if start is None or e.duration is None:
         return e.t
     end = start + e.duration
     return end if end < e.t - RETURN_EPS else e.t
@@ -145,7 +146,7 @@ class RunRecord:
     def _failed(self, e: ev.Failed) -> None:
         c = self.calls.get(e.call)
         if c is not None:
-            c.end, c.status, c.error, c.output = e.t, "failed", e.error, e.output
+            c.end, c.status, c.error, c.output = returned(c.start, e), "failed", e.error, e.output
             if c.start is None:
                 c.start = e.t
 

@@ -410,8 +410,10 @@ class Run:
         elif isinstance(d, Turn):
             key = f"turn:{d.turn}"
             st.started[key] = t
-            yield ev.TurnStarted(t, d.turn, d.purpose)
+            # launched before it is said, as a call is: a caller that pauses on the event (a
+            # stepped real run) must not hold the turn back, or it ends late
             ex.launch(Task(key, "llm", cost=self.scenario.llm_turn))
+            yield ev.TurnStarted(t, d.turn, d.purpose)
 
     def _task(self, d: Start) -> Task:
         call = self.calls[d.call]
@@ -487,7 +489,9 @@ class Run:
             return ev.Finished(e.t, e.key, duration, preview(e.value), e.output or "")
         st.status[e.key] = "failed"
         st.errors[e.key] = e.error or "failed"
-        return ev.Failed(e.t, e.key, e.error or "failed", e.output or "")
+        # a raised exception has the worker's stamp; a timeout or a crash is the engine's
+        return ev.Failed(e.t, e.key, e.error or "failed", e.output or "",
+                         None if e.t_return is None else duration)
 
     def _tick(self, pending: deque[Decision]) -> Iterator[ev.Event]:
         """A replayed stream's next piece is due."""

@@ -96,7 +96,7 @@ class LaneModel:
             bar = self.open.pop(e.call, None)
             if bar is not None:
                 # a call's bar ends when its function returned, not when the engine took it
-                bar.end = returned(bar.start, e) if kind is ev.Finished else e.t
+                bar.end = e.t if kind is ev.Retried else returned(bar.start, e)
                 bar.state = ("done" if kind is ev.Finished
                              else "lost" if kind is ev.Retried else "failed")
         elif kind is ev.TurnStarted:
