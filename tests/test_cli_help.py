@@ -5,10 +5,12 @@ names a scenario that exists; every `orchtui ...` line of the README is one the 
 from __future__ import annotations
 
 import argparse
+import shlex
 
 import pytest
 
 from orchtui.cli.main import build_parser
+from orchtui.scenario.loader import BUNDLED, find_scenario
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -23,3 +25,25 @@ def test_every_option_says_what_it_does(command):
     silent = [a.option_strings[0] for a in parser._actions
               if a.option_strings and a.help in (None, "", argparse.SUPPRESS)]
     assert silent == [], f"orchtui {command} --help: no text for {silent}"
+
+
+def _examples(help_text: str) -> list[list[str]]:
+    """The command lines in the `examples:` block of a help text."""
+    block = help_text.split("examples:\n", 1)[1].split("\n\n", 1)[0]
+    return [shlex.split(line.split("  #")[0]) for line in block.splitlines()
+            if line.strip().startswith("orchtui ")]
+
+
+def test_top_help_examples_parse_and_name_bundled_scenarios():
+    text = build_parser(["--help"]).format_help()
+    examples = _examples(text)
+    assert len(examples) >= 3
+    for argv in examples:
+        args = build_parser(argv[1:]).parse_args(argv[1:])
+        assert find_scenario(args.file).is_file()
+
+
+def test_top_help_lists_every_bundled_scenario():
+    text = " ".join(build_parser(["--help"]).format_help().split())
+    for path in BUNDLED.glob("*.yaml"):
+        assert path.stem in text, f"orchtui --help does not name {path.stem}"
