@@ -5,12 +5,16 @@ names a scenario that exists; every `orchtui ...` line of the README is one the 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
+from pathlib import Path
 
 import pytest
 
 from orchtui.cli.main import build_parser
 from orchtui.scenario.loader import BUNDLED, find_scenario
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
@@ -47,3 +51,32 @@ def test_top_help_lists_every_bundled_scenario():
     text = " ".join(build_parser(["--help"]).format_help().split())
     for path in BUNDLED.glob("*.yaml"):
         assert path.stem in text, f"orchtui --help does not name {path.stem}"
+
+
+def _readme_command_lines() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    lines = {m.group(1) for m in re.finditer(r"`(orchtui [^`]+)`", text)}
+    for block in re.findall(r"```(?:sh|bash)\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.split(" #")[0].strip()
+            if "orchtui " in line:
+                lines.add(line[line.index("orchtui "):])
+    return sorted(" ".join(line.split()) for line in lines)
+
+
+# README placeholders -> a value of the right shape
+_PLACEHOLDERS = {"FILE": "seo_audit", "TRACE": "run.jsonl", "N": "2", "options": ""}
+
+
+def test_readme_command_lines_parse():
+    lines = _readme_command_lines()
+    assert len(lines) > 20
+    for line in lines:
+        words = [_PLACEHOLDERS.get(w.strip("[]"), w.strip("[]")) for w in line.split()]
+        argv = [w for w in words if w][1:]
+        if len(argv) < 2 or argv[1].startswith("-") or "|" in argv or "…" in argv:
+            continue  # a command named in prose (`orchtui plan --json`), a pipe
+        try:
+            build_parser(argv).parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"README shows `{line}`, which orchtui refuses")
