@@ -99,3 +99,8 @@ def redact(text: str, *secrets: str | None) -> str:
 def safe_line(text: str) -> str:
     """An error or warning line as orchtui prints it: one line, inert, with keys redacted."""
     return inert(redact(text), newlines=False)
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 call", "2 calls", "0 calls"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

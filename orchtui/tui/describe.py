@@ -11,6 +11,7 @@ from rich.text import Text
 
 from orchtui.engine import events as ev
 from orchtui.engine.record import CallRecord
+from orchtui.text import counted
 from orchtui.tui import theme
 
 DECISIONS = (ev.PlanReady, ev.Scheduled, ev.Queued, ev.Dispatched, ev.Finished, ev.Failed,
@@ -57,11 +58,6 @@ def where(processor: int | None, pool: bool, cpus: tuple[int, ...], kind: str = 
         return "I/O" if kind != "compute" else "?"
     cpu = cpus[processor] if 0 <= processor < len(cpus) else processor
     return f"cpu {cpu}"
-
-
-def counted(n: int, noun: str) -> str:
-    """"1 call", "2 calls", "0 calls"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def id_list(calls: Sequence[str], limit: int = 12) -> str:
