@@ -97,8 +97,11 @@ def main() -> None:
             rounds = int(next(it))
         elif a == "--trace":
             trace = True
-        else:
+        elif a.isdigit():
             sizes.append(int(a))
+        else:  # --help, or a word it does not know: say how to call it
+            print(__doc__, file=sys.stderr if a not in ("-h", "--help") else sys.stdout)
+            sys.exit(0 if a in ("-h", "--help") else 2)
     for n in sizes or [500, 1000, 2000, 10000, 100000]:
         results = []
         for r in range(rounds):

@@ -206,3 +206,11 @@ def test_plan_json_on_100000_calls_of_one_rank(tmp_path):
     data = json.loads(body)
     assert len(data["calls"]) == 100_000 and len(data["exclusive_groups"][0]["calls"]) == 100_000
     assert float(cpu) < 10 and int(rss_kb) < 1024 * 1024, (cpu, rss_kb)
+
+
+def test_one_call_is_counted_in_the_singular(capsys, tmp_path):
+    plan = tmp_path / "one.txt"
+    plan.write_text('1. search("Texas")\n', encoding="utf-8")
+    code, out, _ = run(capsys, str(plan))
+    assert code == 0
+    assert "one: 1 call in 1 rank" in out

@@ -342,3 +342,15 @@ def test_json_of_a_streamed_run_shows_the_repair(capsys) -> None:
     assert out["status"] == "ok" and out["recoveries"] == 1 and out["error"] == ""
     assert {"call": "s2", "before": 's2: search("Florida")',
             "after": 's2: search("Florida", k=1000)'} in out["repairs"]
+
+
+@pytest.mark.parametrize("tail", ["s99: bogus(1)", ""], ids=["unknown-function", "no-calls"])
+def test_a_whole_reply_that_is_wrong_is_not_said_to_be_cut(tail: str) -> None:
+    """A reply that ended whole but is wrong (an unknown function on its last line, which is
+    complete only at the end; no calls at all) was reported as "the stream closed mid-plan"."""
+    sc = load_scenario(find_scenario("parallelqa_83"))
+    text = sc.plan_text.rstrip() + "\n" + tail if tail else "I cannot help with that."
+    end = replayed("llmorch", text=text, repair=False)[-1]
+    assert isinstance(end, ev.RunFinished) and end.status == "failed"
+    assert "the streamed plan does not parse" in end.error, end.error
+    assert "mid-plan" not in end.error

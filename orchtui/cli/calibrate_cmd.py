@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import FILE_HELP, load_input
 from orchtui.engine.calibrate import CalibrationFailed, measure_costs, write_costs
 from orchtui.errors import OrchError
 from orchtui.files import replace_whole
@@ -21,8 +21,8 @@ from orchtui.text import safe_line
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calibrate",
                        help="measure each function's real duration and write the costs back")
-    p.add_argument("file", help="a scenario YAML, or the name of a bundled one")
-    p.add_argument("--repeats", type=int, default=1, help="runs to take the median of")
+    p.add_argument("file", help=FILE_HELP)
+    p.add_argument("--repeats", type=int, default=1, help="runs to take the median of (default 1)")
     p.add_argument("--dry-run", action="store_true", help="measure and show; do not write")
     p.set_defaults(func=run)
 

@@ -13,6 +13,11 @@ from orchtui.text import safe_line
 
 MAX_PLAN_BYTES = 16 * 1024 * 1024
 
+# Help texts of the options several commands share, said once
+FILE_HELP = "a scenario YAML, or the name of a bundled one (orchtui --help lists them)"
+COMPUTE_HELP = "how the parallelfc and llmcompiler baselines run compute calls"
+SEED_HELP = "pick llmorch's spare processor at random, seeded"
+
 
 def load_input(name: str, compute: set[str] | None = None, strict: bool = False) -> Scenario:
     """A scenario YAML (by path or bundled name), or a plain plan text whose compute functions

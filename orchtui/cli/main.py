@@ -27,12 +27,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     imported: `orchtui plan` must not pay for the engine, rich tables of runs, the LLM client
     setup and the executors (start-up is part of every command's latency). With no command,
     a mistyped one, or --help, every command is there to be listed."""
+    wanted = _command(argv)
     parser = argparse.ArgumentParser(
         prog="orchtui",
         description="Run an LLM agent's plan of function calls in parallel (LLMOrch) and watch it.",
+        epilog=_examples() if wanted is None else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    wanted = _command(argv)
     for name, module_name in COMMANDS.items():
         if wanted is not None and name != wanted:
             continue
@@ -44,6 +46,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             continue
         module.add_parser(sub)
     return parser
+
+
+def _examples() -> str:
+    """Where a new user starts: commands that work as typed, from any directory, and the
+    scenarios a bare name finds (only the listing of commands pays for looking them up)."""
+    import textwrap
+
+    from orchtui.scenario.loader import bundled_names
+
+    names = textwrap.fill(f"FILE is a scenario YAML, or the name of a bundled one: "
+                          f"{', '.join(bundled_names())}.", 79)
+    return ("examples:\n"
+            "  orchtui scenario seo_audit                   # the TUI on the paper's SEO audit\n"
+            "  orchtui scenario seo_audit --sim --headless  # virtual time, a summary\n"
+            "  orchtui plan seo_audit                       # its FRG: ranks, edges, exclusions\n"
+            "  orchtui sweep kitti_stereo                   # speedup vs processors (sim)\n"
+            f"\n{names}\n`orchtui COMMAND --help` lists a command's options.")
 
 
 def _command(argv: Sequence[str] | None) -> str | None:

@@ -14,7 +14,7 @@ from orchtui.cli.inputs import load_input, print_plan_warnings, split_names
 from orchtui.errors import OrchError, ScenarioError
 from orchtui.exits import leave_to_os
 from orchtui.graph import FRG, build_frg
-from orchtui.text import inert, safe_line
+from orchtui.text import counted, inert, safe_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -108,8 +108,8 @@ def _short_list(items: list[str] | tuple[str, ...], most: int = 6) -> str:
 
 
 def calls_table(frg: FRG, title: str) -> Table:
-    table = Table(title=Text(f"{inert(title, newlines=False)}: {len(frg.ids)} calls in "
-                             f"{frg.depth} ranks"), title_justify="left")
+    table = Table(title=Text(f"{inert(title, newlines=False)}: {counted(len(frg.ids), 'call')} "
+                             f"in {counted(frg.depth, 'rank')}"), title_justify="left")
     for col in ("id", "function", "kind", "rank", "depends on", "exclusive with", "thought"):
         table.add_column(col, overflow="fold")
     for c in frg.ids:

@@ -8,7 +8,13 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from orchtui.cli.inputs import load_input, print_plan_warnings
+from orchtui.cli.inputs import (
+    COMPUTE_HELP,
+    FILE_HELP,
+    SEED_HELP,
+    load_input,
+    print_plan_warnings,
+)
 from orchtui.cli.llm_setup import LLMSetup, add_llm_options, prepare
 from orchtui.engine.gcpause import collector_paused
 from orchtui.engine.policies import COMPUTE_MODE_POLICIES
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs a scenario."""
-    p.add_argument("file", help="a scenario YAML, or the name of a bundled one (seo_audit)")
+    p.add_argument("file", help=FILE_HELP)
     p.add_argument("--policy", choices=POLICIES, help="default: the scenario's policy")
     p.add_argument("--processors", type=int, metavar="N",
                    help="allocate N processors (the first N CPUs this process may use)")
@@ -45,9 +51,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --executor dask: an existing Dask scheduler (default: start a "
                         "local cluster, one single-thread worker per allocated CPU)")
-    p.add_argument("--compute", choices=("serial", "eager"), default="serial",
-                   help="how the parallelfc and llmcompiler baselines run compute calls")
-    p.add_argument("--seed", type=int, help="pick llmorch's spare processor at random, seeded")
+    p.add_argument("--compute", choices=("serial", "eager"), default="serial", help=COMPUTE_HELP)
+    p.add_argument("--seed", type=int, help=SEED_HELP)
     p.add_argument("--strict", action="store_true",
                    help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orchtui.cli.inputs import load_input, print_plan_warnings
+from orchtui.cli.inputs import COMPUTE_HELP, FILE_HELP, SEED_HELP, load_input, print_plan_warnings
 from orchtui.cli.llm_setup import prepare
 from orchtui.cli.run_cmd import with_overrides
 from orchtui.engine.session import parse_int_list
@@ -23,7 +23,7 @@ from orchtui.text import inert, safe_line
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="speedup vs processor count for each policy")
-    p.add_argument("file", help="a scenario YAML, or the name of a bundled one")
+    p.add_argument("file", help=FILE_HELP)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--sim", action="store_true", help="simulate (the default)")
     mode.add_argument("--real", action="store_true",
@@ -36,8 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "tcp://host:8786")
     p.add_argument("--processors", default="1-8", metavar="RANGE", help="e.g. 1-8 or 1,2,4")
     p.add_argument("--policies", metavar="A,B", help=f"default: all ({','.join(POLICIES)})")
-    p.add_argument("--compute", choices=("serial", "eager"), default="serial")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--compute", choices=("serial", "eager"), default="serial", help=COMPUTE_HELP)
+    p.add_argument("--seed", type=int, help=SEED_HELP)
     p.add_argument("--strict", action="store_true",
                    help="refuse a plan read leniently (a plan warning becomes an error, exit 2)")
     p.add_argument("--llm-turn", type=float, metavar="SECONDS",

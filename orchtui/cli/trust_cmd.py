@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from orchtui.cli.inputs import load_input
+from orchtui.cli.inputs import FILE_HELP, load_input
 from orchtui.errors import OrchError
 from orchtui.scenario.trust import foreign_code, is_bundled, store_path, trust
 from orchtui.text import inert
@@ -13,7 +13,7 @@ from orchtui.text import inert
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("trust", help="allow real runs of a scenario to import the code it "
                                      "names (like `direnv allow`)")
-    p.add_argument("file", help="a scenario YAML")
+    p.add_argument("file", help=FILE_HELP)
     p.add_argument("--show", action="store_true",
                    help="only list the code outside orchtui.functions and the scenario's "
                         "folder that a real run would import")

@@ -350,7 +350,7 @@ class StreamedPlan:
             if end:
                 calls += self.parser.finish()
         except PlanError as err:
-            return StreamUpdate(error=_stopped(self.parser.text, format_plan_error(err), end))
+            return StreamUpdate(error=_stopped(self.parser.text, err, end))
         if not end:
             return StreamUpdate(tuple(calls))
         return StreamUpdate(tuple(calls), True, plan_text_from_reply(self.parser.text),
@@ -371,10 +371,14 @@ class StreamedPlan:
             self._queue.put(("error", f"the model's stream failed: {type(err).__name__}"))
 
 
-def _stopped(text: str, error: str, end: bool) -> str:
-    """Say that the plan stopped mid-way when that is what the parse error means."""
+def _stopped(text: str, err: PlanError, end: bool) -> str:
+    """Say that the plan stopped mid-way when that is what the parse error means: a syntax
+    error (an unclosed string or bracket) on the last line of a reply that ended. A reply that
+    ended whole but is wrong (an unknown function on its last line, no calls) does not parse."""
+    error = format_plan_error(err)
     if end and not text.strip():
         return "the model's reply was empty: no plan"
-    if end:
+    lines = plan_text_from_reply(text).rstrip().count("\n") + 1
+    if end and err.message.startswith("syntax error") and err.line >= lines:
         return f"the stream closed mid-plan: {error}"
     return f"the streamed plan does not parse: {error}"

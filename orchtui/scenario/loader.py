@@ -54,6 +54,11 @@ def bundled_dirs() -> list[Path]:
     return [*dirs, BUNDLED]
 
 
+def bundled_names() -> list[str]:
+    """The bare names `find_scenario` resolves, sorted."""
+    return sorted(p.stem for d in bundled_dirs() if d.is_dir() for p in d.glob("*.yaml"))
+
+
 def find_scenario(name: str) -> Path:
     """Resolve a path, or a bare name (`seo_audit`, `seo_audit.yaml`) of a bundled scenario."""
     path = Path(name)
@@ -67,7 +72,7 @@ def find_scenario(name: str) -> Path:
         for d in bundled_dirs():
             if (d / stem).is_file():
                 return d / stem
-    known = sorted(p.stem for d in bundled_dirs() if d.is_dir() for p in d.glob("*.yaml"))
+    known = bundled_names()
     hint = f" (bundled: {', '.join(known)})" if known else ""
     raise ScenarioError(f"no such scenario file{hint}", source=name)
 
