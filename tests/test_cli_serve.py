@@ -66,3 +66,23 @@ def test_a_port_in_use_is_one_line(capsys) -> None:
         assert main(["serve", "seo_audit", "--sim", "--port", str(port)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(f"orchtui: serve: cannot listen on 127.0.0.1:{port}")
+
+
+def test_stopping_leaves_the_callers_own_processes_alone(capsys) -> None:
+    """The server's stop waits for the pages' runs and kills what is left of them: it took every
+    descendant for a run, so a caller's own child (here a sleeper; in the test suite,
+    multiprocessing's resource tracker) was waited for 10 s, then killed."""
+    import socket
+    import subprocess
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            assert main(["serve", "seo_audit", "--sim", "--port",
+                         str(s.getsockname()[1])]) == 2
+        assert sleeper.poll() is None, "the server's stop killed a process it did not start"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -35,6 +35,9 @@ def server(command: str, host: str, port: int) -> Callable[[], int | None]:
             super().__init__(*args, **kwargs)
             self._pages: set[asyncio.Task[Any]] = set()
             self.stopped_by: int | None = None  # the signal, for the exit code (128 + it)
+            # Processes this one had before it served (a caller's, e.g. multiprocessing's
+            # resource tracker): not the pages' runs, never waited for nor killed
+            self._before = {p.pid for p in _descendants()}
 
         async def on_startup(self, app: Any) -> None:
             await super().on_startup(app)
@@ -59,12 +62,16 @@ def server(command: str, host: str, port: int) -> Callable[[], int | None]:
 
         async def on_shutdown(self, app: Any) -> None:
             await super().on_shutdown(app)
-            runs = _descendants()  # before they go: a run's helpers outlive it a moment
+            runs = self._runs()  # before they go: a run's helpers outlive it a moment
             # a cancelled page tells its run to quit and waits for its output to end
             for page in self._pages:
                 page.cancel()
             await asyncio.gather(*self._pages, return_exceptions=True)
-            await _ended(runs)
+            await _ended(runs, self._runs)
+
+        def _runs(self) -> list[Any]:
+            """The pages' runs, and every process they started."""
+            return [p for p in _descendants() if p.pid not in self._before]
 
     web = _Server(command, host=host, port=port, title="orchtui")
     def serve() -> int | None:
@@ -81,14 +88,14 @@ def _descendants() -> list[Any]:
     return []
 
 
-async def _ended(runs: list[Any]) -> None:
+async def _ended(runs: list[Any], now: Callable[[], list[Any]]) -> None:
     """Wait until the browsers' runs, and every process they started, have exited (a run's
     stdin pipe, which its helpers share, then closes while the loop still runs); kill what
     is left after _RUNS_END_S."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _RUNS_END_S
     while loop.time() < deadline:
-        left = [p for p in {*runs, *_descendants()} if _alive(p)]
+        left = [p for p in {*runs, *now()} if _alive(p)]
         if not left:
             break
         await asyncio.sleep(0.05)
