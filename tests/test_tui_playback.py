@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import make_app
 from test_tui_feed import FakeRealRun, app_with, seo_events, wait_for
+from test_what_if import open_form
 
 from orchtui.cli.inputs import load_input
 from orchtui.engine import events as ev
@@ -377,11 +378,7 @@ async def test_end_goes_live_whatever_panel_has_the_keys(focus: str) -> None:
     graph (focused at the start) and the decision log, so `end` did nothing there."""
     app = make_app("plan60", step=False)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(300):
-            if app.finished:
-                break
-            await pilot.pause(0.02)
-        assert app.finished
+        await wait_for(pilot, lambda: app.finished)
         getattr(app, focus).focus()
         await pilot.press("comma", "comma")
         assert app.looking_back
@@ -398,10 +395,7 @@ async def test_end_in_the_what_if_form_stays_in_its_field() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.frg.select("s2")
-        await pilot.pause()
-        await pilot.press("w")
-        await pilot.pause()
+        await open_form(app, pilot, "s2")
         field = app.screen.query_one("#what-if-cost", Input)
         await pilot.press("home")
         assert field.cursor_position == 0
@@ -415,11 +409,7 @@ async def test_back_to_live_the_log_shows_its_newest_line() -> None:
     layout, and so showed all but its newest line ("finished") until something else moved it."""
     app = make_app("plan200", step=False)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(300):
-            if app.finished:
-                break
-            await pilot.pause(0.02)
-        assert app.finished
+        await wait_for(pilot, lambda: app.finished)
         app.seek_time(25.5)
         await pilot.pause()
         rows_then = app.lanes_view.size.height

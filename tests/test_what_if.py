@@ -109,15 +109,20 @@ def seo_app() -> OrchApp:
                    AppOptions(step=True, threaded=False, speed=math.inf, seed=0))
 
 
+async def open_form(app: OrchApp, pilot, call: str) -> None:
+    """Select `call` in the graph and press w: the what-if form for it is on screen."""
+    app.frg.select(call)
+    await pilot.pause()
+    await pilot.press("w")
+    await pilot.pause()
+
+
 @pytest.mark.anyio
 async def test_w_on_s2_runs_the_what_if_beside_the_original(tmp_path: Path) -> None:
     app = seo_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.frg.select("s2")
-        await pilot.pause()
-        await pilot.press("w")
-        await pilot.pause()
+        await open_form(app, pilot, "s2")
         assert isinstance(app.screen, WhatIfForm)
         await pilot.press("tab", "down", "enter")  # kind: inout
         await pilot.press("shift+tab", "enter")  # back in the cost field: enter runs it
@@ -141,10 +146,7 @@ async def test_the_form_says_what_is_wrong_and_stays() -> None:
     app = seo_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.frg.select("s3")
-        await pilot.pause()
-        await pilot.press("w")
-        await pilot.pause()
+        await open_form(app, pilot, "s3")
         form = app.screen
         assert isinstance(form, WhatIfForm)
         form.query_one("#what-if-cost").value = "-2"  # type: ignore[attr-defined]
@@ -195,10 +197,7 @@ async def test_the_title_says_no_change_after_plus_and_w_enter() -> None:
         await pilot.pause()
         await pilot.press("plus")
         await pilot.pause()
-        app.frg.select("s2")
-        await pilot.pause()
-        await pilot.press("w")
-        await pilot.pause()
+        await open_form(app, pilot, "s2")
         await pilot.press("enter")  # in the cost field: runs the form as it is
         await pilot.pause()
         screen = app.screen
@@ -232,10 +231,7 @@ async def test_a_failed_after_run_is_not_shown_as_faster() -> None:
     app = seo_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.frg.select("s2")
-        await pilot.pause()
-        await pilot.press("w")
-        await pilot.pause()
+        await open_form(app, pilot, "s2")
         app.screen.query_one("#what-if-timeout", Input).value = "0.5"
         await pilot.press("enter")
         await pilot.pause()
